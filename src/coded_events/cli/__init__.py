@@ -20,6 +20,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "coded_events.cli.codebook_cmd",
     "coded_events.cli.schema_cmd",
+    "coded_events.cli.migrate_cmd",
 ]
 
 

@@ -27,3 +27,24 @@ def generate(
         raise typer.Exit(1 if names else 0)
     for path in schema_files.write(out, SCHEMA_VERSION):
         typer.echo(f"wrote {path}")
+
+
+@schema_app.command("diff")
+def diff_command(
+    old: str = typer.Argument(..., help="Old schema: a published version (1.0.0) or a file."),
+    new: str = typer.Argument(..., help="New schema: a published version or a file."),
+) -> None:
+    """List every change between two schemas and classify it: patch, minor or major."""
+    from coded_events import schema_diff
+
+    try:
+        old_name, old_schema = schema_diff.load_schema(old)
+        new_name, new_schema = schema_diff.load_schema(new)
+    except (FileNotFoundError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    changes = schema_diff.diff(old_schema, new_schema)
+    for change in changes:
+        typer.echo(f"{change.level!s:<5}  {change.pointer}  {change.description}")
+    level = schema_diff.required_level(changes)
+    typer.echo(f"{old_name} -> {new_name}: {len(changes)} change(s); required bump: {level}")

@@ -1,0 +1,49 @@
+"""``coded-events migrate``: upgrade source documents to a newer schema version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from coded_events import migrate
+from coded_events.cli import app
+from coded_events.versions import SCHEMA_VERSION
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    out = []
+    for path in paths:
+        out.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    return out
+
+
+@app.command("migrate")
+def migrate_command(
+    paths: list[Path] = typer.Argument(..., help="Source-document files or folders."),
+    to: str = typer.Option(SCHEMA_VERSION, "--to", help="Target schema version."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check only; write nothing."),
+) -> None:
+    """Upgrade documents one schema version at a time; write only what validates."""
+    failed = False
+    for path in _files(paths):
+        if not path.is_file():
+            typer.echo(f"{path}: no such file", err=True)
+            raise typer.Exit(2)
+        try:
+            result = migrate.migrate_file(path, to, write=not dry_run)
+        except (migrate.MigrationError, ValueError) as error:
+            typer.echo(f"{path}: error: {error}", err=True)
+            failed = True
+            continue
+        if result.problems:
+            failed = True
+            typer.echo(f"{path}: not written: the migrated document does not validate:", err=True)
+            for problem in result.problems[:20]:
+                typer.echo(f"  {problem}", err=True)
+        elif result.source_version == result.target_version:
+            typer.echo(f"{path}: already {result.target_version}")
+        else:
+            verb = "migrated" if result.written else "would migrate"
+            typer.echo(f"{path}: {verb} {result.source_version} -> {result.target_version}")
+    raise typer.Exit(1 if failed else 0)

@@ -1,0 +1,154 @@
+"""Upgrade source documents one schema version at a time.
+
+Each step is one small function registered in ``STEPS`` under the version it
+upgrades from. A migrated document is written only after it validates against the
+target version, and a step may never drop data: every value of the old document must
+still be found in the new one, at the same place or at a place the step declares.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coded_events.versions import SCHEMA_VERSION
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One migration step: ``source`` version to ``target`` version."""
+
+    source: str
+    target: str
+    upgrade: Callable[[Document], Document]
+    moved: dict[str, str] = field(default_factory=dict)  # old pointer prefix -> new prefix
+
+
+STEPS: dict[str, Step] = {}
+
+
+def step(source: str, target: str, moved: dict[str, str] | None = None) -> Callable:
+    """Register a migration step from ``source`` to ``target``."""
+
+    def register(function: Callable[[Document], Document]) -> Callable[[Document], Document]:
+        STEPS[source] = Step(source, target, function, moved or {})
+        return function
+
+    return register
+
+
+class MigrationError(ValueError):
+    """A document that cannot be migrated; the message says why."""
+
+
+def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _leaves(item, f"{pointer}/{i}")
+    else:
+        yield pointer, value
+
+
+def _lost(old: Document, new: Document, moved: dict[str, str]) -> list[str]:
+    """Pointers of old values that the new document does not hold (where declared)."""
+    have = dict(_leaves(new))
+    lost = []
+    for pointer, value in _leaves(old):
+        if pointer == "/schema_version":
+            continue
+        target = pointer
+        for old_prefix, new_prefix in moved.items():
+            if pointer.startswith(old_prefix):
+                target = new_prefix + pointer[len(old_prefix) :]
+        if target not in have or have[target] != value:
+            lost.append(pointer)
+    return lost
+
+
+def path_to(source: str, target: str = SCHEMA_VERSION) -> list[Step]:
+    """The chain of steps from ``source`` to ``target``."""
+    chain, version = [], source
+    while version != target:
+        if version not in STEPS:
+            known = sorted({*STEPS, *(s.target for s in STEPS.values())})
+            raise MigrationError(
+                f"no migration from schema {version} to {target}; known versions: "
+                f"{', '.join(known) or SCHEMA_VERSION}"
+            )
+        chain.append(STEPS[version])
+        version = STEPS[version].target
+    return chain
+
+
+def migrate_document(document: Document, target: str = SCHEMA_VERSION) -> Document:
+    """Return ``document`` upgraded to ``target``; the input is not modified."""
+    version = document.get("schema_version")
+    if not isinstance(version, str):
+        raise MigrationError("the document has no schema_version string")
+    current = copy.deepcopy(document)
+    for item in path_to(version, target):
+        upgraded = item.upgrade(copy.deepcopy(current))
+        upgraded["schema_version"] = item.target
+        lost = _lost(current, upgraded, item.moved)
+        if lost:
+            raise MigrationError(
+                f"step {item.source} -> {item.target} would drop {', '.join(lost[:5])}"
+            )
+        current = upgraded
+    return current
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What ``migrate_file`` did to one file."""
+
+    path: Path
+    source_version: str
+    target_version: str
+    written: bool
+    problems: list[str]
+
+
+def _validator(version: str) -> Any:
+    import jsonschema
+
+    from coded_events import schema_files
+
+    return jsonschema.Draft202012Validator(schema_files.load(version))
+
+
+def migrate_file(path: Path, target: str = SCHEMA_VERSION, *, write: bool = True) -> FileResult:
+    """Migrate one file; write it only if the result validates against ``target``."""
+    from pydantic import ValidationError
+
+    from coded_events.models import SourceDocument
+
+    document = json.loads(path.read_text(encoding="utf-8"))
+    source = document.get("schema_version", "?")
+    if source == target:
+        return FileResult(path, source, target, False, [])
+    upgraded = migrate_document(document, target)
+    problems = [
+        f"{'/'.join(map(str, e.absolute_path)) or '/'}: {e.message}"
+        for e in _validator(target).iter_errors(upgraded)
+    ]
+    if not problems and target == SCHEMA_VERSION:
+        try:
+            SourceDocument.model_validate(upgraded)
+        except ValidationError as error:
+            problems = [f"/{'/'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+    if write and not problems:
+        text = json.dumps(upgraded, indent=2, ensure_ascii=False) + "\n"
+        tmp = path.with_name(f".{path.name}.migrating")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return FileResult(path, source, target, write and not problems, problems)

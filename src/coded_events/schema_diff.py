@@ -1,0 +1,238 @@
+"""Compare two JSON Schemas and classify every change as patch, minor or major.
+
+The rules follow semantic versioning from the point of view of a document that
+was valid before:
+
+- **patch**: nothing that decides validity changed (descriptions, titles, examples).
+- **minor**: every document valid before is still valid (a new optional field, a new
+  code in a code list, a loosened bound).
+- **major**: some document valid before is now invalid, or a field is gone (a field
+  removed or renamed, a new required field, a narrowed type, bound or pattern, a code
+  removed).
+
+The walk is data-driven: ``KEYWORD_RULES`` says how each JSON Schema keyword is judged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+
+class Level(IntEnum):
+    """How large a change is; comparable (``Level.major > Level.minor``)."""
+
+    none = 0
+    patch = 1
+    minor = 2
+    major = 3
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two schemas."""
+
+    pointer: str
+    level: Level
+    description: str
+
+
+# Keywords that never decide validity.
+ANNOTATIONS = {"description", "title", "examples", "default", "$comment", "deprecated"}
+# Keywords whose change is ignored: they carry the version itself.
+VERSION_KEYWORDS = {"$id"}
+VERSION_POINTERS = {"/properties/schema_version"}
+
+_LOWER_BOUNDS = {"minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"}
+_UPPER_BOUNDS = {"maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties"}
+
+
+def _as_set(value: Any) -> set[str]:
+    values = value if isinstance(value, list) else [value]
+    return {json.dumps(v, sort_keys=True) for v in values}
+
+
+def _judge_bound(keyword: str, old: Any, new: Any) -> Level:
+    if old is None:
+        return Level.major  # a bound appeared
+    if new is None:
+        return Level.minor  # a bound went away
+    tighter = new > old if keyword in _LOWER_BOUNDS else new < old
+    return Level.major if tighter else Level.minor
+
+
+def _judge_set(old: Any, new: Any) -> Level:
+    """For ``type`` and ``enum``: removing allowed values is major, adding is minor."""
+    if old is None:
+        return Level.major
+    if new is None:
+        return Level.minor
+    before, after = _as_set(old), _as_set(new)
+    if before - after:
+        return Level.major
+    return Level.minor if after - before else Level.none
+
+
+def _judge_required(old: Any, new: Any) -> Level:
+    before, after = set(old or []), set(new or [])
+    if after - before:
+        return Level.major
+    return Level.minor if before - after else Level.none
+
+
+def _judge_additional(old: Any, new: Any) -> Level:
+    if old is False and new is not False:
+        return Level.minor
+    return Level.major
+
+
+def _judge_changed(old: Any, new: Any) -> Level:
+    """Pattern, const, format: any change can reject old documents."""
+    if new is None:
+        return Level.minor
+    return Level.major
+
+
+KEYWORD_RULES: dict[str, Callable[[Any, Any], Level]] = {
+    "type": _judge_set,
+    "enum": _judge_set,
+    "required": _judge_required,
+    "additionalProperties": _judge_additional,
+    "pattern": _judge_changed,
+    "const": _judge_changed,
+    "format": _judge_changed,
+    **{k: (lambda o, n, k=k: _judge_bound(k, o, n)) for k in _LOWER_BOUNDS | _UPPER_BOUNDS},
+}
+
+_SUBSCHEMA_MAPS = {"properties", "$defs", "patternProperties"}
+_SUBSCHEMA_LISTS = {"anyOf", "oneOf", "allOf", "prefixItems"}
+_SUBSCHEMA_SINGLE = {"items", "not", "if", "then", "else", "contains"}
+
+
+def _describe(keyword: str, old: Any, new: Any) -> str:
+    def short(value: Any) -> str:
+        text = json.dumps(value, ensure_ascii=False)
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    if keyword == "enum" and isinstance(old, list) and isinstance(new, list):
+        removed = [v for v in old if v not in new]
+        added = [v for v in new if v not in old]
+        parts = []
+        if removed:
+            parts.append(f"removed {short(removed)}")
+        if added:
+            parts.append(f"added {short(added)}")
+        return f"enum: {'; '.join(parts)}"
+    if keyword == "required":
+        before, after = set(old or []), set(new or [])
+        parts = []
+        if after - before:
+            parts.append(f"now required: {sorted(after - before)}")
+        if before - after:
+            parts.append(f"no longer required: {sorted(before - after)}")
+        return f"required: {'; '.join(parts)}"
+    return f"{keyword}: {short(old)} -> {short(new)}"
+
+
+def _walk(old: Any, new: Any, pointer: str, out: list[Change]) -> None:
+    if pointer in VERSION_POINTERS:
+        return
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        if old != new:
+            out.append(Change(pointer, Level.major, "sub-schema replaced"))
+        return
+    for keyword in sorted(set(old) | set(new)):
+        before, after = old.get(keyword), new.get(keyword)
+        if before == after or keyword in VERSION_KEYWORDS:
+            continue
+        here = f"{pointer}/{keyword}"
+        if keyword in ANNOTATIONS:
+            out.append(Change(here, Level.patch, f"{keyword} changed"))
+        elif keyword in _SUBSCHEMA_MAPS:
+            _walk_map(before or {}, after or {}, here, keyword, out)
+        elif keyword in _SUBSCHEMA_LISTS:
+            _walk_list(before or [], after or [], here, out)
+        elif keyword in _SUBSCHEMA_SINGLE:
+            if before is None or after is None:
+                level = Level.major if before is None else Level.minor
+                out.append(Change(here, level, f"{keyword} {'added' if after else 'removed'}"))
+            else:
+                _walk(before, after, here, out)
+        elif keyword in KEYWORD_RULES:
+            level = KEYWORD_RULES[keyword](before, after)
+            if level:
+                out.append(Change(here, level, _describe(keyword, before, after)))
+        else:
+            out.append(Change(here, Level.major, f"unclassified keyword {keyword!r} changed"))
+
+
+def _walk_map(old: dict, new: dict, pointer: str, keyword: str, out: list[Change]) -> None:
+    for name in sorted(set(old) | set(new)):
+        here = f"{pointer}/{name}"
+        if name not in new:
+            what = "field removed" if keyword == "properties" else "definition removed"
+            out.append(Change(here, Level.major, what))
+        elif name not in old:
+            # A new property is minor unless it is also required (judged at "required");
+            # a new definition on its own changes nothing.
+            level = Level.minor if keyword == "properties" else Level.patch
+            what = "optional field added" if keyword == "properties" else "definition added"
+            out.append(Change(here, level, what))
+        else:
+            _walk(old[name], new[name], here, out)
+
+
+def _walk_list(old: list, new: list, pointer: str, out: list[Change]) -> None:
+    for i in range(max(len(old), len(new))):
+        here = f"{pointer}/{i}"
+        if i >= len(new):
+            out.append(Change(here, Level.major, "alternative removed"))
+        elif i >= len(old):
+            out.append(Change(here, Level.minor, "alternative added"))
+        else:
+            _walk(old[i], new[i], here, out)
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Every change from ``old`` to ``new``, each with its level."""
+    out: list[Change] = []
+    _walk(old, new, "", out)
+    return out
+
+
+def required_level(changes: list[Change]) -> Level:
+    """The smallest version bump that covers all ``changes``."""
+    return max((c.level for c in changes), default=Level.none)
+
+
+def bump_level(old_version: str, new_version: str) -> Level:
+    """The level of a version bump (``1.0.0`` -> ``1.1.0`` is minor)."""
+    old = tuple(int(x) for x in old_version.split("."))
+    new = tuple(int(x) for x in new_version.split("."))
+    if new <= old:
+        return Level.none
+    if new[0] != old[0]:
+        return Level.major
+    if new[1] != old[1]:
+        return Level.minor
+    return Level.patch
+
+
+def load_schema(ref: str) -> tuple[str, dict[str, Any]]:
+    """Load a schema given a published version (``1.0.0``) or a file path."""
+    from coded_events import schema_files
+
+    path = Path(ref)
+    if path.is_file():
+        return str(path), json.loads(path.read_text(encoding="utf-8"))
+    if ref in schema_files.published_versions():
+        return ref, schema_files.load(ref)
+    known = ", ".join(schema_files.published_versions())
+    raise FileNotFoundError(f"{ref!r} is neither a schema file nor a published version ({known})")

@@ -1,0 +1,110 @@
+"""Schema diff classifies changes by what they do to documents that were valid before."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from coded_events import schema_diff, schema_files
+from coded_events.schema_diff import Level
+
+BASE = schema_files.load(schema_files.published_versions()[0])
+
+
+def _mutate(edit) -> dict:
+    schema = copy.deepcopy(BASE)
+    edit(schema)
+    return schema
+
+
+def _event(schema: dict) -> dict:
+    return schema["$defs"]["Event"]
+
+
+CASES = {
+    "description-is-patch": (
+        lambda s: s["$defs"]["Actor"].update(description="Someone who acts."),
+        Level.patch,
+    ),
+    "examples-are-patch": (
+        lambda s: _event(s)["properties"]["event_id"].update(examples=["x-1"]),
+        Level.patch,
+    ),
+    "new-optional-field-is-minor": (
+        lambda s: _event(s)["properties"].update(links={"type": "array", "description": "x"}),
+        Level.minor,
+    ),
+    "new-code-is-minor": (
+        lambda s: s["$defs"]["Certainty"]["enum"].append("rumoured"),
+        Level.minor,
+    ),
+    "loosened-bound-is-minor": (
+        lambda s: _event(s)["properties"]["event_id"].update(maxLength=256),
+        Level.minor,
+    ),
+    "removed-field-is-major": (
+        lambda s: _event(s)["properties"].pop("notes"),
+        Level.major,
+    ),
+    "new-required-field-is-major": (
+        lambda s: (
+            _event(s)["properties"].update(confidence={"type": "number", "description": "x"}),
+            _event(s)["required"].append("confidence"),
+        ),
+        Level.major,
+    ),
+    "removed-code-is-major": (
+        lambda s: s["$defs"]["Certainty"]["enum"].remove("disputed"),
+        Level.major,
+    ),
+    "narrowed-pattern-is-major": (
+        lambda s: _event(s)["properties"]["event_id"].update(pattern="^[a-z]+$"),
+        Level.major,
+    ),
+    "tightened-bound-is-major": (
+        lambda s: _event(s)["properties"]["event_id"].update(maxLength=16),
+        Level.major,
+    ),
+    "narrowed-type-is-major": (
+        lambda s: s["$defs"]["Quantity"]["properties"]["value"].update(type="integer"),
+        Level.major,
+    ),
+    "renamed-field-is-major": (
+        lambda s: _event(s)["properties"].update(comment=_event(s)["properties"].pop("notes")),
+        Level.major,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_change_is_classified(name: str) -> None:
+    edit, expected = CASES[name]
+    changes = schema_diff.diff(BASE, _mutate(edit))
+    assert changes, name
+    assert schema_diff.required_level(changes) == expected
+
+
+def test_identical_schemas_have_no_changes() -> None:
+    assert schema_diff.diff(BASE, copy.deepcopy(BASE)) == []
+
+
+def test_version_markers_are_not_changes() -> None:
+    def bump(schema: dict) -> None:
+        schema["$id"] = schema["$id"].replace("1.0.0", "1.0.1")
+        schema["properties"]["schema_version"]["const"] = "1.0.1"
+
+    assert schema_diff.diff(BASE, _mutate(bump)) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "level"),
+    [
+        ("1.0.0", "1.0.1", Level.patch),
+        ("1.0.0", "1.1.0", Level.minor),
+        ("1.2.3", "2.0.0", Level.major),
+        ("1.1.0", "1.0.0", Level.none),
+    ],
+)
+def test_bump_level(old: str, new: str, level: Level) -> None:
+    assert schema_diff.bump_level(old, new) == level
