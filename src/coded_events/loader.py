@@ -1,0 +1,286 @@
+"""Load published datasets: the release bundled in the package, or any release, downloaded.
+
+``load("south-caucasus")`` reads the bundled release offline. ``load(..., version="1.1.0")``
+downloads that release once into the cache (see :mod:`coded_events.download`), verified
+file by file, and re-checks the cached files' sha256 on every use.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from coded_events import download as _dl
+from coded_events.download import (
+    MANIFEST,
+    BundledDataError,
+    DataError,
+    DownloadHTTPError,
+    OfflineError,
+)
+from coded_events.resources import datasets_dir, repo_root
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+DEFAULT_DATASET = "south-caucasus"
+
+
+class UnknownNameError(DataError, LookupError):
+    """A dataset, table, version or format name that does not exist."""
+
+    kind = "name"
+
+    def __init__(self, value: str, known: list[str], context: str = "") -> None:
+        closest = difflib.get_close_matches(value, known, n=1, cutoff=0.5)
+        hint = f" Did you mean {closest[0]!r}?" if closest else ""
+        listing = ", ".join(known) if known else "none"
+        super().__init__(f"unknown {self.kind} {value!r}{context}.{hint} Known: {listing}.")
+        self.value = value
+        self.known = known
+        self.closest = closest[0] if closest else None
+
+
+class UnknownDatasetError(UnknownNameError):
+    """No bundled or registered dataset has this name."""
+
+    kind = "dataset"
+
+
+class UnknownTableError(UnknownNameError):
+    """The release has no table of this name."""
+
+    kind = "table"
+
+
+class UnknownVersionError(UnknownNameError):
+    """Neither the registry, the bundle nor the server knows this release."""
+
+    kind = "version"
+
+
+class UnknownFormatError(UnknownNameError):
+    """The release has the table, but not in this file format."""
+
+    kind = "format"
+
+
+class MissingExtraError(DataError, ImportError):
+    """``as_="pandas"`` or ``"polars"`` without the library installed."""
+
+
+def _to_pandas(table: pa.Table) -> Any:
+    return table.to_pandas()
+
+
+def _to_polars(table: pa.Table) -> Any:
+    import polars
+
+    return polars.from_arrow(table)
+
+
+# as_ -> (module that must import, converter)
+_CONVERTERS: dict[str, tuple[str | None, Callable[[pa.Table], Any]]] = {
+    "arrow": (None, lambda table: table),
+    "pandas": ("pandas", _to_pandas),
+    "polars": ("polars", _to_polars),
+}
+
+
+# ---------------------------------------------------------------------------- names
+
+
+def _version_key(version: str) -> tuple[tuple[int, str], ...]:
+    return tuple((int(part), "") if part.isdigit() else (-1, part) for part in version.split("."))
+
+
+def _normalise_version(version: str | None) -> str | None:
+    if version is None:
+        return None
+    text = str(version).strip()
+    return text[1:] if text[:1] in {"v", "V"} and text[1:2].isdigit() else text
+
+
+def _bundled_folder(dataset: str) -> Path:
+    return datasets_dir() / dataset
+
+
+def bundled_version(dataset: str) -> str | None:
+    """The version of ``dataset`` shipped in the package, or None if none is bundled."""
+    folder = _bundled_folder(dataset)
+    for name in (MANIFEST, "dataset.json"):
+        file = folder / name
+        if file.is_file():
+            return str(json.loads(file.read_text(encoding="utf-8")).get("version") or "") or None
+    return None
+
+
+def datasets() -> dict[str, list[str]]:
+    """Every known dataset and its known versions (bundled and in the registry), oldest first."""
+    known: dict[str, set[str]] = {}
+    root = datasets_dir()
+    if root.is_dir():
+        for folder in sorted(root.iterdir()):
+            version = bundled_version(folder.name) if folder.is_dir() else None
+            if version:
+                known.setdefault(folder.name, set()).add(version)
+    for name, versions in _dl.read_registry().get("datasets", {}).items():
+        known.setdefault(name, set()).update(versions)
+    return {name: sorted(versions, key=_version_key) for name, versions in sorted(known.items())}
+
+
+def _versions_of(dataset: str) -> list[str]:
+    known = datasets()
+    if dataset not in known:
+        raise UnknownDatasetError(dataset, sorted(known))
+    return known[dataset]
+
+
+# ------------------------------------------------------------------------ releases
+
+
+def download(
+    dataset: str,
+    version: str | None = None,
+    *,
+    base_url: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    timeout: float = _dl.DEFAULT_TIMEOUT,
+    retries: int = _dl.DEFAULT_RETRIES,
+    progress: bool | None = None,
+) -> Path:
+    """Download one release (default: the newest known) into the cache; return its folder.
+
+    Every file is checked against the registry's sha256 (or, for a release the registry
+    does not know, against its own ``datapackage.json``, with a warning). Files already in
+    the cache are re-hashed, not downloaded again. ``base_url`` (or ``CODED_EVENTS_BASE_URL``)
+    overrides the URL template; ``cache_dir`` (or ``CODED_EVENTS_CACHE``) the cache root.
+    """
+    versions = _versions_of(dataset)
+    chosen = _normalise_version(version) or versions[-1]
+    known = _dl.registry_versions(dataset).get(chosen)
+    try:
+        return _dl.fetch_release(
+            dataset,
+            chosen,
+            known=known,
+            base_url=base_url,
+            cache=_dl.cache_dir(cache_dir),
+            timeout=timeout,
+            retries=retries,
+            progress=progress,
+        )
+    except DownloadHTTPError as error:
+        if error.status == 404 and known is None and error.url.endswith(MANIFEST):
+            raise UnknownVersionError(
+                chosen, versions, f" of {dataset} (the server has no {error.url})"
+            ) from None
+        raise
+    except OfflineError as error:
+        if known is None and chosen not in versions:
+            unknown = UnknownVersionError(chosen, versions, f" of {dataset}")
+            raise OfflineError(f"{error}\n{unknown}", error.missing) from None
+        raise
+
+
+def _verify_bundled(dataset: str, folder: Path, manifest: dict[str, Any]) -> None:
+    """Check the bundled files against the registry (if it knows the version) or manifest."""
+    version = str(manifest.get("version") or "")
+    expected = _dl.registry_versions(dataset).get(version)
+    source = "the registry"
+    if expected is None:
+        expected = _dl.manifest_hashes(manifest, folder, str(folder / MANIFEST))
+        source = str(folder / MANIFEST)
+    fix = (
+        f"rebuild it with `coded-events build {folder}`"
+        if repo_root() is not None
+        else "reinstall the package: pip install --force-reinstall coded-events"
+    )
+    for relative, digest in expected.items():
+        file = _dl.safe_join(folder, relative, f"bundled {dataset} {version}")
+        actual = _dl.sha256_file(file) if file.is_file() else "missing"
+        if actual != digest:
+            raise BundledDataError(
+                f"the bundled file {file} does not match {source}: sha256 expected {digest}, "
+                f"got {actual}. The installed data is damaged or stale; {fix}."
+            )
+
+
+def release_folder(dataset: str = DEFAULT_DATASET, version: str | None = None) -> Path:
+    """The verified local folder of a release: the bundled one, or a cached download."""
+    versions = _versions_of(dataset)
+    bundled = bundled_version(dataset)
+    chosen = _normalise_version(version) or bundled or versions[-1]
+    if chosen != bundled:
+        return download(dataset, chosen)
+    folder = _bundled_folder(dataset)
+    manifest_file = folder / MANIFEST
+    if not manifest_file.is_file():
+        raise BundledDataError(
+            f"{dataset} {bundled} has no {MANIFEST} in {folder}: the data files were never "
+            f"built. Run `coded-events build {folder}`."
+        )
+    _verify_bundled(dataset, folder, _dl.read_manifest(manifest_file))
+    return folder
+
+
+def _table_and_format(resource: dict[str, Any]) -> tuple[str, str]:
+    path = PurePosixPath(str(resource.get("path", "")))
+    file_format = str(resource.get("format") or path.suffix.lstrip(".")).lower()
+    return path.stem, file_format
+
+
+def path(
+    dataset: str = DEFAULT_DATASET,
+    table: str = "events",
+    version: str | None = None,
+    format: str = "parquet",
+) -> Path:
+    """The local, verified file of one table of a release, e.g. for DuckDB or Spark.
+
+    ``version=None`` is the bundled release; another version is downloaded once and cached.
+    """
+    folder = release_folder(dataset, version)
+    manifest_file = folder / MANIFEST
+    manifest = _dl.read_manifest(manifest_file)
+    files: dict[str, dict[str, str]] = {}
+    for resource in manifest["resources"]:
+        name, file_format = _table_and_format(resource)
+        files.setdefault(name, {})[file_format] = resource["path"]
+    where = f" in {dataset} {manifest.get('version', '')}".rstrip()
+    if table not in files:
+        raise UnknownTableError(table, sorted(files), where)
+    if format.lower() not in files[table]:
+        raise UnknownFormatError(format, sorted(files[table]), f" for table {table!r}{where}")
+    return _dl.safe_join(folder, files[table][format.lower()], str(manifest_file))
+
+
+def load(
+    dataset: str = DEFAULT_DATASET,
+    table: str = "events",
+    version: str | None = None,
+    as_: str = "arrow",
+) -> Any:
+    """Load one table of a dataset release as a pyarrow Table (or pandas / polars frame).
+
+    ``version=None`` reads the release bundled in the package, offline. Tables: ``events``,
+    ``evidence``, ``sources``. ``as_``: ``"arrow"``, ``"pandas"`` or ``"polars"``.
+    """
+    if as_ not in _CONVERTERS:
+        raise ValueError(f"as_ must be one of {', '.join(_CONVERTERS)}; got {as_!r}")
+    module, convert = _CONVERTERS[as_]
+    if module is not None:
+        try:
+            __import__(module)
+        except ImportError:
+            raise MissingExtraError(
+                f"as_={as_!r} needs {module}, which is not installed: "
+                f"pip install 'coded-events[{module}]'"
+            ) from None
+    import pyarrow.parquet as pq  # imported here: `import coded_events` stays fast
+
+    return convert(pq.read_table(path(dataset, table, version, "parquet")))
