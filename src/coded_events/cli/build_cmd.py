@@ -1,0 +1,43 @@
+"""``coded-events build``: Parquet, CSV and datapackage.json from a dataset's records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from coded_events import publish
+from coded_events.cli import app
+
+
+@app.command("build")
+def build_command(
+    dataset_dir: Path = typer.Argument(
+        ..., help="The dataset folder (holds dataset.json, records/ and sources/)."
+    ),
+    check: bool = typer.Option(
+        False, "--check", help="Build in memory and exit 1 if the committed files differ."
+    ),
+) -> None:
+    """Build data/{events,evidence,sources}.{parquet,csv} and datapackage.json."""
+    if not dataset_dir.is_dir():
+        typer.echo(f"error: {dataset_dir}: not a folder", err=True)
+        raise typer.Exit(2)
+    try:
+        if check:
+            stale = publish.check(dataset_dir)
+            for relative in stale:
+                typer.echo(f"stale: {dataset_dir / relative}", err=True)
+            if stale:
+                typer.echo(f"run `coded-events build {dataset_dir}` and commit", err=True)
+                raise typer.Exit(1)
+            typer.echo(f"{dataset_dir}: built files are up to date")
+            return
+        written = publish.build(dataset_dir)
+    except publish.BuildError as error:
+        typer.echo(f"error: cannot build {dataset_dir}:", err=True)
+        for problem in error.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1) from None
+    for path in written:
+        typer.echo(f"wrote {path}")
