@@ -20,7 +20,7 @@ import time
 import urllib.error
 import urllib.request
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -389,15 +389,16 @@ def fetch_release(
     retries: int = DEFAULT_RETRIES,
     backoff: float = DEFAULT_BACKOFF,
     progress: bool | None = None,
+    only: Collection[str] | None = None,
 ) -> Path:
-    """Make sure ``<cache>/<dataset>/<version>`` holds the whole release, verified.
+    """Make sure ``<cache>/<dataset>/<version>`` holds the release (or ``only`` those files).
 
     ``known`` is the registry's {path: sha256} for this release (``datapackage.json``
     included), or None for a release the registry does not know: then the manifest is
     downloaded unchecked and the data files are verified against the hashes it declares,
     with an :class:`UnverifiedReleaseWarning`. Files already cached are re-hashed; a changed
     one raises :class:`CacheModifiedError`. Offline mode raises :class:`OfflineError`
-    naming every missing file.
+    naming every missing file. The manifest is always fetched and checked.
     """
     folder = release_dir(dataset, version, cache)
     fix = f"rm -r '{folder}' && coded-events download {dataset} --version {version}"
@@ -424,6 +425,13 @@ def fetch_release(
             )
             manifest = read_manifest(manifest_file)
             expected = manifest_hashes(manifest, folder, str(manifest_file))
+        if only is not None:
+            unknown = sorted(set(only) - set(expected))
+            if unknown:
+                raise ManifestError(
+                    f"{dataset} {version}: {', '.join(unknown)} not in the release's hashes"
+                )
+            expected = {p: d for p, d in expected.items() if p in only or p == MANIFEST}
         missing = [
             path
             for path, digest in expected.items()

@@ -152,6 +152,7 @@ def download(
     timeout: float = _dl.DEFAULT_TIMEOUT,
     retries: int = _dl.DEFAULT_RETRIES,
     progress: bool | None = None,
+    only: list[str] | None = None,
 ) -> Path:
     """Download one release (default: the newest known) into the cache; return its folder.
 
@@ -159,6 +160,7 @@ def download(
     does not know, against its own ``datapackage.json``, with a warning). Files already in
     the cache are re-hashed, not downloaded again. ``base_url`` (or ``CODED_EVENTS_BASE_URL``)
     overrides the URL template; ``cache_dir`` (or ``CODED_EVENTS_CACHE``) the cache root.
+    ``only`` limits the download to those manifest paths (the manifest always comes).
     """
     versions = _versions_of(dataset)
     chosen = _normalise_version(version) or versions[-1]
@@ -173,6 +175,7 @@ def download(
             timeout=timeout,
             retries=retries,
             progress=progress,
+            only=only,
         )
     except DownloadHTTPError as error:
         if error.status == 404 and known is None and error.url.endswith(MANIFEST):
@@ -210,18 +213,29 @@ def _verify_bundled(dataset: str, folder: Path, manifest: dict[str, Any]) -> Non
             )
 
 
-def release_folder(dataset: str = DEFAULT_DATASET, version: str | None = None) -> Path:
-    """The verified local folder of a release: the bundled one, or a cached download."""
+def _choose(dataset: str, version: str | None) -> tuple[str, bool]:
+    """The version meant by ``version`` (None: the bundled one) and whether it is bundled."""
     versions = _versions_of(dataset)
     bundled = bundled_version(dataset)
     chosen = _normalise_version(version) or bundled or versions[-1]
-    if chosen != bundled:
-        return download(dataset, chosen)
+    return chosen, chosen == bundled
+
+
+def release_folder(
+    dataset: str = DEFAULT_DATASET, version: str | None = None, only: list[str] | None = None
+) -> Path:
+    """The local folder of a release: the bundled one (verified), or a cached download.
+
+    For a download, only the manifest and the ``only`` paths are fetched and verified.
+    """
+    chosen, is_bundled = _choose(dataset, version)
+    if not is_bundled:
+        return download(dataset, chosen, only=only or [])
     folder = _bundled_folder(dataset)
     manifest_file = folder / MANIFEST
     if not manifest_file.is_file():
         raise BundledDataError(
-            f"{dataset} {bundled} has no {MANIFEST} in {folder}: the data files were never "
+            f"{dataset} {chosen} has no {MANIFEST} in {folder}: the data files were never "
             f"built. Run `coded-events build {folder}`."
         )
     _verify_bundled(dataset, folder, _dl.read_manifest(manifest_file))
@@ -256,7 +270,11 @@ def path(
         raise UnknownTableError(table, sorted(files), where)
     if format.lower() not in files[table]:
         raise UnknownFormatError(format, sorted(files[table]), f" for table {table!r}{where}")
-    return _dl.safe_join(folder, files[table][format.lower()], str(manifest_file))
+    relative = files[table][format.lower()]
+    file = _dl.safe_join(folder, relative, str(manifest_file))
+    if not _choose(dataset, version)[1]:
+        release_folder(dataset, version, only=[relative])  # fetch (or re-check) this file
+    return file
 
 
 def load(
