@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "coded_events.cli.schema_cmd",
     "coded_events.cli.migrate_cmd",
     "coded_events.cli.build_cmd",
+    "coded_events.cli.validate_cmd",
 ]
 
 

@@ -1,0 +1,96 @@
+"""What a check is, and the document a check looks at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coded_events.findings import Finding, Severity, clean_text, field_of, short_value
+
+_UNSET: Any = object()
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule of the catalogue.
+
+    ``message`` and ``hint`` are ``str.format`` templates filled from the keyword
+    arguments given to :meth:`finding`; ``doc`` is the documentation entry.
+    """
+
+    code: str
+    severity: Severity
+    layer: str
+    title: str
+    message: str
+    hint: str
+    doc: str
+
+    def finding(
+        self,
+        file: str,
+        pointer: str = "",
+        value: Any = _UNSET,
+        /,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        **params: Any,
+    ) -> Finding:
+        """A finding of this check at ``pointer`` in ``file``."""
+        fill = _Blank({k: clean_text(str(v)) for k, v in params.items()})
+        return Finding(
+            code=self.code,
+            severity=self.severity,
+            message=self.message.format_map(fill),
+            hint=self.hint.format_map(fill),
+            file=file,
+            line=line,
+            column=column,
+            pointer=pointer,
+            field=field_of(pointer),
+            value=None if value is _UNSET else short_value(value),
+        )
+
+
+def declare(layer: str, *checks: tuple[str, str, str, str, str, str]) -> dict[str, Check]:
+    """Build a layer's checks from (code, severity, title, message, hint, doc) rows."""
+    return {row[0]: Check(row[0], row[1], layer, *row[2:]) for row in checks}  # type: ignore[arg-type]
+
+
+@dataclass
+class Document:
+    """One record file as the checks see it.
+
+    ``data`` is the parsed JSON (None when the syntax layer could not parse it);
+    ``events`` holds the events that passed the models, with their index; ``source``
+    the source when it passed. Layers after the structure layer look only at those.
+    """
+
+    file: str
+    path: Path | None
+    data: Any = None
+    text: str | None = None
+    source: Any = None
+    events: list[tuple[int, Any]] = field(default_factory=list)
+    sources_dir: Path | None = None
+    requested: bool = True
+
+    @property
+    def raw_events(self) -> list[tuple[int, Any]]:
+        """Every element of ``events`` in the raw data, with its index."""
+        events = self.data.get("events") if isinstance(self.data, dict) else None
+        return list(enumerate(events)) if isinstance(events, list) else []
+
+    @property
+    def source_id(self) -> str | None:
+        """The document's source id as written, if it is a string."""
+        source = self.data.get("source") if isinstance(self.data, dict) else None
+        value = source.get("source_id") if isinstance(source, dict) else None
+        return value if isinstance(value, str) else None

@@ -1,0 +1,232 @@
+"""Codebook layer: every code is one the CAMEO codebook and ISO 3166 know.
+
+The codes of this layer say nothing about JSON, so that a column-wise validator of the
+flat tables can report the same codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from coded_events import codebook
+from coded_events.checks.base import Document, declare
+from coded_events.findings import Finding, pointer_of
+
+CHECKS = declare(
+    "codebook",
+    (
+        "unknown-event-code",
+        "error",
+        "Unknown CAMEO event code",
+        "{value} is not a CAMEO event code{closest}",
+        "Look the action up with `coded-events codebook --search WORD`.",
+        "The event code is not in the shipped CAMEO codebook.",
+    ),
+    (
+        "event-code-lost-leading-zero",
+        "error",
+        "Event code lost its leading zero",
+        "{value} is not a CAMEO event code, but {fixed!r} is: the leading zero was lost",
+        'Write the code as the string "{fixed}".',
+        "CAMEO codes are strings and the leading zero is part of the code (`010`, "
+        "`0874`). Spreadsheets and CSV readers drop it when they read codes as numbers.",
+    ),
+    (
+        "event-code-not-string",
+        "error",
+        "Event code is a number",
+        "the event code is the number {value}; event codes are strings",
+        'Write it in quotes with its leading zeros, for example "{fixed}".',
+        "A numeric event code cannot keep its leading zero (`874` for `0874`), so codes "
+        "must be strings (or string columns in a table).",
+    ),
+    (
+        "deprecated-event-code",
+        "warning",
+        "Deprecated event code",
+        "event code {value} is deprecated since {since}: {note}",
+        "Use {replacement} instead.",
+        "The code is still understood but should no longer be used; the codebook names "
+        "its replacement.",
+    ),
+    (
+        "malformed-actor-code",
+        "error",
+        "Malformed actor code",
+        "{value} is not an actor code: actor codes are upper-case letters in segments of three",
+        "For example RUSMIL (country + role) or IGOUNO.",
+        "An actor code is a country, region or international type followed by role "
+        "segments, each three upper-case letters.",
+    ),
+    (
+        "unknown-actor-country",
+        "error",
+        "Unknown actor country or type",
+        "{segment!r}, the first segment of actor code {value}, is not a CAMEO country, "
+        "region or international type{closest}",
+        "Use an actor country from the codebook (RUS, AZE, ARM, GEO ...) or a type (IGO, NGO).",
+        "The first segment of an actor code must be a CAMEO country, region, sub-national "
+        "or international-type code.",
+    ),
+    (
+        "unknown-actor-role",
+        "error",
+        "Unknown actor role",
+        "{segment!r}, segment {position} of actor code {value}, is not a CAMEO role or "
+        "known group{closest}",
+        "Look the role up with `coded-events codebook RUSMIL`-style lookups; roles are "
+        "GOV, MIL, COP, OPP, REB ...",
+        "Each segment after the first must be a CAMEO role or known-group code.",
+    ),
+    (
+        "unknown-country",
+        "error",
+        "Unknown ISO country",
+        "{value} is not an ISO 3166-1 alpha-3 country code{closest}",
+        "Use the three-letter upper-case ISO code: AZE, ARM, RUS, GEO ...",
+        "Location countries are ISO 3166-1 alpha-3 codes (not CAMEO actor codes).",
+    ),
+    (
+        "unknown-ethnic-group",
+        "error",
+        "Unknown ethnic-group code",
+        "{value} is not a CAMEO ethnic-group code{closest}",
+        "Ethnic codes are lower case, for example arm or aze.",
+        "The actor's ethnic code is not in the codebook.",
+    ),
+    (
+        "unknown-religion",
+        "error",
+        "Unknown religion code",
+        "{value} is not a CAMEO religion code{closest}",
+        "Religion codes are upper case, for example CHR or MOS.",
+        "The actor's religion code is not in the codebook.",
+    ),
+    (
+        "unknown-known-group",
+        "error",
+        "Unknown known-group code",
+        "{value} is not a CAMEO known-group code{closest}",
+        "See the known_groups table of the codebook.",
+        "The actor's known-group code is not in the codebook.",
+    ),
+)
+
+
+def _closest(value: str, table: dict[str, Any]) -> str:
+    found = codebook.closest(value, table)
+    return f" (closest: {', '.join(found)})" if found else ""
+
+
+def padded(code: str) -> str | None:
+    """The codebook code that ``code`` becomes when its lost leading zeros are restored."""
+    if not code.isdigit():
+        return None
+    for width in (2, 3, 4):
+        candidate = code.zfill(width)
+        if candidate != code and candidate in codebook.event_codes():
+            return candidate
+    return None
+
+
+def event_code(value: Any, file: str, pointer: str) -> Iterator[Finding]:
+    """Findings about one event code value."""
+    codes = codebook.event_codes()
+    if isinstance(value, int) and not isinstance(value, bool):
+        fixed = padded(str(value)) or str(value)
+        yield CHECKS["event-code-not-string"].finding(
+            file, pointer, value, value=value, fixed=fixed
+        )
+        return
+    if not isinstance(value, str):
+        return
+    if value not in codes:
+        fixed = padded(value)
+        if fixed:
+            yield CHECKS["event-code-lost-leading-zero"].finding(
+                file, pointer, value, value=repr(value), fixed=fixed
+            )
+        else:
+            yield CHECKS["unknown-event-code"].finding(
+                file, pointer, value, value=repr(value), closest=_closest(value, codes)
+            )
+        return
+    entry = codes[value]
+    if entry.deprecated:
+        yield CHECKS["deprecated-event-code"].finding(
+            file,
+            pointer,
+            value,
+            value=repr(value),
+            since=entry.deprecated_since,
+            note=entry.deprecation_note or "",
+            replacement=f"{entry.replaced_by} ({codebook.event(entry.replaced_by).label})"
+            if entry.replaced_by
+            else "a current code",
+        )
+
+
+def actor_code(value: Any, file: str, pointer: str) -> Iterator[Finding]:
+    """Findings about one actor code value."""
+    if not isinstance(value, str):
+        return
+    try:
+        codebook.actor(value)
+    except codebook.UnknownCodeError as error:
+        if error.kind != "CAMEO actor segment":
+            yield CHECKS["malformed-actor-code"].finding(file, pointer, value, value=repr(value))
+            return
+        position = next(
+            i // 3 + 1 for i in range(0, len(value), 3) if value[i : i + 3] == error.code
+        )
+        check = CHECKS["unknown-actor-country" if position == 1 else "unknown-actor-role"]
+        closest = f" (closest: {', '.join(error.suggestions)})" if error.suggestions else ""
+        yield check.finding(
+            file,
+            pointer,
+            value,
+            value=repr(value),
+            segment=error.code,
+            position=position,
+            closest=closest,
+        )
+
+
+def _lookup(code: str, table: dict[str, Any]):
+    def check(value: Any, file: str, pointer: str) -> Iterator[Finding]:
+        if isinstance(value, str) and value not in table:
+            yield CHECKS[code].finding(
+                file, pointer, value, value=repr(value), closest=_closest(value, table)
+            )
+
+    return check
+
+
+# field path inside an event -> the function that checks its value
+EVENT_FIELDS = {
+    ("action", "code"): event_code,
+    ("source_actor", "code"): actor_code,
+    ("target_actor", "code"): actor_code,
+    ("source_actor", "ethnic"): _lookup("unknown-ethnic-group", codebook.ethnic_groups()),
+    ("target_actor", "ethnic"): _lookup("unknown-ethnic-group", codebook.ethnic_groups()),
+    ("source_actor", "religion"): _lookup("unknown-religion", codebook.religions()),
+    ("target_actor", "religion"): _lookup("unknown-religion", codebook.religions()),
+    ("source_actor", "known_group"): _lookup("unknown-known-group", codebook.known_groups()),
+    ("target_actor", "known_group"): _lookup("unknown-known-group", codebook.known_groups()),
+    ("location", "country"): _lookup("unknown-country", codebook.iso_countries()),
+}
+
+
+def run(doc: Document) -> list[Finding]:
+    """Codebook findings over the raw events (they need not pass the models)."""
+    out: list[Finding] = []
+    for index, event in doc.raw_events:
+        if not isinstance(event, dict):
+            continue
+        for (outer, inner), check in EVENT_FIELDS.items():
+            holder = event.get(outer)
+            if isinstance(holder, dict) and inner in holder:
+                pointer = pointer_of(("events", index, outer, inner))
+                out.extend(check(holder[inner], doc.file, pointer))
+    return out

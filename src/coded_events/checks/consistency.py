@@ -1,0 +1,269 @@
+"""Consistency layer: values that are each valid but do not agree with one another.
+
+The codes say nothing about JSON, so a column-wise validator of the flat tables can
+report the same codes; ``country_bbox`` and ``in_bbox`` are shared with it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from importlib.resources import files
+from typing import Any, NamedTuple
+
+from coded_events import codebook
+from coded_events.checks.base import Document, declare
+from coded_events.findings import Finding, pointer_of
+from coded_events.models import Event, Precision, Source, Status, last_day
+
+BBOX_MARGIN = 0.5  # degrees added around each country's box
+FORWARD_STATUSES = {Status.planned, Status.demanded, Status.threatened}
+
+CHECKS = declare(
+    "consistency",
+    (
+        "date-range-reversed",
+        "error",
+        "Date range ends before it starts",
+        "the date range ends ({end}) before it starts ({start})",
+        "Swap start and end, or correct the mistyped one.",
+        "`date.end` must not lie before `date.start` (compared at their precision: "
+        "`2024-04` to `2024-04-10` is fine).",
+    ),
+    (
+        "event-after-publication",
+        "error",
+        "Event dated after its source was published",
+        "the event is dated {date}, after the source was published ({published}), but its "
+        "status is {status}",
+        "Correct the date, or set status to planned, demanded or threatened if the text "
+        "announces it.",
+        "A source can only report what happened before it was published. Events that the "
+        "text announces for later carry status planned, demanded or threatened.",
+    ),
+    (
+        "coordinates-outside-country",
+        "error",
+        "Coordinates outside the stated country",
+        "latitude {lat}, longitude {lon} lies outside {country} ({box})",
+        "Check for swapped latitude and longitude, a lost minus sign, or the wrong country.",
+        "The point must fall inside the country's bounding box (plus half a degree); the "
+        "boxes come from `codebook_data/country_bbox.csv`. Boxes are coarse: this catches "
+        "swapped or mistyped coordinates, not border cases.",
+    ),
+    (
+        "coordinates-incomplete",
+        "error",
+        "Latitude without longitude, or the reverse",
+        "{present} is given but {missing} is not",
+        "Give both coordinates, or neither (with geo_precision none).",
+        "A point needs both coordinates.",
+    ),
+    (
+        "date-more-precise-than-evidence",
+        "warning",
+        "Day precision the quotes do not support",
+        "the date {date} is given to the day, but the quotes name only a month",
+        "Give the date at month precision, quote the sentence that names the day, or "
+        "explain the day in date.note.",
+        "A day-precise date whose quotes mention a month but no day (no day number, "
+        "weekday, 'today' or 'yesterday'), and no `date.note` explaining it.",
+    ),
+    (
+        "target-equals-source",
+        "error",
+        "Target is the same actor as the source",
+        "the target actor is the source actor ({code}, {name!r})",
+        "Leave target_actor out when nobody is acted upon, or name the actual target.",
+        "Source and target have the same code and the same name. (The same code with "
+        "different names, say two Russian ministries, is allowed.)",
+    ),
+    (
+        "derived-value-mismatch",
+        "error",
+        "Typed value disagrees with the codebook",
+        "{name} is {value} but the codebook gives {expected} for event code {code}",
+        "Correct it to {expected}, or leave the field out: it is derived at build time.",
+        "`action.label`, `root_code`, `quad_class` and `goldstein` are optional and derived "
+        "from the codebook; when a coder types them, they must agree.",
+    ),
+)
+
+
+class Box(NamedTuple):
+    """A country's bounding box; ``min_lon > max_lon`` when it crosses the antimeridian."""
+
+    min_lat: float
+    max_lat: float
+    min_lon: float
+    max_lon: float
+
+
+@cache
+def country_bboxes() -> dict[str, Box]:
+    """ISO alpha-3 -> bounding box, from the shipped ``country_bbox.csv``."""
+    text = files("coded_events.codebook_data").joinpath("country_bbox.csv").read_text("utf-8")
+    return {
+        r["alpha_3"]: Box(
+            float(r["min_lat"]), float(r["max_lat"]), float(r["min_lon"]), float(r["max_lon"])
+        )
+        for r in csv.DictReader(text.splitlines())
+    }
+
+
+def in_bbox(box: Box, lat: float, lon: float, margin: float = BBOX_MARGIN) -> bool:
+    """Whether the point lies in the box widened by ``margin`` degrees."""
+    if not box.min_lat - margin <= lat <= box.max_lat + margin:
+        return False
+    west, east = box.min_lon - margin, box.max_lon + margin
+    if box.min_lon <= box.max_lon and east - west < 360:
+        return west <= lon <= east or west <= lon + 360 <= east or west <= lon - 360 <= east
+    return lon >= west or lon <= east  # crosses the antimeridian
+
+
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+MONTH_CUE = re.compile(rf"\b{_MONTHS}\b|\b(?:this|last|next) month\b", re.IGNORECASE)
+DAY_CUE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\b|\b{_MONTHS}\.?\s+\d{{1,2}}\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b"
+    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+    r"|\b(?:today|yesterday|tomorrow|tonight|this morning|last night)\b",
+    re.IGNORECASE,
+)
+
+
+def _date_checks(doc: Document, index: int, event: Event, source: Source | None) -> list[Finding]:
+    out = []
+    date = event.date
+    base = ("events", index, "date")
+    if date.end is not None and last_day(date.end) < date.first_day:
+        out.append(
+            CHECKS["date-range-reversed"].finding(
+                doc.file, pointer_of((*base, "end")), date.end, start=date.start, end=date.end
+            )
+        )
+    if (
+        source is not None
+        and event.status not in FORWARD_STATUSES
+        and date.first_day > last_day(source.published)
+    ):
+        out.append(
+            CHECKS["event-after-publication"].finding(
+                doc.file,
+                pointer_of((*base, "start")),
+                date.start,
+                date=date.start,
+                published=source.published,
+                status=event.status.value,
+            )
+        )
+    quotes = " ".join(e.quote for e in event.evidence)
+    if (
+        date.precision is Precision.day
+        and date.note is None
+        and MONTH_CUE.search(quotes)
+        and not DAY_CUE.search(quotes)
+    ):
+        out.append(
+            CHECKS["date-more-precise-than-evidence"].finding(
+                doc.file, pointer_of((*base, "start")), date.start, date=date.start
+            )
+        )
+    return out
+
+
+def _location_checks(doc: Document, index: int, event: Event) -> list[Finding]:
+    place = event.location
+    base = ("events", index, "location")
+    lat, lon = place.latitude, place.longitude
+    if (lat is None) != (lon is None):
+        present, missing = ("latitude", "longitude") if lon is None else ("longitude", "latitude")
+        return [
+            CHECKS["coordinates-incomplete"].finding(
+                doc.file, pointer_of((*base, missing)), present=present, missing=missing
+            )
+        ]
+    box = country_bboxes().get(place.country or "")
+    if lat is None or lon is None or box is None or in_bbox(box, lat, lon):
+        return []
+    shown = f"lat {box.min_lat}..{box.max_lat}, lon {box.min_lon}..{box.max_lon}"
+    return [
+        CHECKS["coordinates-outside-country"].finding(
+            doc.file,
+            pointer_of((*base, "latitude")),
+            lat,
+            lat=lat,
+            lon=lon,
+            country=place.country,
+            box=shown,
+        )
+    ]
+
+
+def derived_values(code: str) -> dict[str, Any]:
+    """The values a coder may type for ``code``, as the codebook gives them."""
+    entry = codebook.event(code)
+    return {
+        "label": entry.label,
+        "root_code": entry.root_code,
+        "quad_class": entry.quad_class,
+        "goldstein": entry.goldstein,
+    }
+
+
+def _typed_value_checks(doc: Document, index: int, event: Event) -> list[Finding]:
+    out = []
+    action = event.action
+    for name, expected in derived_values(action.code).items():
+        typed = getattr(action, name)
+        if typed is None:
+            continue
+        same = (
+            expected is not None and abs(typed - expected) < 1e-9
+            if name == "goldstein"
+            else typed == expected
+        )
+        if not same:
+            out.append(
+                CHECKS["derived-value-mismatch"].finding(
+                    doc.file,
+                    pointer_of(("events", index, "action", name)),
+                    typed,
+                    name=f"action.{name}",
+                    value=repr(typed),
+                    expected=repr(expected) if expected is not None else "no value",
+                    code=action.code,
+                )
+            )
+    return out
+
+
+def _actor_checks(doc: Document, index: int, event: Event) -> list[Finding]:
+    source, target = event.source_actor, event.target_actor
+    if target is None or target.code != source.code:
+        return []
+    if target.name.strip().casefold() != source.name.strip().casefold():
+        return []
+    return [
+        CHECKS["target-equals-source"].finding(
+            doc.file,
+            pointer_of(("events", index, "target_actor")),
+            code=target.code,
+            name=target.name,
+        )
+    ]
+
+
+def run(doc: Document) -> list[Finding]:
+    """Consistency findings over the events that passed the models."""
+    out: list[Finding] = []
+    for index, event in doc.events:
+        out += _date_checks(doc, index, event, doc.source)
+        out += _location_checks(doc, index, event)
+        out += _typed_value_checks(doc, index, event)
+        out += _actor_checks(doc, index, event)
+    return out

@@ -1,0 +1,142 @@
+"""Dataset layer: rules over all the record files of a dataset together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from coded_events.checks.base import Document, declare
+from coded_events.findings import Finding, pointer_of
+
+RETIRED_IDS_FILE = "retired_ids.txt"
+
+CHECKS = declare(
+    "dataset",
+    (
+        "duplicate-event-id",
+        "error",
+        "Event id used twice",
+        "event id {value} is also used by {other}",
+        "Give this event a new id; never change the id of a published event.",
+        "Event ids are unique across every record file of a dataset.",
+    ),
+    (
+        "retired-event-id",
+        "error",
+        "Retired event id reused",
+        "event id {value} was retired and must never be used again",
+        "Give the event a new id (see retired_ids.txt for ids that are taken).",
+        "Ids of published events that were later withdrawn are listed in the dataset's "
+        "`retired_ids.txt` and stay retired for ever, so that old citations never point "
+        "at a different event.",
+    ),
+    (
+        "duplicate-source-id",
+        "error",
+        "Source coded in two files",
+        "source id {value} is also the source of {other}",
+        "Put all events from one article in one file.",
+        "Each source (article) has exactly one record file.",
+    ),
+    (
+        "unresolved-source-reference",
+        "error",
+        "Quote from an unknown source",
+        "the quote names source {value}, which no record file of this dataset describes",
+        "Use the source id of an existing record, or add a record for that source.",
+        "An evidence `source_id` must be the source of some record file in the dataset.",
+    ),
+    (
+        "likely-duplicate-event",
+        "warning",
+        "Likely duplicate event",
+        "this event has the same actors, event code, date and place as {other}",
+        "If both reports describe one event, keep one; if they are distinct, say why in notes.",
+        "Two events with the same source and target actor codes, event code, date and "
+        "place are probably one event coded twice (often from two articles).",
+    ),
+)
+
+
+def read_retired_ids(path: Path) -> set[str]:
+    """Ids listed in a retired-ids file (one per line, '#' starts a comment); empty when
+    the file is absent or unreadable."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {line.split("#", 1)[0].strip() for line in lines} - {""}
+
+
+def _where(doc: Document, index: int) -> str:
+    return f"{doc.file} (event {index})"
+
+
+def run(docs: Sequence[Document], retired: set[str]) -> list[Finding]:
+    """Dataset findings over documents of one dataset, first-come first-kept."""
+    out: list[Finding] = []
+    event_ids: dict[str, str] = {}
+    source_ids: dict[str, str] = {}
+    signatures: dict[tuple, str] = {}
+    for doc in docs:
+        if doc.source_id is not None:
+            if doc.source_id in source_ids:
+                out.append(
+                    CHECKS["duplicate-source-id"].finding(
+                        doc.file,
+                        "/source/source_id",
+                        doc.source_id,
+                        value=repr(doc.source_id),
+                        other=source_ids[doc.source_id],
+                    )
+                )
+            source_ids.setdefault(doc.source_id, doc.file)
+        for index, raw in doc.raw_events:
+            event_id = raw.get("event_id") if isinstance(raw, dict) else None
+            if not isinstance(event_id, str):
+                continue
+            pointer = pointer_of(("events", index, "event_id"))
+            if event_id in retired:
+                out.append(
+                    CHECKS["retired-event-id"].finding(
+                        doc.file, pointer, event_id, value=repr(event_id)
+                    )
+                )
+            if event_id in event_ids:
+                out.append(
+                    CHECKS["duplicate-event-id"].finding(
+                        doc.file, pointer, event_id, value=repr(event_id), other=event_ids[event_id]
+                    )
+                )
+            event_ids.setdefault(event_id, _where(doc, index))
+        for index, event in doc.events:
+            place = event.location
+            key = (
+                event.source_actor.code,
+                event.target_actor.code if event.target_actor else None,
+                event.action.code,
+                event.date.start,
+                event.date.end,
+                place.name.strip().casefold(),
+                place.country,
+            )
+            if key in signatures:
+                out.append(
+                    CHECKS["likely-duplicate-event"].finding(
+                        doc.file, pointer_of(("events", index)), other=signatures[key]
+                    )
+                )
+            signatures.setdefault(key, f"{event.event_id} in {doc.file}")
+    for doc in docs:
+        for index, event in doc.events:
+            for q, evidence in enumerate(event.evidence):
+                if evidence.source_id is not None and evidence.source_id not in source_ids:
+                    out.append(
+                        CHECKS["unresolved-source-reference"].finding(
+                            doc.file,
+                            pointer_of(("events", index, "evidence", q, "source_id")),
+                            evidence.source_id,
+                            value=repr(evidence.source_id),
+                        )
+                    )
+    return out

@@ -1,0 +1,291 @@
+"""Evidence layer: the source text is there and unchanged, and every quote is in it."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from coded_events.checks.base import Document, declare
+from coded_events.findings import Finding, pointer_of
+from coded_events.models import SOURCE_ID_PATTERN
+
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+
+CHECKS = declare(
+    "evidence",
+    (
+        "source-path-outside",
+        "error",
+        "Source text path leaves the sources folder",
+        "source id {value} would read {path}, which is outside {folder}",
+        "Use the plain source id (no '/', '..' or links); the text lives in sources/<id>.txt.",
+        "Source texts are read only from the dataset's `sources/` folder. An id that "
+        "resolves elsewhere (through `..` or a symbolic link) is reported, never read.",
+    ),
+    (
+        "source-text-missing",
+        "error",
+        "Source text not found",
+        "no source text for {value}: {path} does not exist",
+        "Add the article text as sources/{value}.txt next to the records/ folder.",
+        "Every source a document or a quote names needs its text in "
+        "`<dataset>/sources/<source_id>.txt`, so that quotes can be verified.",
+    ),
+    (
+        "source-text-unreadable",
+        "error",
+        "Source text cannot be read",
+        "cannot read {path}: {reason}",
+        "Store the text as a UTF-8 file, byte for byte as retrieved.",
+        "The source text exists but is not a readable UTF-8 file (or is too large).",
+    ),
+    (
+        "source-text-hash-mismatch",
+        "error",
+        "Source text changed",
+        "sha256 of {path} is {actual}, but the document records {expected}",
+        "If the text file is right, set source.text_sha256 to {actual}; if not, restore "
+        "the text (and re-check every quote's offsets).",
+        "`source.text_sha256` is the sha256 of the text file's bytes; a mismatch means the "
+        "text or the record changed without the other.",
+    ),
+    (
+        "quote-blank",
+        "error",
+        "Quote is blank",
+        "the quote contains only white space",
+        "Quote the words that support the event.",
+        "An evidence quote must contain text.",
+    ),
+    (
+        "quote-offsets-invalid",
+        "error",
+        "Quote offsets impossible",
+        "char_start {start} and char_end {end} do not delimit text in a source of "
+        "{length} characters{where}",
+        "char_end must be greater than char_start and at most the text's length; offsets "
+        "count Unicode characters from 0.",
+        "The offsets cannot hold the quote: char_end is not after char_start, or lies "
+        "beyond the end of the text.",
+    ),
+    (
+        "quote-mismatch",
+        "error",
+        "Quote differs from the text at its offsets",
+        "the text at {start}-{end} reads {actual!r}, not the quote{where}",
+        "Copy the quote from the source text again, or set char_start/char_end to where it occurs.",
+        "The text between char_start and char_end must be the quote, character for "
+        "character. The message says where the quote does occur (or nearly occurs, "
+        "differing only in white space or quotation marks), if anywhere.",
+    ),
+    (
+        "quotes-overlap",
+        "warning",
+        "Quotes of one event overlap",
+        "this quote ({start}-{end}) overlaps quote {other} ({other_start}-{other_end}) "
+        "of the same event",
+        "Merge the two quotes into one, or trim them so that each adds something.",
+        "Two quotes of the same event share characters of the same source; usually one "
+        "is a copy or extension of the other.",
+    ),
+)
+
+_SOURCE_ID = re.compile(SOURCE_ID_PATTERN)
+_QUOTE_CHARS = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A source text as read from disk, or why it could not be read."""
+
+    path: Path
+    text: str | None = None
+    sha256: str | None = None
+    problem: str | None = None  # a check code
+    reason: str = ""
+
+
+def source_path(sources_dir: Path, source_id: str) -> tuple[Path, bool]:
+    """Where the text of ``source_id`` lives, and whether that stays inside ``sources_dir``."""
+    path = sources_dir / f"{source_id}.txt"
+    try:
+        inside = path.resolve().is_relative_to(sources_dir.resolve())
+    except (OSError, RuntimeError, ValueError):
+        inside = False
+    return path, inside
+
+
+def read_source(sources_dir: Path, source_id: str, cache: dict[Path, SourceText]) -> SourceText:
+    """Read (once) the text of a source; never raises."""
+    path, inside = source_path(sources_dir, source_id)
+    if path in cache:
+        return cache[path]
+    if not inside:
+        found = SourceText(path, problem="source-path-outside")
+    elif not path.is_file():
+        found = SourceText(path, problem="source-text-missing")
+    else:
+        try:
+            size = path.stat().st_size
+            if size > MAX_TEXT_BYTES:
+                raise OSError(f"{size} bytes, more than {MAX_TEXT_BYTES}")
+            data = path.read_bytes()
+            found = SourceText(path, data.decode("utf-8"), hashlib.sha256(data).hexdigest())
+        except (OSError, UnicodeDecodeError) as error:
+            found = SourceText(path, problem="source-text-unreadable", reason=str(error))
+    cache[path] = found
+    return found
+
+
+def _source_problem(doc: Document, found: SourceText, source_id: str, pointer: str) -> Finding:
+    assert doc.sources_dir is not None
+    return CHECKS[found.problem or "source-text-unreadable"].finding(
+        doc.file,
+        pointer,
+        source_id,
+        value=repr(source_id),
+        path=found.path,
+        folder=doc.sources_dir,
+        reason=found.reason,
+    )
+
+
+def _normalise(text: str) -> tuple[str, list[int]]:
+    """Text with white space runs collapsed and curly quotes straightened, and for each
+    character of the result its offset in ``text``."""
+    out, where = [], []
+    previous_space = False
+    for i, char in enumerate(text.translate(_QUOTE_CHARS)):
+        if char.isspace():
+            if previous_space:
+                continue
+            char, previous_space = " ", True
+        else:
+            previous_space = False
+        out.append(char)
+        where.append(i)
+    return "".join(out), where
+
+
+def locate(text: str, quote: str, near: int) -> str:
+    """Where ``quote`` occurs in ``text`` (nearest to ``near``), for a message."""
+    hits = [m.start() for m in re.finditer(re.escape(quote), text)] if quote else []
+    if hits:
+        best = min(hits, key=lambda h: abs(h - near))
+        more = f" (and {len(hits) - 1} more place(s))" if len(hits) > 1 else ""
+        return f"; the quote occurs at {best}-{best + len(quote)}{more}"
+    flat_text, where = _normalise(text)
+    flat_quote, _ = _normalise(quote)
+    flat_quote = flat_quote.strip()
+    at = flat_text.find(flat_quote) if flat_quote else -1
+    if at >= 0:
+        start, end = where[at], where[at + len(flat_quote) - 1] + 1
+        return (
+            f"; a near match (differing in white space or quotation marks) occurs at {start}-{end}"
+        )
+    return "; the quote does not occur anywhere in the source text"
+
+
+def _quote_checks(doc: Document, index: int, event, texts: dict[str, SourceText]) -> list[Finding]:
+    out = []
+    spans: list[tuple[int, int, int, str]] = []
+    for q, evidence in enumerate(event.evidence):
+        pointer = pointer_of(("events", index, "evidence", q))
+        source_id = evidence.source_id or doc.source_id
+        if not evidence.quote.strip():
+            out.append(CHECKS["quote-blank"].finding(doc.file, pointer + "/quote", evidence.quote))
+            continue
+        found = texts.get(source_id or "")
+        if found is None or found.text is None:
+            continue
+        text, start, end = found.text, evidence.char_start, evidence.char_end
+        if end <= start or end > len(text):
+            out.append(
+                CHECKS["quote-offsets-invalid"].finding(
+                    doc.file,
+                    pointer + "/char_end",
+                    end,
+                    start=start,
+                    end=end,
+                    length=len(text),
+                    where=locate(text, evidence.quote, start),
+                )
+            )
+        elif text[start:end] != evidence.quote:
+            actual = text[start:end]
+            out.append(
+                CHECKS["quote-mismatch"].finding(
+                    doc.file,
+                    pointer + "/quote",
+                    evidence.quote,
+                    start=start,
+                    end=end,
+                    actual=actual if len(actual) <= 80 else actual[:77] + "...",
+                    where=locate(text, evidence.quote, start),
+                )
+            )
+        else:
+            spans.append((start, end, q, source_id or ""))
+    spans.sort()
+    for (s1, e1, q1, src1), (s2, e2, q2, src2) in itertools.pairwise(spans):
+        if src1 == src2 and s2 < e1:
+            out.append(
+                CHECKS["quotes-overlap"].finding(
+                    doc.file,
+                    pointer_of(("events", index, "evidence", max(q1, q2))),
+                    start=s2 if q2 > q1 else s1,
+                    end=e2 if q2 > q1 else e1,
+                    other=min(q1, q2),
+                    other_start=s1 if q2 > q1 else s2,
+                    other_end=e1 if q2 > q1 else e2,
+                )
+            )
+    return out
+
+
+def run(doc: Document, cache: dict[Path, SourceText]) -> list[Finding]:
+    """Evidence findings: source texts, hashes and quotes."""
+    if doc.sources_dir is None or not isinstance(doc.data, dict):
+        return []
+    out: list[Finding] = []
+    texts: dict[str, SourceText] = {}
+    wanted: dict[str, str] = {}  # source id -> pointer of its first mention
+    if doc.source_id is not None:
+        wanted[doc.source_id] = "/source/source_id"
+    for index, raw in doc.raw_events:
+        evidence = raw.get("evidence") if isinstance(raw, dict) else None
+        for q, item in enumerate(evidence if isinstance(evidence, list) else []):
+            value = item.get("source_id") if isinstance(item, dict) else None
+            if isinstance(value, str):
+                wanted.setdefault(value, pointer_of(("events", index, "evidence", q, "source_id")))
+    for source_id, pointer in wanted.items():
+        _, inside = source_path(doc.sources_dir, source_id)
+        if inside and not _SOURCE_ID.fullmatch(source_id):
+            continue  # an invalid id, already reported by the structure layer
+        found = read_source(doc.sources_dir, source_id, cache)
+        texts[source_id] = found
+        if found.problem:
+            out.append(_source_problem(doc, found, source_id, pointer))
+    own = texts.get(doc.source_id or "")
+    if (
+        doc.source is not None
+        and own is not None
+        and own.sha256 is not None
+        and own.sha256 != doc.source.text_sha256
+    ):
+        out.append(
+            CHECKS["source-text-hash-mismatch"].finding(
+                doc.file,
+                "/source/text_sha256",
+                doc.source.text_sha256,
+                path=own.path,
+                actual=own.sha256,
+                expected=doc.source.text_sha256,
+            )
+        )
+    for index, event in doc.events:
+        out += _quote_checks(doc, index, event, texts)
+    return out

@@ -1,0 +1,351 @@
+"""Structure layer: the models and the published JSON Schema, mapped onto catalogue codes.
+
+Both validators run; their errors are mapped onto the same codes and merged by JSON
+Pointer, so each problem is reported once. The models' errors come first (they also
+know the calendar); the schema adds what only it reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import Any
+
+import jsonschema
+from pydantic import ValidationError
+
+from coded_events import models, schema_files
+from coded_events.checks.base import Check, Document, declare
+from coded_events.findings import Finding, field_of, pointer_of
+from coded_events.versions import SCHEMA_VERSION
+
+CHECKS = declare(
+    "structure",
+    (
+        "unsupported-schema-version",
+        "error",
+        "Unsupported schema version",
+        "schema_version {value} is not a schema version this validator knows ({known})",
+        'Set "schema_version": "{current}".',
+        "The document names a schema version that is not published in `schema/`.",
+    ),
+    (
+        "missing-field",
+        "error",
+        "Required field missing",
+        "required field {name!s} is missing",
+        "Add the field; docs/checks.md and the JSON Schema describe it.",
+        "A field the schema requires is absent. The pointer names the missing field; the "
+        "line is that of the object that should hold it.",
+    ),
+    (
+        "unknown-field",
+        "error",
+        "Unknown field",
+        "field {name!s} is not part of the schema",
+        "Check the spelling against the JSON Schema, or move the remark into `notes`.",
+        "Objects accept only the fields the schema names, so that typos do not go unseen.",
+    ),
+    (
+        "wrong-type",
+        "error",
+        "Wrong JSON type",
+        "expected {expected}, found {found}",
+        "Write the value as {expected} (numbers without quotes, true/false without quotes).",
+        "A value has the wrong JSON type, for example a number in quotes. Nothing is "
+        'coerced: `"40.1"` is not a number and `1` is not `true`.',
+    ),
+    (
+        "invalid-date",
+        "error",
+        "Invalid date",
+        "{value} is not a calendar date in the form YYYY, YYYY-MM or YYYY-MM-DD",
+        "Write the date as ISO 8601 at the precision the text supports: 2024, 2024-04 or "
+        "2024-04-17.",
+        "Dates are reduced-precision ISO 8601 strings and must exist in the calendar "
+        "(`2023-02-30` does not).",
+    ),
+    (
+        "invalid-id",
+        "error",
+        "Invalid identifier",
+        "{value} is not a valid identifier: lower-case letters and digits in groups "
+        "joined by single hyphens, at most 128 characters",
+        "For example sc-0001 or myind-2024-04-17-russia-peacekeepers-withdrawal.",
+        "Event and source ids are slugs (`^[a-z0-9]+(-[a-z0-9]+)*$`), so that they are "
+        "safe as file names and stable as keys.",
+    ),
+    (
+        "invalid-format",
+        "error",
+        "Value does not have the required form",
+        "{value} does not match the required form {pattern}",
+        "See the field's description in docs/checks.md or the JSON Schema.",
+        "A string fails the field's pattern: the sha256 is 64 lower-case hex digits, the "
+        "language a BCP 47 tag such as `en`, the url starts with http:// or https://.",
+    ),
+    (
+        "invalid-enum",
+        "error",
+        "Value not in the list",
+        "{value} is not one of {expected}",
+        "Use one of the listed values, spelled exactly.",
+        "The field takes one value from a fixed list (certainty, status, geo_precision, "
+        "qualifier).",
+    ),
+    (
+        "out-of-range",
+        "error",
+        "Value out of range",
+        "{value} is out of range: {rule}",
+        "Correct the value (latitude -90..90, longitude -180..180, offsets >= 0).",
+        "A number or string length lies outside the bounds the schema sets.",
+    ),
+    (
+        "empty-value",
+        "error",
+        "Empty value",
+        "{what} must not be empty",
+        "Fill it in, or leave an optional field out entirely.",
+        "A string or list that must have content is empty (for example an event with no "
+        "evidence, or an empty name).",
+    ),
+    (
+        "schema-violation",
+        "error",
+        "Schema violation",
+        "{reason}",
+        "Compare the value with the JSON Schema (schema/{current}/source-document.schema.json).",
+        "Any other error the models or the JSON Schema report. The finding keeps the "
+        "validator's own message.",
+    ),
+)
+
+DATE_FIELDS = {"/events/date/start", "/events/date/end", "/source/published"}
+ID_FIELDS = {"/events/event_id", "/source/source_id", "/events/evidence/source_id"}
+
+_PYDANTIC_TYPES = {
+    "string_type": "a string",
+    "float_type": "a number",
+    "int_type": "an integer",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "int_from_float": "an integer",
+    "none_required": "null",
+}
+_JSON_TYPES = {
+    "string": "a string",
+    "number": "a number",
+    "integer": "an integer",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "an object",
+    "null": "null",
+}
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a Python value, as a contributor reads it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    for kind, name in ((str, "a string"), (int, "an integer"), (float, "a number")):
+        if isinstance(value, kind):
+            return name
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _resolve(data: Any, path: Iterable[object]) -> Any:
+    for key in path:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _pattern_check(field: str) -> Check:
+    if field in DATE_FIELDS:
+        return CHECKS["invalid-date"]
+    if field in ID_FIELDS:
+        return CHECKS["invalid-id"]
+    return CHECKS["invalid-format"]
+
+
+def _common(file: str) -> dict[str, Any]:
+    return {"known": ", ".join(schema_files.published_versions()), "current": SCHEMA_VERSION}
+
+
+def _from_pydantic(error: dict[str, Any], data: Any, file: str) -> Finding:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    pointer, field = pointer_of(loc), field_of(pointer_of(loc))
+    common = _common(file)
+    if kind == "missing":
+        return CHECKS["missing-field"].finding(file, pointer, name=repr(loc[-1]))
+    if kind == "extra_forbidden":
+        return CHECKS["unknown-field"].finding(file, pointer, name=repr(loc[-1]))
+    if field == "/schema_version":
+        return CHECKS["unsupported-schema-version"].finding(
+            file, pointer, value, value=repr(value), **common
+        )
+    if kind in _PYDANTIC_TYPES:
+        return CHECKS["wrong-type"].finding(
+            file, pointer, value, expected=_PYDANTIC_TYPES[kind], found=json_type(value)
+        )
+    if kind == "enum" or kind == "literal_error":
+        return CHECKS["invalid-enum"].finding(
+            file, pointer, value, value=repr(value), expected=ctx.get("expected", "?")
+        )
+    if kind in ("string_pattern_mismatch", "string_too_long") or (
+        kind == "value_error" and field in DATE_FIELDS
+    ):
+        check = _pattern_check(field)
+        if check.code == "invalid-format" and kind == "string_too_long":
+            check = CHECKS["out-of-range"]
+        return check.finding(
+            file,
+            pointer,
+            value,
+            value=repr(value),
+            pattern=ctx.get("pattern", "?"),
+            rule=error["msg"],
+        )
+    if kind in ("string_too_short", "too_short"):
+        return CHECKS["empty-value"].finding(
+            file, pointer, value, what=repr(loc[-1] if loc else "value")
+        )
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return CHECKS["out-of-range"].finding(
+            file, pointer, value, value=repr(value), rule=error["msg"].lower()
+        )
+    return CHECKS["schema-violation"].finding(file, pointer, value, reason=error["msg"], **common)
+
+
+@cache
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema_files.load(SCHEMA_VERSION))
+
+
+def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
+    """The useful errors inside anyOf/oneOf: drop the 'or null' branch of optional fields."""
+    if not error.context:
+        yield error
+        return
+    useful = [
+        e for e in error.context if not (e.validator == "type" and e.validator_value == "null")
+    ]
+    if not useful:
+        yield error
+        return
+    for sub in useful:
+        yield from _leaves(sub)
+
+
+def _from_jsonschema(error: jsonschema.ValidationError, file: str) -> Iterator[Finding]:
+    path = tuple(error.absolute_path)
+    pointer = pointer_of(path)
+    field = field_of(pointer)
+    value = error.instance
+    kind = error.validator
+    common = _common(file)
+    if kind == "required" and isinstance(value, dict):
+        for name in error.validator_value:
+            if name not in value:
+                yield CHECKS["missing-field"].finding(
+                    file, pointer_of((*path, name)), name=repr(name)
+                )
+        return
+    if kind == "additionalProperties" and isinstance(value, dict):
+        for name in sorted(set(value) - set(error.schema.get("properties", {}))):
+            yield CHECKS["unknown-field"].finding(file, pointer_of((*path, name)), name=repr(name))
+        return
+    if field == "/schema_version":
+        yield CHECKS["unsupported-schema-version"].finding(
+            file, pointer, value, value=repr(value), **common
+        )
+    elif kind == "type":
+        expected = error.validator_value
+        names = [expected] if isinstance(expected, str) else list(expected)
+        yield CHECKS["wrong-type"].finding(
+            file,
+            pointer,
+            value,
+            expected=" or ".join(_JSON_TYPES.get(n, n) for n in names),
+            found=json_type(value),
+        )
+    elif kind in ("enum", "const"):
+        expected = error.validator_value
+        shown = ", ".join(map(repr, expected[:8])) if isinstance(expected, list) else repr(expected)
+        yield CHECKS["invalid-enum"].finding(
+            file, pointer, value, value=repr(value), expected=shown
+        )
+    elif kind in ("pattern", "maxLength") and isinstance(value, str):
+        check = _pattern_check(field)
+        if check.code == "invalid-format" and kind == "maxLength":
+            check = CHECKS["out-of-range"]
+        yield check.finding(
+            file,
+            pointer,
+            value,
+            value=repr(value),
+            pattern=error.validator_value,
+            rule=error.message,
+        )
+    elif kind in ("minLength", "minItems"):
+        yield CHECKS["empty-value"].finding(
+            file, pointer, value, what=repr(path[-1] if path else "value")
+        )
+    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        yield CHECKS["out-of-range"].finding(
+            file, pointer, value, value=repr(value), rule=f"{kind} {error.validator_value}"
+        )
+    else:
+        yield CHECKS["schema-violation"].finding(
+            file, pointer, value, reason=error.message, **common
+        )
+
+
+def run(doc: Document, skip: set[str]) -> list[Finding]:
+    """Structure findings for ``doc``; pointers in ``skip`` (and below) are already reported
+    by a more specific check. Fills ``doc.source`` and ``doc.events`` with what validates."""
+    found: dict[str, Finding] = {}
+
+    def add(finding: Finding) -> None:
+        if any(finding.pointer == s or finding.pointer.startswith(s + "/") for s in skip):
+            return
+        found.setdefault(finding.pointer, finding)
+
+    try:
+        models.SourceDocument.model_validate(doc.data)
+    except ValidationError as error:
+        for item in error.errors(include_url=False):
+            add(_from_pydantic(item, doc.data, doc.file))
+    for error in _schema_validator().iter_errors(doc.data):
+        for leaf in _leaves(error):
+            for finding in _from_jsonschema(leaf, doc.file):
+                add(finding)
+    _typed(doc)
+    return list(found.values())
+
+
+def _typed(doc: Document) -> None:
+    """Validate the source and each event on their own, keeping those that pass."""
+    if not isinstance(doc.data, dict):
+        return
+    try:
+        doc.source = models.Source.model_validate(doc.data.get("source"))
+    except ValidationError:
+        doc.source = None
+    doc.events = []
+    for index, raw in doc.raw_events:
+        try:
+            doc.events.append((index, models.Event.model_validate(raw)))
+        except ValidationError:
+            continue

@@ -1,0 +1,288 @@
+"""Syntax layer: is the file there, readable, UTF-8 and strict JSON?"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import math
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coded_events.checks.base import declare
+from coded_events.findings import Finding, pointer_of
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = 64
+
+CHECKS = declare(
+    "syntax",
+    (
+        "file-unreadable",
+        "error",
+        "File cannot be read",
+        "cannot read the file: {reason}",
+        "Check that the path names a regular file you can read.",
+        "The path does not lead to a readable regular file (a broken link, a device, "
+        "a permission problem).",
+    ),
+    (
+        "symlinked-file",
+        "error",
+        "Record file is a symbolic link",
+        "the file is a symbolic link (to {target}); it is not read",
+        "Commit the record itself, not a link to it.",
+        "Record files must be regular files. Links are reported and never followed, so "
+        "that a pull request cannot make the validator read files outside the repository.",
+    ),
+    (
+        "file-too-large",
+        "error",
+        "File too large",
+        "the file has {size} bytes, more than the limit of {limit}",
+        "Split the article's events over smaller files, or check that this is a record.",
+        f"Record files above {MAX_BYTES // (1024 * 1024)} MiB are not read. One article's "
+        "events take a few kilobytes.",
+    ),
+    (
+        "file-empty",
+        "error",
+        "Empty file",
+        "the file is empty",
+        "Start from tests/fixtures/valid/minimal.json.",
+        "The file has no content, or only white space.",
+    ),
+    (
+        "file-binary",
+        "error",
+        "Binary file",
+        "the file contains a NUL byte at byte offset {offset}: it is binary, not JSON text",
+        "Save the record as UTF-8 JSON text.",
+        "JSON is text; a NUL byte means the file is binary (or UTF-16/UTF-32 encoded).",
+    ),
+    (
+        "invalid-utf8",
+        "error",
+        "Not UTF-8",
+        "the file is not valid UTF-8: {reason} at byte offset {offset}",
+        "Save the file as UTF-8 (without BOM) in your editor.",
+        "JSON files must be UTF-8 (RFC 8259). The finding gives the byte offset of the "
+        "first byte that is not UTF-8.",
+    ),
+    (
+        "utf8-bom",
+        "error",
+        "Byte-order mark",
+        "the file starts with a UTF-8 byte-order mark",
+        "Save the file as 'UTF-8' rather than 'UTF-8 with BOM'.",
+        "RFC 8259 forbids a byte-order mark in JSON texts, and several parsers reject it. "
+        "The rest of the file is still checked.",
+    ),
+    (
+        "json-syntax",
+        "error",
+        "Malformed JSON",
+        "the file is not valid JSON: {reason}",
+        "Look at the position given (and just before it): a missing comma, quote or "
+        "bracket, a trailing comma, or a comment.",
+        "The JSON parser stopped at this line and column. Nothing else in the file is "
+        "checked until it parses.",
+    ),
+    (
+        "duplicate-key",
+        "error",
+        "Duplicate key",
+        "the key {key!s} appears more than once in the same object",
+        "Keep one of the two entries; JSON readers silently keep only the last.",
+        "An object has the same key twice. Python's `json` and most readers keep the "
+        "last value without a word, so the first one is lost.",
+    ),
+    (
+        "non-finite-number",
+        "error",
+        "Number JSON cannot hold",
+        "{token} is not a finite JSON number",
+        "Write a finite number, or leave the field out when the value is unknown.",
+        "`NaN`, `Infinity` and numbers too large for a double (such as `1e400`, which "
+        "readers turn into infinity) are not portable JSON.",
+    ),
+    (
+        "nesting-too-deep",
+        "error",
+        "JSON nested too deeply",
+        "the JSON is nested more than {limit} levels deep",
+        "A record is about six levels deep; look for runaway brackets.",
+        f"Documents nested more than {MAX_DEPTH} levels deep are not checked further.",
+    ),
+)
+
+_CONSTANTS = {"NaN", "Infinity", "-Infinity"}
+
+
+@dataclass
+class Parsed:
+    """The outcome of the syntax layer: the data when it parsed, and the findings."""
+
+    data: Any = None
+    text: str | None = None
+    ok: bool = False
+    findings: list[Finding] = field(default_factory=list)
+    # pointers whose value the syntax layer replaced (non-finite numbers)
+    replaced: set[str] = field(default_factory=set)
+
+
+class _NonFinite:
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and (byte) column of a byte offset."""
+    line = data.count(b"\n", 0, offset) + 1
+    return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+
+
+def read(path: Path, file: str) -> tuple[bytes | None, list[Finding]]:
+    """The bytes of a record file, or findings saying why they were not read."""
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            target = str(path.readlink())
+            return None, [CHECKS["symlinked-file"].finding(file, target=target)]
+        if not stat.S_ISREG(info.st_mode):
+            return None, [CHECKS["file-unreadable"].finding(file, reason="not a regular file")]
+        if info.st_size > MAX_BYTES:
+            check = CHECKS["file-too-large"]
+            return None, [check.finding(file, size=info.st_size, limit=MAX_BYTES)]
+        with path.open("rb") as handle:
+            return handle.read(MAX_BYTES + 1), []
+    except OSError as error:
+        return None, [CHECKS["file-unreadable"].finding(file, reason=error.strerror or error)]
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
+def parse(data: bytes, file: str) -> Parsed:
+    """Decode and parse one file's bytes strictly; never raises."""
+    out = Parsed()
+    if len(data) > MAX_BYTES:
+        out.findings.append(CHECKS["file-too-large"].finding(file, size=len(data), limit=MAX_BYTES))
+        return out
+    if not data.strip():
+        out.findings.append(CHECKS["file-empty"].finding(file, line=1, column=1))
+        return out
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) or data.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    ):
+        out.findings.append(
+            CHECKS["invalid-utf8"].finding(
+                file, line=1, column=1, reason="UTF-16/UTF-32 byte-order mark", offset=0
+            )
+        )
+        return out
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _position(data, nul)
+        out.findings.append(
+            CHECKS["file-binary"].finding(file, line=line, column=column, offset=nul)
+        )
+        return out
+    if data.startswith(codecs.BOM_UTF8):
+        out.findings.append(CHECKS["utf8-bom"].finding(file, line=1, column=1))
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _position(data, error.start)
+        out.findings.append(
+            CHECKS["invalid-utf8"].finding(
+                file, line=line, column=column, reason=error.reason, offset=error.start
+            )
+        )
+        return out
+    out.text = text
+    duplicates: dict[int, list[str]] = {}
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj: dict[str, Any] = {}
+        for key, value in items:
+            if key in obj:
+                duplicates.setdefault(id(obj), []).append(key)
+            obj[key] = value
+        return obj
+
+    def number(token: str) -> Any:
+        value = float(token)
+        return _NonFinite(token) if math.isinf(value) else value
+
+    try:
+        value = json.loads(
+            text, object_pairs_hook=pairs, parse_constant=_NonFinite, parse_float=number
+        )
+    except json.JSONDecodeError as error:
+        out.findings.append(
+            CHECKS["json-syntax"].finding(
+                file, line=error.lineno, column=error.colno, reason=error.msg
+            )
+        )
+        return out
+    except RecursionError:
+        out.findings.append(
+            CHECKS["nesting-too-deep"].finding(file, line=1, column=1, limit=MAX_DEPTH)
+        )
+        return out
+    if _depth_exceeds(value, MAX_DEPTH):
+        out.findings.append(
+            CHECKS["nesting-too-deep"].finding(file, line=1, column=1, limit=MAX_DEPTH)
+        )
+        return out
+    out.data = _clean(value, duplicates, out, file)
+    out.ok = True
+    return out
+
+
+def _clean(value: Any, duplicates: dict[int, list[str]], out: Parsed, file: str) -> Any:
+    """Report duplicate keys and non-finite numbers; replace the latter by None."""
+    stack: list[tuple[Any, tuple[object, ...]]] = (
+        [(value, ())] if isinstance(value, dict | list) else []
+    )
+    root = [value]
+    while stack:
+        item, path = stack.pop()
+        entries = item.items() if isinstance(item, dict) else enumerate(item)
+        if isinstance(item, dict):
+            for key in duplicates.get(id(item), []):
+                out.findings.append(
+                    CHECKS["duplicate-key"].finding(file, pointer_of((*path, key)), key=repr(key))
+                )
+        for key, child in list(entries):
+            if isinstance(child, _NonFinite):
+                pointer = pointer_of((*path, key))
+                out.findings.append(
+                    CHECKS["non-finite-number"].finding(
+                        file, pointer, child.token, token=child.token
+                    )
+                )
+                out.replaced.add(pointer)
+                item[key] = None
+            elif isinstance(child, dict | list):
+                stack.append((child, (*path, key)))
+    if isinstance(value, _NonFinite):
+        out.findings.append(
+            CHECKS["non-finite-number"].finding(file, "", value.token, token=value.token)
+        )
+        out.replaced.add("")
+        root[0] = None
+    return root[0]

@@ -1,0 +1,105 @@
+"""``coded-events validate`` and ``coded-events checks``: the contributor's validator."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from coded_events.checks import CATALOGUE, markdown
+from coded_events.cli import app
+from coded_events.findings import Finding
+from coded_events.validate import validate_paths
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message (GitHub Actions: %, CR, LF)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command's property value (also ':' and ',')."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_line(finding: Finding) -> str:
+    """One finding as a GitHub Actions ``::error``/``::warning`` workflow command."""
+    props = {
+        "file": finding.file,
+        "line": finding.line,
+        "col": finding.column,
+        "title": finding.code,
+    }
+    shown = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None)
+    message = finding.message + (f" (fix: {finding.hint})" if finding.hint else "")
+    if finding.pointer:
+        message = f"{finding.pointer}: {message}"
+    return f"::{finding.severity} {shown}::{escape_data(message)}"
+
+
+def text_lines(findings: list[Finding], files: int) -> list[str]:
+    """Findings as ``file:line:column: severity code: message`` lines, hints and a summary."""
+    out = []
+    for f in findings:
+        where = ":".join(str(p) for p in (f.file, f.line, f.column) if p is not None)
+        at = f" [{f.pointer}]" if f.pointer else ""
+        out.append(f"{where}: {f.severity} {f.code}: {f.message}{at}")
+        if f.hint:
+            out.append(f"    hint: {f.hint}")
+    errors = sum(f.is_error for f in findings)
+    warnings = len(findings) - errors
+    out.append(f"{files} file(s) checked: {errors} error(s), {warnings} warning(s)")
+    for (code, severity), count in sorted(Counter((f.code, f.severity) for f in findings).items()):
+        out.append(f"  {count:>5}  {severity:<7} {code}")
+    return out
+
+
+def _write(lines: list[str]) -> None:
+    data = "".join(line + "\n" for line in lines)
+    sys.stdout.buffer.write(data.encode("utf-8", "backslashreplace"))
+    sys.stdout.flush()
+
+
+@app.command("validate")
+def validate_command(
+    paths: list[Path] = typer.Argument(
+        ..., exists=True, help="Record files, folders of records, or dataset folders."
+    ),
+    output: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+) -> None:
+    """Validate record files: exit 0 when there are no errors, 1 when there are, 2 on usage
+    problems."""
+    from coded_events.validate import expand_paths
+
+    findings = validate_paths(paths, strict=strict)
+    if output is Format.json:
+        _write([json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False)])
+    elif output is Format.github:
+        _write([github_line(f) for f in findings])
+    else:
+        _write(text_lines(findings, len(expand_paths(paths))))
+    raise typer.Exit(1 if any(f.is_error for f in findings) else 0)
+
+
+@app.command("checks")
+def checks_command(
+    as_markdown: bool = typer.Option(
+        False, "--markdown", help="Print the catalogue as Markdown (docs/checks.md)."
+    ),
+) -> None:
+    """List the catalogue of checks: code, severity, layer and title."""
+    if as_markdown:
+        _write([markdown().rstrip("\n")])
+        return
+    _write([f"{c.code:<34} {c.severity:<8} {c.layer:<12} {c.title}" for c in CATALOGUE.values()])
