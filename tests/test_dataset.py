@@ -1,0 +1,167 @@
+"""The south-caucasus records: valid, quotes at their offsets, hashes right, ids unique."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coded_events import models
+from tests.conftest import ROOT
+
+DATASET = ROOT / "datasets" / "south-caucasus"
+RECORDS = sorted((DATASET / "records").glob("*.json"))
+EVENT_ID = re.compile(r"^sc-[0-9]{4}$")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate keys {duplicates}")
+    return dict(pairs)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"non-JSON number {name}")
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """Parse a record file strictly: no duplicate keys, no NaN or Infinity."""
+    return json.loads(
+        path.read_text(encoding="utf-8"),
+        object_pairs_hook=_no_duplicate_keys,
+        parse_constant=_reject_constant,
+    )
+
+
+def source_text(source_id: str) -> str:
+    return (DATASET / "sources" / f"{source_id}.txt").read_text(encoding="utf-8")
+
+
+def quote_mismatches(document: dict[str, Any]) -> list[str]:
+    """Every evidence quote that differs from the source text at its offsets."""
+    default = document["source"]["source_id"]
+    problems = []
+    for event in document["events"]:
+        for i, evidence in enumerate(event["evidence"]):
+            text = source_text(evidence.get("source_id") or default)
+            found = text[evidence["char_start"] : evidence["char_end"]]
+            if found != evidence["quote"]:
+                problems.append(
+                    f"{event['event_id']} evidence[{i}]: text at "
+                    f"[{evidence['char_start']}:{evidence['char_end']}] is {found!r}, "
+                    f"quote is {evidence['quote']!r}"
+                )
+    return problems
+
+
+def retired_ids() -> set[str]:
+    lines = (DATASET / "retired_ids.txt").read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def all_event_ids() -> list[str]:
+    return [e["event_id"] for path in RECORDS for e in read_record(path)["events"]]
+
+
+def test_there_are_records() -> None:
+    assert RECORDS, f"no record files in {DATASET / 'records'}"
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=lambda p: p.name)
+def test_record_validates_against_the_models(path: Path) -> None:
+    document = read_record(path)
+    parsed = models.SourceDocument.model_validate(document)
+    assert parsed.schema_version == "1.0.0"
+    assert document["$schema"] == models.SCHEMA_ID
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=lambda p: p.name)
+def test_record_file_is_named_after_its_source(path: Path) -> None:
+    source_id = read_record(path)["source"]["source_id"]
+    assert path.stem == source_id
+    assert (DATASET / "sources" / f"{source_id}.txt").is_file()
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=lambda p: p.name)
+def test_stored_sha256_matches_the_source_text(path: Path) -> None:
+    source = read_record(path)["source"]
+    data = (DATASET / "sources" / f"{source['source_id']}.txt").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == source["text_sha256"]
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=lambda p: p.name)
+def test_every_quote_equals_the_text_at_its_offsets(path: Path) -> None:
+    assert quote_mismatches(read_record(path)) == []
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=lambda p: p.name)
+def test_every_event_has_a_quote(path: Path) -> None:
+    for event in read_record(path)["events"]:
+        assert len(event["evidence"]) >= 1, event["event_id"]
+        assert all(e["quote"] for e in event["evidence"]), event["event_id"]
+
+
+def test_event_ids_are_unique_well_formed_and_not_retired() -> None:
+    ids = all_event_ids()
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert duplicates == []
+    assert [i for i in ids if not EVENT_ID.match(i)] == []
+    assert sorted(set(ids) & retired_ids()) == []
+
+
+def test_the_first_article_is_numbered_in_reading_order() -> None:
+    """sc-0001.. in order, without gaps, as the coding guide says."""
+    events = read_record(
+        DATASET / "records" / "myind-2024-04-17-russia-peacekeepers-withdrawal.json"
+    )["events"]
+    assert [e["event_id"] for e in events] == [f"sc-{n:04d}" for n in range(1, len(events) + 1)]
+
+
+# The checks above must be able to fail: run the same helpers on broken copies.
+
+
+def _first_document() -> dict[str, Any]:
+    return read_record(RECORDS[0])
+
+
+def test_a_shifted_offset_is_caught() -> None:
+    document = copy.deepcopy(_first_document())
+    evidence = document["events"][0]["evidence"][0]
+    evidence["char_start"] += 1
+    evidence["char_end"] += 1
+    problems = quote_mismatches(document)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{document['events'][0]['event_id']} evidence[0]")
+
+
+def test_an_edited_quote_is_caught() -> None:
+    document = copy.deepcopy(_first_document())
+    document["events"][-1]["evidence"][0]["quote"] += "!"
+    assert len(quote_mismatches(document)) == 1
+
+
+def test_a_changed_text_would_break_the_hash() -> None:
+    source = _first_document()["source"]
+    data = (DATASET / "sources" / f"{source['source_id']}.txt").read_bytes()
+    assert hashlib.sha256(data + b" ").hexdigest() != source["text_sha256"]
+
+
+def test_duplicate_keys_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "dup.json"
+    path.write_text('{"a": 1, "a": 2}', encoding="utf-8")
+    with pytest.raises(ValueError, match="duplicate keys"):
+        read_record(path)
+
+
+def test_an_event_without_evidence_fails_validation() -> None:
+    document = copy.deepcopy(_first_document())
+    document["events"][0]["evidence"] = []
+    with pytest.raises(ValueError):
+        models.SourceDocument.model_validate(document)
