@@ -11,6 +11,7 @@ data dictionary (``docs/data-dictionary.md``) and column-wise validators read th
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "FOREIGN_KEYS",
     "MISSING_VALUES",
     "PRIMARY_KEYS",
+    "data_dictionary",
     "frictionless_type",
     "table_schema",
 ]
@@ -249,3 +251,136 @@ def table_schema(table: str, resource_names: dict[str, str] | None = None) -> di
             for fields, target, ref in FOREIGN_KEYS[table]
         ],
     }
+
+
+# --- the data dictionary (docs/data-dictionary.md) ---------------------------------
+
+_INTRO = """\
+# Data dictionary
+
+Generated from `src/coded_events/table_schema.py` by `coded-events data-dictionary`;
+do not edit by hand (a test fails when this page is stale).
+
+Each dataset is published as three tables, each as Parquet and as CSV, described by a
+Frictionless Data Package v2 manifest, `datapackage.json`:
+
+| table | one row per | key |
+| --- | --- | --- |
+| `events` | coded event | `event_id` |
+| `evidence` | verbatim quote supporting an event | `event_id`, `evidence_index` |
+| `sources` | source document (news article) | `source_id` |
+
+Derived columns (date bounds and precision, actor country and roles, CAMEO label, root
+code, QuadClass, Goldstein) are computed from the records and the shipped codebook at
+build time, never typed by hand. A reduced-precision date keeps both forms: the
+`*_text` column holds the ISO 8601 string as coded (`2024-04`), the date columns its
+first and last calendar day (`2024-04-01`, `2024-04-30`).
+
+## Parquet
+
+- Arrow types: `date32` dates, `float64` coordinates and scores, `int64` offsets and
+  GeoNames ids, `int8` QuadClass, `bool` flags, dictionary-encoded strings for codes and
+  enums, `list<string>` for actor roles, `list<struct<value, unit, qualifier,
+  as_written>>` for quantities. Codes are strings: `"010"` keeps its leading zero.
+- zstd compression, one row group, rows sorted by the table's key (declared as the file's
+  sorting columns).
+- File key-value metadata: `coded_events.table`, `coded_events.dataset`,
+  `coded_events.dataset_version`, `coded_events.schema_version`,
+  `coded_events.codebook_version`.
+- Reproducible: the same records, metadata and pyarrow version give the same bytes.
+
+## CSV
+
+- UTF-8 without byte-order mark, comma-separated, CRLF line ends, a header row.
+- RFC 4180 quoting: a field is quoted when it holds a comma, a double quote, CR or LF, or
+  is the empty string; a double quote inside is doubled.
+- Null is an empty, *unquoted* field; the empty string is `""` (quoted). With pyarrow:
+  `quoted_strings_can_be_null=False`.
+- Dates ISO 8601 (`2024-04-17`); booleans `true` / `false`; numbers as the shortest text
+  that reads back to the same float64 (`55.7558`, `2000.0`).
+- List columns (`*_roles`, `quantities`) hold a compact JSON array (`["MIL"]`).
+- **Spreadsheet formula injection**: in text columns only, a cell that begins with `=`,
+  `+`, `-`, `@`, tab, CR or an apostrophe `'` is written with one extra `'` in front, so
+  a spreadsheet shows it as text. To read the exact value, remove one leading `'` from
+  every text cell that has one (`coded_events.publish.read_csv` does). Numeric and date
+  columns are never changed (a negative longitude stays `-0.5`), and the Parquet files
+  always hold the exact values.
+- Always read with explicit column types (codes are strings): see the types below.
+
+## datapackage.json
+
+Data Package v2. One resource per table and format: `events`, `evidence`, `sources`
+(Parquet) and `events-csv`, `evidence-csv`, `sources-csv` (CSV), each with `bytes`,
+`hash` (`sha256:<hex>`) and the Table Schema below (`missingValues: [""]`, primary and
+foreign keys). The CSV resources are `type: table`, so `frictionless validate` checks
+every cell against the schema; the Parquet resources are `type: file` because
+frictionless 5 reads Parquet through pandas, where list columns do not match its `array`
+type, so it checks their bytes and hash and the project's tests check their contents.
+"""
+
+
+def _constraint_text(constraints: dict[str, Any]) -> str:
+    parts = []
+    for key, value in constraints.items():
+        if key == "required":
+            continue
+        if key == "enum":
+            shown = ", ".join(f"`{v}`" for v in value[:8])
+            more = f" … ({len(value)} codes from the codebook)" if len(value) > 8 else ""
+            parts.append(f"one of {shown}{more}")
+        elif key == "pattern":
+            text = value if len(value) <= 60 else "the codebook's actor-code pattern"
+            parts.append(f"pattern `{text}`" if len(value) <= 60 else text)
+        else:
+            parts.append(f"{key} {value}")
+    return "; ".join(parts)
+
+
+def _arrow_type_text(arrow_type: pa.DataType) -> str:
+    """Arrow types as a reader sees them: ``string (dictionary)``, ``list<string>``."""
+    if pa.types.is_dictionary(arrow_type):
+        return f"{arrow_type.value_type} (dictionary)"
+    if pa.types.is_list(arrow_type):
+        return f"list<{_arrow_type_text(arrow_type.value_type)}>"
+    if pa.types.is_struct(arrow_type):
+        inner = ", ".join(f"{f.name}: {_arrow_type_text(f.type)}" for f in arrow_type)
+        return f"struct<{inner}>"
+    return str(arrow_type)
+
+
+def _cell(text: Any) -> str:
+    value = text if isinstance(text, str) else json.dumps(text, ensure_ascii=False)
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def data_dictionary() -> str:
+    """The Markdown data dictionary of the published tables."""
+    lines = [_INTRO]
+    for table in TABLE_NAMES:
+        schema = table_schema(table)
+        lines.append(f"## `{table}`\n")
+        lines.append(f"Primary key: {', '.join(f'`{k}`' for k in schema['primaryKey'])}.")
+        for key in schema["foreignKeys"]:
+            ref = key["reference"]
+            lines.append(
+                f"Foreign key: `{', '.join(key['fields'])}` → "
+                f"`{ref['resource']}.{', '.join(ref['fields'])}`."
+            )
+        lines.append("")
+        lines.append("| column | Parquet type | Table Schema type | required | description "
+                     "| constraints | example |")  # fmt: skip
+        lines.append("| --- | --- | --- | --- | --- | --- | --- |")
+        for arrow_field, field in zip(ARROW_SCHEMAS[table], schema["fields"], strict=True):
+            constraints = field.get("constraints", {})
+            row = [
+                f"`{field['name']}`",
+                f"`{_arrow_type_text(arrow_field.type)}`",
+                field["type"],
+                "yes" if constraints.get("required") else "",
+                field["description"],
+                _constraint_text(constraints),
+                f"`{_cell(field['example'])}`",
+            ]
+            lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+        lines.append("")
+    return "\n".join(lines)

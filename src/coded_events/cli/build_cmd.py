@@ -41,3 +41,24 @@ def build_command(
         raise typer.Exit(1) from None
     for path in written:
         typer.echo(f"wrote {path}")
+
+
+@app.command("data-dictionary")
+def data_dictionary_command(
+    out: Path = typer.Option(Path("docs/data-dictionary.md"), help="Where to write it."),
+    check: bool = typer.Option(False, "--check", help="Exit 1 if the file is stale."),
+) -> None:
+    """Write the data dictionary of the published tables (generated from table_schema.py)."""
+    from coded_events.table_schema import data_dictionary
+
+    text = data_dictionary()
+    if check:
+        current = out.read_text("utf-8") if out.is_file() else None
+        if current != text:
+            typer.echo(f"stale: {out}; run `coded-events data-dictionary`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{out} is up to date")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}")

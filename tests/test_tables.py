@@ -1,0 +1,141 @@
+"""Records <-> Arrow tables: lossless round trip, derived values, Table Schemas."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from coded_events import codebook, models, table_schema, tables
+from coded_events.models import SourceDocument
+from coded_events.strategies import source_documents
+from tests.conftest import FIXTURES, ROOT
+
+FULL = FIXTURES / "valid" / "full.json"
+MINIMAL = FIXTURES / "valid" / "minimal.json"
+REAL_RECORDS = ROOT / "datasets" / "south-caucasus" / "records"
+
+
+def _document(path) -> SourceDocument:
+    return SourceDocument.model_validate_json(path.read_bytes())
+
+
+def _renamed(document: SourceDocument, source_id: str) -> SourceDocument:
+    source = document.source.model_copy(update={"source_id": source_id})
+    return document.model_copy(update={"source": source})
+
+
+def _round_trip(documents: list[SourceDocument]) -> None:
+    built = tables.tables_from_documents(documents)
+    for name, table in zip(tables.TABLE_NAMES, built, strict=True):
+        assert table.schema.equals(tables.ARROW_SCHEMAS[name])
+        table.validate(full=True)
+    expected = sorted((tables.canonical(d) for d in documents), key=lambda d: d.source.source_id)
+    assert tables.documents_from_tables(*built) == expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source_documents(max_events=4))
+def test_generated_documents_round_trip_losslessly(document: dict) -> None:
+    _round_trip([SourceDocument.model_validate(document)])
+
+
+def test_fixtures_round_trip_losslessly() -> None:
+    _round_trip([_document(FULL), _renamed(_document(MINIMAL), "other-source")])
+
+
+def test_real_dataset_round_trips_losslessly() -> None:
+    files = sorted(REAL_RECORDS.glob("*.json"))
+    if not files:
+        pytest.skip("datasets/south-caucasus/records/ holds no records yet")
+    _round_trip([_document(p) for p in files])
+
+
+def test_canonical_form_drops_only_redundant_values() -> None:
+    document = _document(FULL)
+    event = tables.canonical(document).events[0]
+    assert event.action.label is None and event.action.root_code is None
+    # evidence naming the document's own source is the default; other fields stay
+    assert [e.source_id for e in event.evidence] == [None, None]
+    assert event.model_dump(exclude={"action", "evidence"}) == document.events[0].model_dump(
+        exclude={"action", "evidence"}
+    )
+
+
+def test_derived_columns_come_from_the_codebook_and_models() -> None:
+    events, evidence, sources = tables.tables_from_documents(
+        [_document(FULL), _renamed(_document(MINIMAL), "other-source")]
+    )
+    rows = {row["event_id"]: row for row in events.to_pylist()}
+    minimal = rows["fixture-0001"]
+    entry = codebook.event("0874")
+    assert (minimal["cameo_code"], minimal["cameo_label"]) == ("0874", entry.label)
+    assert (minimal["root_code"], minimal["quad_class"]) == (entry.root_code, entry.quad_class)
+    assert minimal["goldstein"] == entry.goldstein
+    actor = codebook.actor("RUSMIL")
+    assert minimal["source_actor_country"] == actor.country
+    assert minimal["source_actor_roles"] == list(actor.roles)
+    date = models.EventDate(start="2024-04")
+    assert (minimal["date_start"], minimal["date_end"]) == (date.first_day, date.last_day)
+    assert (minimal["date_precision"], minimal["date_start_text"]) == ("month", "2024-04")
+    assert minimal["target_actor_code"] is None and minimal["target_actor_roles"] is None
+    full = rows["fixture-0002"]
+    assert full["cameo_code"] == "010"  # the leading zero stays
+    assert full["quantities"][0]["as_written"] == "nearly 2,000"
+    assert [r["evidence_index"] for r in evidence.to_pylist()] == [0, 0, 1]
+    assert sources.column("source_id").to_pylist() == sorted(
+        sources.column("source_id").to_pylist()
+    )
+
+
+def test_rows_are_sorted_by_key_and_codes_dictionary_encoded() -> None:
+    document = _document(FULL)
+    later = document.events[0].model_copy(update={"event_id": "a-first"})
+    document = document.model_copy(update={"events": [*document.events, later]})
+    events, _, _ = tables.tables_from_documents([document])
+    assert events.column("event_id").to_pylist() == ["a-first", "fixture-0002"]
+    assert pa.types.is_dictionary(events.schema.field("cameo_code").type)
+    assert events.schema.field("date_start").type == pa.date32()
+    assert events.schema.field("latitude").type == pa.float64()
+
+
+def test_duplicate_event_ids_are_refused() -> None:
+    with pytest.raises(tables.TableError, match="duplicate event id"):
+        tables.tables_from_documents([_document(FULL), _renamed(_document(FULL), "other")])
+
+
+def test_evidence_citing_an_unknown_source_is_refused() -> None:
+    document = _document(FULL)
+    event = document.events[0]
+    quote = event.evidence[0].model_copy(update={"source_id": "nowhere"})
+    event = event.model_copy(update={"evidence": [quote]})
+    with pytest.raises(tables.TableError, match="nowhere"):
+        tables.tables_from_documents([document.model_copy(update={"events": [event]})])
+
+
+def test_table_schemas_follow_the_arrow_schemas_and_the_models() -> None:
+    for name in tables.TABLE_NAMES:
+        schema = table_schema.table_schema(name)
+        assert [f["name"] for f in schema["fields"]] == tables.ARROW_SCHEMAS[name].names
+        for field, arrow_field in zip(schema["fields"], tables.ARROW_SCHEMAS[name], strict=True):
+            assert field["description"] and "example" in field
+            assert field.get("constraints", {}).get("required", False) == (not arrow_field.nullable)
+        assert schema["missingValues"] == [""]
+    events = {f["name"]: f for f in table_schema.table_schema("events")["fields"]}
+    assert events["certainty"]["constraints"]["enum"] == sorted(c.value for c in models.Certainty)
+    assert events["cameo_code"]["constraints"]["enum"] == sorted(codebook.event_codes())
+    assert events["quad_class"]["type"] == "integer"
+    assert events["date_start"]["type"] == "date"
+    assert events["source_actor_roles"]["type"] == "array"
+    keys = table_schema.table_schema("evidence", {"events": "events-csv"})["foreignKeys"]
+    assert keys[0]["reference"] == {"resource": "events-csv", "fields": ["event_id"]}
+
+
+def test_data_dictionary_is_current() -> None:
+    committed = ROOT / "docs" / "data-dictionary.md"
+    assert committed.is_file(), (
+        "docs/data-dictionary.md is missing: run `coded-events data-dictionary`"
+    )
+    assert committed.read_text("utf-8") == table_schema.data_dictionary(), (
+        "docs/data-dictionary.md is stale: run `coded-events data-dictionary`"
+    )
