@@ -1,0 +1,257 @@
+"""The loader: the bundled release, table and version names, conversions, clear errors."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import coded_events
+from coded_events import loader, publish
+from coded_events.resources import datasets_dir
+from tests.test_download_support import (
+    DATASET,
+    files_in,
+    make_release,
+    registry_entry,
+    serving,
+    sha256,
+)
+
+dl = importlib.import_module("coded_events.download")
+BUNDLED = datasets_dir() / DATASET
+
+
+def _bundled_manifest() -> dict:
+    return json.loads((BUNDLED / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def _record_counts() -> dict[str, int]:
+    events = evidence = 0
+    sources = sorted((BUNDLED / "records").glob("*.json"))
+    for file in sources:
+        document = json.loads(file.read_text(encoding="utf-8"))
+        events += len(document["events"])
+        evidence += sum(len(event["evidence"]) for event in document["events"])
+    return {"events": events, "evidence": evidence, "sources": len(sources)}
+
+
+@pytest.fixture
+def offline_env(tmp_path, monkeypatch) -> Path:
+    """No network and an empty cache: the bundled release must still load."""
+    monkeypatch.setenv(dl.ENV_OFFLINE, "1")
+    monkeypatch.setenv(dl.ENV_CACHE, str(tmp_path / "cache"))
+    monkeypatch.setenv(dl.ENV_BASE_URL, "http://127.0.0.1:9/{dataset}/{version}/")
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def fake_bundle(tmp_path, monkeypatch) -> Path:
+    """A datasets/ folder with a copy of the real bundled release, used instead of it."""
+    root = tmp_path / "datasets"
+    shutil.copytree(BUNDLED, root / DATASET, ignore=shutil.ignore_patterns("records", "sources"))
+    monkeypatch.setattr(loader, "datasets_dir", lambda: root)
+    return root / DATASET
+
+
+# ------------------------------------------------------------------ the bundled release
+
+
+def test_load_bundled_events_offline(offline_env) -> None:
+    table = coded_events.load(DATASET)
+    assert isinstance(table, pa.Table)
+    counts = _record_counts()
+    assert table.num_rows == counts["events"] > 0
+    assert table.column("event_id").to_pylist() == sorted(table.column("event_id").to_pylist())
+    assert pa.types.is_date32(table.schema.field("date_start").type)
+    for name in ("evidence", "sources"):
+        assert coded_events.load(DATASET, name).num_rows == counts[name]
+    assert files_in(offline_env) == []  # the cache was never touched
+
+
+def test_bundled_version_by_number_is_the_bundle(offline_env) -> None:
+    version = _bundled_manifest()["version"]
+    assert coded_events.path(DATASET, version=f"v{version}").parent.parent == BUNDLED
+
+
+def test_as_pandas_and_polars(offline_env) -> None:
+    import pandas
+    import polars
+
+    frame = coded_events.load(DATASET, as_="pandas")
+    assert isinstance(frame, pandas.DataFrame) and len(frame) == _record_counts()["events"]
+    lazy = coded_events.load(DATASET, "evidence", as_="polars")
+    assert isinstance(lazy, polars.DataFrame) and lazy.height == _record_counts()["evidence"]
+
+
+@pytest.mark.parametrize("library", ["pandas", "polars"])
+def test_missing_library_names_the_extra(offline_env, monkeypatch, library) -> None:
+    monkeypatch.setitem(sys.modules, library, None)  # makes `import library` fail
+    with pytest.raises(loader.MissingExtraError, match=re.escape(f"coded-events[{library}]")):
+        coded_events.load(DATASET, as_=library)
+    with pytest.raises(ImportError):  # also catchable as ImportError
+        coded_events.load(DATASET, as_=library)
+
+
+def test_bad_as_is_refused(offline_env) -> None:
+    with pytest.raises(ValueError, match="arrow, pandas, polars"):
+        coded_events.load(DATASET, as_="numpy")
+
+
+def test_path_gives_files_for_duckdb(offline_env) -> None:
+    import duckdb
+
+    parquet = coded_events.path(DATASET, "events")
+    csv = coded_events.path(DATASET, "events", format="csv")
+    assert parquet == BUNDLED / "data/events.parquet" and csv == BUNDLED / "data/events.csv"
+    count = duckdb.sql(f"select count(*) from read_parquet('{parquet}')").fetchall()[0][0]
+    assert count == _record_counts()["events"]
+
+
+def test_datasets_lists_bundled_and_registry(monkeypatch, tmp_path) -> None:
+    known = coded_events.datasets()
+    assert _bundled_manifest()["version"] in known[DATASET]
+    registry = {"base_url": "x/", "datasets": {DATASET: {"0.9.0": {}}, "other": {"2.0.0": {}}}}
+    (tmp_path / "r.json").write_text(json.dumps(registry), encoding="utf-8")
+    monkeypatch.setattr(dl, "REGISTRY_PATH", tmp_path / "r.json")
+    known = coded_events.datasets()
+    assert known[DATASET][0] == "0.9.0" and known["other"] == ["2.0.0"]
+
+
+# -------------------------------------------------------------------------- bad names
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "closest"),
+    [
+        (lambda: coded_events.load("south-caucasas"), loader.UnknownDatasetError, DATASET),
+        (lambda: coded_events.load(DATASET, "event"), loader.UnknownTableError, "events"),
+        (lambda: coded_events.path(DATASET, "evidence", format="csvv"), loader.UnknownFormatError,
+         "csv"),
+    ],
+)  # fmt: skip
+def test_unknown_names_give_known_ones_and_closest(offline_env, call, error, closest) -> None:
+    with pytest.raises(error) as caught:
+        call()
+    assert caught.value.closest == closest
+    assert f"Did you mean {closest!r}" in str(caught.value)
+    assert "Known:" in str(caught.value)
+    assert isinstance(caught.value, LookupError)
+
+
+def test_unknown_version_offline_lists_known_versions(offline_env) -> None:
+    with pytest.raises(dl.OfflineError) as caught:
+        coded_events.load(DATASET, version="1.0.1")
+    assert "unknown version '1.0.1'" in str(caught.value)
+    assert "datapackage.json" in str(caught.value)
+
+
+# -------------------------------------------------------------- damaged bundled release
+
+
+def test_damaged_bundled_file_is_detected(offline_env, fake_bundle) -> None:
+    target = fake_bundle / "data/evidence.parquet"
+    expected = sha256(target)
+    target.write_bytes(target.read_bytes()[:-10])
+    with pytest.raises(dl.BundledDataError) as caught:
+        coded_events.load(DATASET)
+    message = str(caught.value)
+    assert str(target) in message and "sha256" in message and expected in message
+    assert sha256(target) in message
+
+
+def test_unbuilt_bundle_says_how_to_build(offline_env, fake_bundle) -> None:
+    (fake_bundle / "datapackage.json").unlink()
+    with pytest.raises(dl.BundledDataError, match="coded-events build"):
+        coded_events.load(DATASET)
+
+
+def test_hostile_bundled_manifest_is_refused(offline_env, fake_bundle) -> None:
+    manifest = json.loads((fake_bundle / "datapackage.json").read_text(encoding="utf-8"))
+    manifest["resources"][0]["path"] = "../../../etc/passwd"
+    (fake_bundle / "datapackage.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(dl.ManifestError, match="refused resource path"):
+        coded_events.load(DATASET)
+
+
+# ---------------------------------------------------------------------- the registry
+
+
+def test_registry_is_well_formed() -> None:
+    registry = dl.read_registry()
+    assert "{dataset}" in registry["base_url"] and "{version}" in registry["base_url"]
+    for dataset, versions in registry["datasets"].items():
+        for version, files in versions.items():
+            assert "datapackage.json" in files, (dataset, version)
+            for relative, digest in files.items():
+                dl.safe_join(Path("/release"), relative, f"{dataset} {version}")
+                assert re.fullmatch("[0-9a-f]{64}", digest), (dataset, version, relative)
+
+
+def test_registry_agrees_with_the_bundled_release() -> None:
+    version = _bundled_manifest()["version"]
+    known = dl.registry_versions(DATASET).get(version)
+    if known is None:
+        pytest.skip(f"{DATASET} {version} is not released yet (not in the registry)")
+    assert known == registry_entry(BUNDLED)
+
+
+# ------------------------------------------------- the real build, served and downloaded
+
+
+@pytest.fixture
+def real_site(tmp_path):
+    """A fresh ``coded-events build`` of the real dataset, served as release 1.0.0."""
+    folder = tmp_path / "site" / DATASET / "1.0.0"
+    publish.build(BUNDLED, folder)
+    with serving(tmp_path / "site") as server:
+        server.folder = folder
+        yield server
+
+
+def test_download_real_build_verifies_every_file(real_site, tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(dl.ENV_OFFLINE, raising=False)
+    with pytest.warns(dl.UnverifiedReleaseWarning):
+        folder = coded_events.download(
+            DATASET, "1.0.0", base_url=real_site.url, cache_dir=tmp_path / "c"
+        )
+    assert registry_entry(folder) == registry_entry(real_site.folder)
+    assert files_in(folder) == files_in(real_site.folder)
+    assert (folder / "data/events.parquet").read_bytes() == (
+        BUNDLED / "data/events.parquet"
+    ).read_bytes()  # the build is reproducible, and the bundled release is fresh
+
+
+def test_download_real_build_refuses_corruption(real_site, tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(dl.ENV_OFFLINE, raising=False)
+    real_site.behave(f"{DATASET}/1.0.0/data/events.parquet", "corrupt")
+    with warnings.catch_warnings(), pytest.raises(dl.HashMismatchError, match="sha256"):
+        warnings.simplefilter("ignore", dl.UnverifiedReleaseWarning)
+        coded_events.download(DATASET, "1.0.0", base_url=real_site.url, cache_dir=tmp_path / "c")
+    assert "data/events.parquet" not in files_in(tmp_path / "c")
+    assert not [name for name in files_in(tmp_path / "c") if name.endswith(".part")]
+
+
+def test_load_by_version_downloads_only_that_table(tmp_path, monkeypatch) -> None:
+    make_release(tmp_path / "site" / DATASET / "5.0.0", "5.0.0", rows=4)
+    monkeypatch.setenv(dl.ENV_CACHE, str(tmp_path / "cache"))
+    monkeypatch.delenv(dl.ENV_OFFLINE, raising=False)
+    with serving(tmp_path / "site") as server:
+        monkeypatch.setenv(dl.ENV_BASE_URL, server.url)
+        with pytest.warns(dl.UnverifiedReleaseWarning):
+            table = coded_events.load(DATASET, "evidence", version="5.0.0")
+        with pytest.raises(loader.UnknownTableError, match="Did you mean 'sources'"):
+            warnings.simplefilter("ignore", dl.UnverifiedReleaseWarning)
+            coded_events.load(DATASET, "source", version="5.0.0")
+    assert table.num_rows == 4
+    assert files_in(tmp_path / "cache" / DATASET / "5.0.0") == [
+        "data/evidence.parquet",
+        "datapackage.json",
+    ]
