@@ -314,7 +314,7 @@ class Location(_Model):
     admin1: str | None = Field(
         default=None,
         description="First-level administrative division (region, province, economic region).",
-        examples=["Karabakh economic region"],
+        examples=["East Zangezur economic region"],
     )
     admin2: str | None = Field(
         default=None,
