@@ -272,7 +272,10 @@ def _attempt(url: str, dest: Path, label: str, timeout: float, bar: bool) -> str
         if isinstance(reason, TimeoutError):
             message = f"timed out after {timeout:g} s connecting to {url}"
         else:
-            message = f"could not reach {url}: {reason}"
+            message = (
+                f"could not reach {url}: {reason}. Check the network (or the base URL); "
+                f"{ENV_OFFLINE}=1 uses only releases already in the cache"
+            )
         raise _Retryable(NetworkError(message)) from None
     except (http.client.HTTPException, ConnectionError) as error:
         message = f"the connection broke while downloading {url}: {error!r}"

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "coded_events.cli.migrate_cmd",
     "coded_events.cli.build_cmd",
     "coded_events.cli.validate_cmd",
+    "coded_events.cli.data_cmd",
 ]
 
 

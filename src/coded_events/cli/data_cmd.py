@@ -1,0 +1,136 @@
+"""``coded-events datasets``, ``download`` and ``info``: published releases and the cache."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from coded_events import loader
+from coded_events.cli import app
+
+_dl = importlib.import_module("coded_events.download")
+T = TypeVar("T")
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Print data errors and warnings as one-line messages; exit 1 on an error."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", _dl.UnverifiedReleaseWarning)
+        try:
+            yield
+        except _dl.DataError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        finally:
+            for warning in {str(w.message): w for w in caught}.values():
+                typer.echo(f"warning: {warning.message}", err=True)
+
+
+def _run(action: Callable[[], T]) -> T:
+    with _user_errors():
+        return action()
+
+
+def _cached_versions(dataset: str) -> list[str]:
+    folder = _dl.cache_dir() / dataset
+    if not folder.is_dir():
+        return []
+    found = [p.name for p in folder.iterdir() if (p / _dl.MANIFEST).is_file()]
+    return sorted(found, key=loader._version_key)
+
+
+def _where(dataset: str, version: str) -> str:
+    places = []
+    if version == loader.bundled_version(dataset):
+        places.append("bundled")
+    if version in _dl.registry_versions(dataset):
+        places.append("registry")
+    if version in _cached_versions(dataset):
+        places.append("cached")
+    return ", ".join(places)
+
+
+@app.command("datasets")
+def datasets_command() -> None:
+    """List the known datasets and versions: bundled, in the registry, or in the cache."""
+    known = loader.datasets()
+    for dataset, versions in known.items():
+        typer.echo(dataset)
+        for version in sorted(
+            set(versions) | set(_cached_versions(dataset)), key=loader._version_key
+        ):
+            typer.echo(f"  {version:<10} {_where(dataset, version)}")
+    typer.echo(f"cache: {_dl.cache_dir()}")
+
+
+@app.command("download")
+def download_command(
+    dataset: str = typer.Argument(..., help="Dataset name, e.g. south-caucasus."),
+    version: str = typer.Option(None, "--version", "-v", help="Release (default: newest)."),
+    base_url: str = typer.Option(
+        None, help="URL template with {dataset} and {version} (or CODED_EVENTS_BASE_URL)."
+    ),
+    cache_dir: Path = typer.Option(None, help="Cache root (or CODED_EVENTS_CACHE)."),
+) -> None:
+    """Download a release into the cache, verify every file's sha256, print its folder."""
+    folder = _run(lambda: loader.download(dataset, version, base_url=base_url, cache_dir=cache_dir))
+    typer.echo(str(folder))
+
+
+def _row_counts(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
+    import pyarrow.parquet as pq
+
+    counts = {}
+    for resource in manifest["resources"]:
+        table, file_format = loader._table_and_format(resource)
+        if file_format != "parquet":
+            continue
+        file = _dl.safe_join(folder, resource["path"], str(folder / _dl.MANIFEST))
+        counts[table] = f"{pq.read_metadata(file).num_rows}" if file.is_file() else "(not cached)"
+    return counts
+
+
+def _citation(dataset: str, manifest: dict[str, Any]) -> str:
+    text = manifest.get("citation")
+    if not text:
+        meta_file = loader._bundled_folder(dataset) / "dataset.json"
+        meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
+        text = meta.get("citation", "")
+    return str(text).replace("{version}", str(manifest.get("version", "")))
+
+
+@app.command("info")
+def info_command(
+    dataset: str = typer.Argument(loader.DEFAULT_DATASET, help="Dataset name."),
+    version: str = typer.Option(None, "--version", "-v", help="Release (default: bundled)."),
+) -> None:
+    """Show a release: versions, row counts, schema version, licence and how to cite it."""
+    folder = _run(lambda: loader.release_folder(dataset, version))
+    manifest = _run(lambda: _dl.read_manifest(folder / _dl.MANIFEST))
+    shown = str(manifest.get("version", version))
+    typer.echo(f"{dataset} {shown}  {manifest.get('title', '')}".rstrip())
+    versions = sorted(
+        set(loader.datasets().get(dataset, [])) | set(_cached_versions(dataset)),
+        key=loader._version_key,
+    )
+    typer.echo("versions: " + ", ".join(f"{v} ({_where(dataset, v)})" for v in versions))
+    typer.echo(f"folder: {folder}")
+    typer.echo(f"schema version: {manifest.get('schema_version', 'unknown')}")
+    if manifest.get("codebook_version"):
+        typer.echo(f"codebook version: {manifest['codebook_version']}")
+    licences = [lic.get("name") or lic.get("path", "") for lic in manifest.get("licenses", [])]
+    typer.echo(f"licence: {', '.join(licences) or 'not stated'}")
+    typer.echo("rows:")
+    for table, count in _row_counts(folder, manifest).items():
+        typer.echo(f"  {table:<10} {count}")
+    citation = _citation(dataset, manifest)
+    if citation:
+        typer.echo(f"cite as: {citation}")

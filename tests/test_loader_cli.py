@@ -1,0 +1,77 @@
+"""``coded-events datasets``, ``download`` and ``info``, run against a loopback server."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from typer.testing import CliRunner
+
+from coded_events.cli import app
+from tests.test_download_support import DATASET, files_in, make_release, serving
+
+dl = importlib.import_module("coded_events.download")
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv(dl.ENV_CACHE, str(tmp_path / "cache"))
+    monkeypatch.delenv(dl.ENV_OFFLINE, raising=False)
+    monkeypatch.delenv(dl.ENV_BASE_URL, raising=False)
+    make_release(tmp_path / "site" / DATASET / "2.0.0", "2.0.0", rows=6)
+    with serving(tmp_path / "site") as server:
+        yield tmp_path, server
+
+
+def test_download_then_datasets_then_info(env) -> None:
+    tmp_path, server = env
+    result = runner.invoke(
+        app, ["download", DATASET, "--version", "2.0.0", "--base-url", server.url]
+    )
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "cache" / DATASET / "2.0.0"
+    assert str(folder) in result.stdout
+    assert "warning:" in result.stderr and "not in the registry" in result.stderr
+    assert "datapackage.json" in files_in(folder)
+
+    listing = runner.invoke(app, ["datasets"])
+    assert listing.exit_code == 0
+    assert "2.0.0      cached" in listing.stdout and "bundled" in listing.stdout
+
+    info = runner.invoke(app, ["info", DATASET, "--version", "2.0.0"])
+    assert info.exit_code == 0, info.output
+    assert "events     6" in info.stdout and "licence: CC-BY-4.0" in info.stdout
+    assert "cite as:" in info.stdout and "version 2.0.0" in info.stdout
+
+
+def test_info_of_the_bundled_release(env) -> None:
+    info = runner.invoke(app, ["info"])
+    assert info.exit_code == 0, info.output
+    for text in ("schema version: 1.", "licence: CC-BY-4.0", "events", "cite as:"):
+        assert text in info.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["download", "south-caucasas"], "Did you mean 'south-caucasus'"),
+        (["info", DATASET, "--version", "0.0.9"], "unknown version '0.0.9'"),
+    ],
+)
+def test_errors_are_one_line_messages(env, args, message) -> None:
+    _, server = env
+    result = runner.invoke(app, args, env={dl.ENV_BASE_URL: server.url})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_corrupted_download_exits_1_and_keeps_nothing(env) -> None:
+    tmp_path, server = env
+    server.behave(f"{DATASET}/2.0.0/data/events.parquet", "corrupt")
+    result = runner.invoke(
+        app, ["download", DATASET, "--version", "2.0.0", "--base-url", server.url]
+    )
+    assert result.exit_code == 1 and "sha256 mismatch" in result.stderr
+    assert "data/events.parquet" not in files_in(tmp_path / "cache")
