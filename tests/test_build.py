@@ -78,6 +78,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _invalid_fixture(slug: str) -> Path:
+    """The invalid fixture named ``<check_code>__<slug>.json`` (codes may be renamed)."""
+    (path,) = (FIXTURES / "invalid").glob(f"*__{slug}.json")
+    return path
+
+
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / "coded-events"), *args], capture_output=True, text=True, cwd=cwd, check=False
@@ -113,7 +119,7 @@ def test_check_passes_on_a_fresh_build_and_names_stale_files(tmp_path: Path) -> 
 
 def test_build_refuses_invalid_records_and_says_why(tmp_path: Path) -> None:
     folder = make_dataset(tmp_path / "ds")
-    bad = FIXTURES / "invalid" / "bad-date__february-30.json"
+    bad = _invalid_fixture("february-30")
     shutil.copy(bad, folder / "records" / bad.name)
     result = _cli("build", str(folder))
     assert result.returncode == 1
@@ -336,3 +342,32 @@ def test_built_files_ship_in_the_wheel(tmp_path: Path) -> None:
         assert bundled + relative in names, relative
     assert not any(n.startswith(bundled + "sources/") for n in names)  # publishers' texts
     assert not any(n.startswith(bundled + "records/") for n in names)
+
+
+def test_fallback_validation_names_file_and_place(tmp_path: Path) -> None:
+    """Without coded_events.validate, the build still checks models, hashes and quotes."""
+    folder = make_dataset(tmp_path / "ds")
+    record = folder / "records" / "hostile.json"
+    data = json.loads(record.read_text("utf-8"))
+    data["events"][0]["evidence"][0]["quote"] = "not in the text"
+    record.write_text(json.dumps(data), encoding="utf-8")
+    bad = _invalid_fixture("month-13")
+    shutil.copy(bad, folder / "records" / bad.name)
+    files = sorted((folder / "records").glob("*.json"))
+    problems = publish._validate_basic(files, folder / "sources")
+    assert len(problems) == 2
+    (date,) = [p for p in problems if bad.name in p]
+    assert "date.start" in date
+    assert any("hostile.json: /events/0/evidence/0" in p for p in problems)
+
+
+def test_finding_text_names_file_line_rule_and_fix() -> None:
+    from coded_events.findings import Finding
+
+    finding = Finding(
+        code="bad-date", severity="error", message="no such day", hint="use a real date",
+        file="records/x.json", line=3, column=7, pointer="/events/0/date/start",
+    )  # fmt: skip
+    assert publish._finding_text(finding) == (
+        "records/x.json:3:7 /events/0/date/start [bad-date] no such day (fix: use a real date)"
+    )
