@@ -70,8 +70,9 @@ def _check_document(
     skip = {f.pointer for f in found} | parsed.replaced
     findings += found
     findings += _safely("structure", file, structure.run, doc, skip)
-    findings += _safely("consistency", file, consistency.run, doc)
-    findings += _safely("evidence", file, evidence.run, doc, texts)
+    later = _safely("consistency", file, consistency.run, doc)
+    later += _safely("evidence", file, evidence.run, doc, texts)
+    findings += [f for f in later if f.pointer not in parsed.replaced]
     return doc, findings
 
 

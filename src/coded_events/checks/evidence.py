@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,15 @@ class SourceText:
     reason: str = ""
 
 
+def shown(path: Path) -> str:
+    """A path for a message: relative to the working folder when it lies below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
 def source_path(sources_dir: Path, source_id: str) -> tuple[Path, bool]:
     """Where the text of ``source_id`` lives, and whether that stays inside ``sources_dir``."""
     path = sources_dir / f"{source_id}.txt"
@@ -147,8 +157,8 @@ def _source_problem(doc: Document, found: SourceText, source_id: str, pointer: s
         pointer,
         source_id,
         value=repr(source_id),
-        path=found.path,
-        folder=doc.sources_dir,
+        path=shown(found.path),
+        folder=shown(doc.sources_dir),
         reason=found.reason,
     )
 
@@ -281,7 +291,7 @@ def run(doc: Document, cache: dict[Path, SourceText]) -> list[Finding]:
                 doc.file,
                 "/source/text_sha256",
                 doc.source.text_sha256,
-                path=own.path,
+                path=shown(own.path),
                 actual=own.sha256,
                 expected=doc.source.text_sha256,
             )
