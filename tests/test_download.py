@@ -376,3 +376,11 @@ def test_release_without_files_still_writes_nothing_outside(tmp_path) -> None:
     assert dl.manifest_hashes(
         json.loads((release / "datapackage.json").read_text()), release, "x"
     ) == {name: sha256(release / name) for name in DATA_FILES}
+
+
+def test_progress_bar_draws_and_the_file_is_right(site, tmp_path) -> None:
+    url = site.url.format(dataset=DATASET, version=VERSION) + "data/events.parquet"
+    source = site.root / DATASET / VERSION / "data/events.parquet"
+    target = dl.fetch_file(url, tmp_path / "events.parquet", sha256(source), progress=True)
+    assert target.read_bytes() == source.read_bytes()
+    assert not list(tmp_path.glob(".*.part"))

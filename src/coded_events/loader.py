@@ -190,14 +190,21 @@ def download(
         raise
 
 
-def _verify_bundled(dataset: str, folder: Path, manifest: dict[str, Any]) -> None:
-    """Check the bundled files against the registry (if it knows the version) or manifest."""
+def _verify_bundled(
+    dataset: str, folder: Path, manifest: dict[str, Any], only: list[str] | None
+) -> None:
+    """Check bundled files (``only`` those, if given) against the registry or the manifest."""
     version = str(manifest.get("version") or "")
     expected = _dl.registry_versions(dataset).get(version)
     source = "the registry"
     if expected is None:
         expected = _dl.manifest_hashes(manifest, folder, str(folder / MANIFEST))
         source = str(folder / MANIFEST)
+    if only is not None:
+        unlisted = sorted(set(only) - set(expected))
+        if unlisted:
+            raise _dl.ManifestError(f"{source}: no sha256 for {', '.join(unlisted)}")
+        expected = {p: d for p, d in expected.items() if p in only}
     fix = (
         f"rebuild it with `coded-events build {folder}`"
         if repo_root() is not None
@@ -224,13 +231,14 @@ def _choose(dataset: str, version: str | None) -> tuple[str, bool]:
 def release_folder(
     dataset: str = DEFAULT_DATASET, version: str | None = None, only: list[str] | None = None
 ) -> Path:
-    """The local folder of a release: the bundled one (verified), or a cached download.
+    """The local folder of a release: the bundled one, or a download in the cache.
 
-    For a download, only the manifest and the ``only`` paths are fetched and verified.
+    Every file is verified (fetched first if need be); with ``only``, just the manifest
+    and those manifest paths.
     """
     chosen, is_bundled = _choose(dataset, version)
     if not is_bundled:
-        return download(dataset, chosen, only=only or [])
+        return download(dataset, chosen, only=only)
     folder = _bundled_folder(dataset)
     manifest_file = folder / MANIFEST
     if not manifest_file.is_file():
@@ -238,7 +246,7 @@ def release_folder(
             f"{dataset} {chosen} has no {MANIFEST} in {folder}: the data files were never "
             f"built. Run `coded-events build {folder}`."
         )
-    _verify_bundled(dataset, folder, _dl.read_manifest(manifest_file))
+    _verify_bundled(dataset, folder, _dl.read_manifest(manifest_file), only)
     return folder
 
 
@@ -258,7 +266,7 @@ def path(
 
     ``version=None`` is the bundled release; another version is downloaded once and cached.
     """
-    folder = release_folder(dataset, version)
+    folder = release_folder(dataset, version, only=[])
     manifest_file = folder / MANIFEST
     manifest = _dl.read_manifest(manifest_file)
     files: dict[str, dict[str, str]] = {}
@@ -272,8 +280,7 @@ def path(
         raise UnknownFormatError(format, sorted(files[table]), f" for table {table!r}{where}")
     relative = files[table][format.lower()]
     file = _dl.safe_join(folder, relative, str(manifest_file))
-    if not _choose(dataset, version)[1]:
-        release_folder(dataset, version, only=[relative])  # fetch (or re-check) this file
+    release_folder(dataset, version, only=[relative])  # fetch if need be; verify
     return file
 
 

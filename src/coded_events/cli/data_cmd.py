@@ -113,7 +113,7 @@ def info_command(
     version: str = typer.Option(None, "--version", "-v", help="Release (default: bundled)."),
 ) -> None:
     """Show a release: versions, row counts, schema version, licence and how to cite it."""
-    folder = _run(lambda: loader.release_folder(dataset, version))
+    folder = _run(lambda: loader.release_folder(dataset, version, only=[]))
     manifest = _run(lambda: _dl.read_manifest(folder / _dl.MANIFEST))
     shown = str(manifest.get("version", version))
     typer.echo(f"{dataset} {shown}  {manifest.get('title', '')}".rstrip())
