@@ -139,3 +139,9 @@ def test_never_writes_to_its_input(root: Path) -> None:
     after = {p: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files}
     assert before == after
     assert sorted(p for f in folders for p in f.rglob("*") if p.is_file()) == sorted(files)
+
+
+def test_folder_of_datasets_means_their_records(tmp_path: Path) -> None:
+    records = _dataset(tmp_path)
+    (records.parent / "datapackage.json").write_text("not json")
+    assert validate_paths([tmp_path]) == []

@@ -128,8 +128,8 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
     """The record files that ``paths`` stand for, in order, each once.
 
     A file stands for itself (whatever its name); a folder for every ``*.json`` below it
-    (links are not followed); a dataset folder (one that holds ``records/``) for its
-    records.
+    (links are not followed), except that in a dataset folder (one that holds
+    ``records/``), at any depth, only the records count.
     """
     out: dict[str, Path] = {}
     for path in paths:
@@ -137,6 +137,8 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
             base = path / RECORDS_DIR if (path / RECORDS_DIR).is_dir() else path
             for folder, dirs, names in os.walk(base):
                 dirs.sort()
+                if RECORDS_DIR in dirs:  # a dataset folder further down: its records only
+                    dirs[:], names = [RECORDS_DIR], []
                 for name in sorted(names):
                     if name.endswith(".json"):
                         found = Path(folder) / name
