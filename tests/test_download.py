@@ -371,6 +371,13 @@ def test_unknown_dataset_is_refused_before_any_request(site, cache) -> None:
     assert sum(site.requests.values()) == 0
 
 
+@pytest.mark.parametrize("version", ["../../escape", "1.0.0/../../x", "/abs", "", " ", "1..2"])
+def test_version_that_is_no_version_is_refused(site, cache, version) -> None:
+    with pytest.raises(UnknownVersionError, match="a version looks like"):
+        coded_events.download(DATASET, version, base_url=site.url)
+    assert not cache.exists() and sum(site.requests.values()) == 0
+
+
 def test_release_without_files_still_writes_nothing_outside(tmp_path) -> None:
     release = make_release(tmp_path / "r")
     assert dl.manifest_hashes(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -98,11 +99,18 @@ def _version_key(version: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(part), "") if part.isdigit() else (-1, part) for part in version.split("."))
 
 
-def _normalise_version(version: str | None) -> str | None:
+_VERSION_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,63}")
+
+
+def _normalise_version(version: str | None, known: list[str]) -> str | None:
+    """``"v1.2.0"`` -> ``"1.2.0"``; refuse text that is no version (it names a cache folder)."""
     if version is None:
         return None
     text = str(version).strip()
-    return text[1:] if text[:1] in {"v", "V"} and text[1:2].isdigit() else text
+    text = text[1:] if text[:1] in {"v", "V"} and text[1:2].isdigit() else text
+    if not _VERSION_PATTERN.fullmatch(text) or ".." in text:
+        raise UnknownVersionError(text, known, " (a version looks like 1.2.0)")
+    return text
 
 
 def _bundled_folder(dataset: str) -> Path:
@@ -163,7 +171,7 @@ def download(
     ``only`` limits the download to those manifest paths (the manifest always comes).
     """
     versions = _versions_of(dataset)
-    chosen = _normalise_version(version) or versions[-1]
+    chosen = _normalise_version(version, versions) or versions[-1]
     known = _dl.registry_versions(dataset).get(chosen)
     try:
         return _dl.fetch_release(
@@ -224,7 +232,7 @@ def _choose(dataset: str, version: str | None) -> tuple[str, bool]:
     """The version meant by ``version`` (None: the bundled one) and whether it is bundled."""
     versions = _versions_of(dataset)
     bundled = bundled_version(dataset)
-    chosen = _normalise_version(version) or bundled or versions[-1]
+    chosen = _normalise_version(version, versions) or bundled or versions[-1]
     return chosen, chosen == bundled
 
 
