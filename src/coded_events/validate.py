@@ -30,6 +30,7 @@ from coded_events.checks import (
 )
 from coded_events.checks.evidence import SourceText
 from coded_events.findings import Finding
+from coded_events.flat import is_flat, validate_flat
 
 __all__ = ["expand_paths", "validate_document_bytes", "validate_paths"]
 
@@ -152,18 +153,25 @@ def _dataset_dir(folder: Path) -> Path:
     return folder.parent
 
 
-def validate_paths(paths: list[Path], *, strict: bool = False) -> list[Finding]:
+def validate_paths(
+    paths: list[Path], *, strict: bool = False, max_samples: int = 20
+) -> list[Finding]:
     """Validate record files and folders; return every finding, sorted by file and line.
 
     Files in the same folder form one dataset for the dataset checks. When that folder is
     a dataset's ``records/``, the other records in it are read too (their own findings are
     not reported), so that ids are checked against the whole dataset, and ids listed in
     ``<dataset>/retired_ids.txt`` are refused.
+
+    Flat tables (``.csv``, ``.parquet``, folders of published tables) are checked column
+    by column by :mod:`coded_events.flat`, with at most ``max_samples`` findings per code.
     """
+    flat = [p for p in paths if is_flat(p)]
+    paths = [p for p in paths if not is_flat(p)]
+    findings: list[Finding] = validate_flat(flat, max_samples=max_samples).findings if flat else []
     files = expand_paths(paths)
     texts: dict[Path, SourceText] = {}
     groups: dict[Path, list[Document]] = {}
-    findings: list[Finding] = []
     for path in files:
         folder = Path(os.path.abspath(path)).parent
         data, pre = syntax.read(path, str(path))

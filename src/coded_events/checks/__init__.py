@@ -17,6 +17,7 @@ from coded_events.checks import (
     syntax,
 )
 from coded_events.checks.base import Check, Document, declare
+from coded_events.flat import codes as table_codes
 
 __all__ = ["CATALOGUE", "DOCS_COMMAND", "LAYERS", "Check", "Document", "markdown"]
 
@@ -42,6 +43,7 @@ LAYERS = {
     "consistency": consistency.CHECKS,
     "evidence": evidence.CHECKS,
     "dataset": dataset.CHECKS,
+    "table": table_codes.CHECKS,
     "validator": VALIDATOR,
 }
 
@@ -55,6 +57,8 @@ _LAYER_DOCS = {
     "consistency": "Do values that are each valid agree with one another?",
     "evidence": "Is the source text there and unchanged, and is every quote in it?",
     "dataset": "Rules over all record files of a dataset together.",
+    "table": "Flat tables (CSV, Parquet): what only a table can get wrong. Every other rule "
+    "of a table reports the record code above (see docs/performance.md).",
     "validator": "The validator itself.",
 }
 

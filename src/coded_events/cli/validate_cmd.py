@@ -73,16 +73,22 @@ def _write(lines: list[str]) -> None:
 @app.command("validate")
 def validate_command(
     paths: list[Path] = typer.Argument(
-        ..., exists=True, help="Record files, folders of records, or dataset folders."
+        ...,
+        exists=True,
+        help="Record files, folders of records, dataset folders, or flat tables (.csv, "
+        ".parquet, a data/ folder, a partitioned table folder).",
     ),
     output: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    max_samples: int = typer.Option(
+        20, "--max-samples", min=0, help="Flat tables: findings shown per code (all are counted)."
+    ),
 ) -> None:
     """Validate record files: exit 0 when there are no errors, 1 when there are, 2 on usage
     problems."""
     from coded_events.validate import expand_paths
 
-    findings = validate_paths(paths, strict=strict)
+    findings = validate_paths(paths, strict=strict, max_samples=max_samples)
     if output is Format.json:
         _write([json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False)])
     elif output is Format.github:

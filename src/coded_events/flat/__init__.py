@@ -1,0 +1,44 @@
+"""Column-wise validation of flat tables (CSV, Parquet, folders, partitioned datasets).
+
+>>> from pathlib import Path
+>>> from coded_events.flat import validate_flat
+>>> validate_flat([Path("datasets/south-caucasus/data")]).findings
+[]
+
+The checks run with ``pyarrow.compute`` in record batches and report the record
+validator's catalogue codes (plus the ``table`` layer of :mod:`coded_events.flat.codes`),
+each finding with its file, row (``/events/<row>/<column>``, rows counted from 1) and
+column; at most ``max_samples`` findings per code, and exact counts in
+``FlatReport.counts`` and in one summary finding per code and file.
+
+This module imports nothing heavy, so that the catalogue can import ``flat.codes``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coded_events.flat.engine import FlatReport
+
+__all__ = ["is_flat", "validate_flat"]
+
+
+def is_flat(path: Path) -> bool:
+    """Whether ``path`` is a flat-table input: a ``.csv``/``.parquet`` file, or a folder of
+    tables in the published layout (not a dataset folder with ``records/``)."""
+    from coded_events.flat.reader import is_flat as check
+
+    return check(path)
+
+
+def validate_flat(
+    paths: list[Path], *, max_samples: int = 20, batch_size: int = 128 * 1024, threads: int = 2
+) -> FlatReport:
+    """Validate flat tables; the report holds findings, exact counts per code and rows read."""
+    from coded_events.flat.engine import validate_tables
+
+    return validate_tables(
+        paths, max_samples=max_samples, batch_size=batch_size, threads=threads
+    )

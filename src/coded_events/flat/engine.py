@@ -1,0 +1,362 @@
+"""Run the column rules over flat tables, batch by batch, with bounded memory.
+
+Per code, exact counts and at most ``max_samples`` sample findings (each with its file,
+row, column and, for CSV, line). Primary keys are collected per table (the only thing
+that grows with the row count) and checked for uniqueness when the table is done;
+foreign keys are checked while streaming, against the keys of the tables read before
+(sources, then events, then evidence).
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from coded_events.checks import CATALOGUE
+from coded_events.findings import Finding
+from coded_events.flat import reader
+from coded_events.flat.reader import Batch, Problem, TablePart, TableSet
+from coded_events.flat.rules import Hit, Rule, rules_for, runnable, template
+from coded_events.table_schema import FOREIGN_KEYS, PRIMARY_KEYS
+from coded_events.tables import ARROW_SCHEMAS
+
+DEFAULT_MAX_SAMPLES = 20
+DEFAULT_BATCH_SIZE = 128 * 1024
+
+KEY_CODES = {"events": "duplicate-event-id", "sources": "duplicate-source-id",
+             "evidence": "duplicate-row-key"}  # fmt: skip
+REFERENCE_CODES = {"source_id": "unresolved-source-reference",
+                   "event_id": "unresolved-event-reference"}  # fmt: skip
+
+
+@dataclass
+class FlatReport:
+    """What the flat validator found: sample findings plus one summary per code and file
+    where more rows broke the rule than were shown, exact counts per code, rows read."""
+
+    findings: list[Finding] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    rows: Counter = field(default_factory=Counter)
+    rows_with_errors: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class _Place:
+    """Where a batch's rows are: ``start`` is the first row's position in the table."""
+
+    start: int
+    part: TablePart
+    first_row: int
+    first_line: int | None
+    extra_lines: Any
+
+
+@dataclass
+class _Keys:
+    """A table's primary-key values in reading order, and where each batch came from."""
+
+    chunks: list[pa.Array] = field(default_factory=list)
+    places: list[_Place] = field(default_factory=list)
+    total: int = 0
+    values: pa.Array | None = None
+
+    def locate(self, position: int) -> tuple[_Place, int]:
+        starts = [p.start for p in self.places]
+        place = self.places[bisect.bisect_right(starts, position) - 1]
+        return place, position - place.start
+
+
+def _key(table: str, columns: dict[str, pa.Array]) -> pa.Array | None:
+    names = PRIMARY_KEYS[table]
+    if any(n not in columns for n in names):
+        return None
+    if len(names) == 1:
+        return reader_text(columns[names[0]])
+    parts = [pc.cast(reader_text(columns[n]), pa.string()) for n in names]
+    return pc.binary_join_element_wise(*parts, "\x1f")
+
+
+def reader_text(array: pa.Array) -> pa.Array:
+    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
+
+
+class Validator:
+    """One run of the flat validator (state: counts, samples, keys)."""
+
+    def __init__(self, max_samples: int, batch_size: int, threads: int) -> None:
+        self.max_samples = max_samples
+        self.batch_size = batch_size
+        self.report = FlatReport()
+        self.samples: dict[str, int] = Counter()
+        self.file_counts: Counter = Counter()  # (file, table, code) -> rows
+        self.shown: Counter = Counter()  # (file, table, code) -> samples shown
+        self.keys: dict[str, _Keys] = {}
+        self.pool = ThreadPoolExecutor(threads) if threads > 1 else None
+        self.threads = threads
+
+    # --- findings ------------------------------------------------------------------
+
+    def _add(self, finding: Finding, table: str, count: int = 1) -> None:
+        self.report.counts[finding.code] += count
+        self.file_counts[(finding.file, table, finding.code)] += count
+        if self.samples[finding.code] < self.max_samples:
+            self.samples[finding.code] += 1
+            self.shown[(finding.file, table, finding.code)] += 1
+            self.report.findings.append(finding)
+
+    def _place(self, found: Finding, place: _Place, table: str, row: int, column: str) -> Finding:
+        """A rule's finding at row ``row`` (0-based, of the batch) and ``column``."""
+        data_row = place.first_row + row + 1
+        line = data_row
+        if place.first_line is not None:
+            extra = int(place.extra_lines[row]) if place.extra_lines is not None else 0
+            line = place.first_line + row + extra
+        names = ARROW_SCHEMAS[table].names
+        pointer = f"/{table}/{data_row}/{column}"
+        return dataclasses.replace(
+            found,
+            file=place.part.file,
+            line=line,
+            column=names.index(column) + 1 if column in names else None,
+            pointer=pointer,
+            field=f"/{table}/{column}",
+        )
+
+    def _problem(self, problem: Problem, part: TablePart) -> None:
+        table = part.table
+        found = template(problem.code, **problem.params)
+        pointer = f"/{table}/{problem.column}" if problem.column else f"/{table}"
+        if problem.code == "file-unreadable":
+            pointer = ""
+        self._add(
+            dataclasses.replace(found, file=part.file, pointer=pointer, field=pointer,
+                                line=problem.line),
+            table,
+        )  # fmt: skip
+
+    def _hits(self, hits: list[tuple[Hit, int]], place: _Place, table: str, rows: int) -> None:
+        errors = None
+        for hit, count in hits:
+            self.report.counts[hit.code] += count
+            self.file_counts[(place.part.file, table, hit.code)] += count
+            mask = pc.fill_null(hit.mask, False)
+            if CATALOGUE[hit.code].severity == "error":
+                errors = mask if errors is None else pc.or_(errors, mask)
+            room = self.max_samples - self.samples[hit.code]
+            if room <= 0:
+                continue
+            for row in pc.indices_nonzero(mask)[:room].to_pylist():
+                found = self._place(hit.describe(row), place, table, row, hit.column)
+                self.report.findings.append(found)
+                self.samples[hit.code] += 1
+                self.shown[(place.part.file, table, hit.code)] += 1
+        if errors is not None:
+            self.report.rows_with_errors[table] += pc.sum(errors).as_py() or 0
+
+    # --- rules ---------------------------------------------------------------------
+
+    @staticmethod
+    def _run_group(rules: list[Rule], columns: dict[str, pa.Array]) -> list[tuple[Hit, int]]:
+        out = []
+        for rule in rules:
+            for hit in rule.run(columns):
+                count = pc.sum(pc.fill_null(hit.mask, False)).as_py() or 0
+                if count:
+                    out.append((hit, count))
+        return out
+
+    def _run_rules(self, rules: list[Rule], columns: dict[str, pa.Array]) -> list[tuple[Hit, int]]:
+        if self.pool is None:
+            return self._run_group(rules, columns)
+        groups = [rules[i :: self.threads] for i in range(self.threads)]
+        futures = [self.pool.submit(self._run_group, g, columns) for g in groups]
+        return [hit for f in futures for hit in f.result()]
+
+    def _conversion_hits(self, batch: Batch) -> list[tuple[Hit, int]]:
+        out = []
+        for problem in batch.problems:
+            values, params, code = problem.values, problem.params, problem.code
+
+            def describe(row: int, values=values, params=params, code=code) -> Finding:
+                value = values[row].as_py()
+                return template(code, value, value=repr(value), **params)
+
+            hit = Hit(code, problem.column, problem.mask, describe)
+            out.append((hit, pc.sum(problem.mask).as_py() or 0))
+        return out
+
+    # --- keys ----------------------------------------------------------------------
+
+    def _references(self, table: str, columns: dict[str, pa.Array]) -> list[tuple[Hit, int]]:
+        out = []
+        for (names,), target, _ in [(tuple(k[0]), k[1], k[2]) for k in FOREIGN_KEYS[table]]:
+            known = self.keys.get(target)
+            if known is None or known.values is None or names not in columns:
+                continue
+            values = reader_text(columns[names])
+            bad = pc.and_(pc.invert(pc.is_in(values, known.values)), pc.is_valid(values))
+            count = pc.sum(bad).as_py() or 0
+            if count:
+                code = REFERENCE_CODES[names]
+
+                def describe(row: int, values=values, code=code) -> Finding:
+                    value = values[row].as_py()
+                    return template(code, value, value=repr(value))
+
+                out.append((Hit(code, names, bad, describe), count))
+        return out
+
+    def _unique(self, table: str) -> None:
+        keys = self.keys.get(table)
+        if keys is None or not keys.chunks:
+            return
+        values = pa.chunked_array(keys.chunks).combine_chunks()
+        keys.chunks = []
+        keys.values = values
+        if len(pc.unique(values)) == len(values):
+            return
+        counts = pc.value_counts(values)
+        repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+        code = KEY_CODES[table]
+        total = pc.sum(pc.subtract(pc.filter(counts.field("counts"),
+                                             pc.greater(counts.field("counts"), 1)), 1)).as_py()
+        positions = pc.indices_nonzero(pc.is_in(values, repeated))
+        first: dict[str, int] = {}
+        column = PRIMARY_KEYS[table][-1] if table != "evidence" else "evidence_index"
+        shown = 0
+        for position in positions.to_pylist():
+            key = values[position].as_py()
+            if key not in first:
+                first[key] = position
+                continue
+            if self.samples[code] >= self.max_samples:
+                break
+            place, row = keys.locate(position)
+            other_place, other_row = keys.locate(first[key])
+            other = f"{other_row + other_place.first_row + 1}"
+            if other_place.part.path != place.part.path:
+                other += f" of {other_place.part.file}"
+            shown_key = key.replace("\x1f", ", ")
+            found = template(code, shown_key, value=repr(shown_key), other=f"row {other}",
+                             key=shown_key, table=table)  # fmt: skip
+            self.report.findings.append(self._place(found, place, table, row, column))
+            self.samples[code] += 1
+            self.shown[(place.part.file, table, code)] += 1
+            shown += 1
+        self.report.counts[code] += total
+        # every duplicate counted; samples shown are attributed to their own files above
+        self.file_counts[(keys.places[0].part.file, table, code)] += total - shown
+        for found in self.report.findings[len(self.report.findings) - shown :]:
+            self.file_counts[(found.file, table, code)] += 1
+
+    # --- tables --------------------------------------------------------------------
+
+    def table(self, table: str, parts: list[TablePart]) -> None:
+        rules = list(rules_for(table))
+        needed = {c for r in rules for c in r.columns} | set(PRIMARY_KEYS[table])
+        needed |= {c for fields, _, _ in FOREIGN_KEYS[table] for c in fields}
+        needed -= reader.SKIPPED_COLUMNS.get(table, set()) - {
+            f.name for f in ARROW_SCHEMAS[table] if not f.nullable
+        }
+        keys = self.keys.setdefault(table, _Keys())
+        for part in parts:
+            for item in reader.batches(part, needed, self.batch_size):
+                if isinstance(item, Problem):
+                    self._problem(item, part)
+                    continue
+                self._batch(table, part, item, rules, keys)
+        self._unique(table)
+
+    def _batch(self, table: str, part: TablePart, batch: Batch, rules: list[Rule],
+               keys: _Keys) -> None:  # fmt: skip
+        place = _Place(keys.total, part, batch.first_row, batch.first_line, batch.extra_lines)
+        present = set(batch.columns)
+        active = [r for r in rules if runnable(r, present)]
+        hits = self._run_rules(active, batch.columns)
+        conversions = self._conversion_hits(batch)
+        bad_cells = {h.column: h.mask for h, _ in conversions}
+        hits = [self._without(h, n, bad_cells) for h, n in hits]
+        hits = [(h, n) for h, n in hits if n]
+        hits += conversions + self._references(table, batch.columns)
+        self._hits(hits, place, table, batch.rows)
+        self.report.rows[table] += batch.rows
+        key = _key(table, batch.columns)
+        if key is not None:
+            keys.chunks.append(key)
+            keys.places.append(place)
+        keys.total += batch.rows
+
+    @staticmethod
+    def _without(hit: Hit, count: int, bad_cells: dict[str, pa.Array]) -> tuple[Hit, int]:
+        """A null left by a cell that did not parse is reported once, as that cell."""
+        if hit.code != "missing-field" or hit.column not in bad_cells:
+            return hit, count
+        mask = pc.and_(pc.fill_null(hit.mask, False), pc.invert(bad_cells[hit.column]))
+        return dataclasses.replace(hit, mask=mask), pc.sum(mask).as_py() or 0
+
+    def summaries(self) -> None:
+        for (file, table, code), count in sorted(self.file_counts.items()):
+            shown = self.shown[(file, table, code)]
+            if count > shown:
+                check = CATALOGUE[code]
+                self.report.findings.append(
+                    Finding(
+                        code=code,
+                        severity=check.severity,
+                        message=f"{count} row(s) of table {table} in all break this rule "
+                        f"({shown} shown; at most {self.max_samples} samples per code)",
+                        hint="Fix the rows shown, then validate again to see the next ones.",
+                        file=file,
+                        pointer=f"/{table}",
+                        field=f"/{table}",
+                        value=count,
+                    )
+                )
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def validate_sets(
+    sets: list[TableSet],
+    *,
+    max_samples: int = DEFAULT_MAX_SAMPLES,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    threads: int = 2,
+) -> FlatReport:
+    """Validate groups of tables; see :func:`coded_events.flat.validate_flat`."""
+    validator = Validator(max_samples, batch_size, threads)
+    try:
+        for group in sets:
+            for path, reason in group.unknown:
+                found = template("unknown-table", reason=reason)
+                validator._add(dataclasses.replace(found, file=str(path)), "?")
+            for table, parts in group.ordered():
+                validator.table(table, parts)
+            validator.keys.clear()
+        validator.summaries()
+    finally:
+        validator.close()
+    return validator.report
+
+
+def validate_tables(
+    paths: list[Path],
+    *,
+    max_samples: int = DEFAULT_MAX_SAMPLES,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    threads: int = 2,
+) -> FlatReport:
+    """Validate flat-table inputs (files, folders, partitioned datasets)."""
+    return validate_sets(
+        reader.table_sets(paths), max_samples=max_samples, batch_size=batch_size, threads=threads
+    )

@@ -1,0 +1,427 @@
+"""Flat-table inputs: which files hold which table, read as record batches with explicit types.
+
+Inputs are ``.parquet`` and ``.csv`` files, folders in the published layout (a dataset's
+``data/`` folder, or a folder holding ``events.parquet``, ``evidence.csv`` ...), and
+partitioned datasets (a folder named after its table holding Parquet or CSV parts). Every
+problem with the file itself (unreadable, wrong columns, wrong types, cells that do not
+parse) comes back as a :class:`Problem`, never as an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from coded_events.table_schema import PRIMARY_KEYS
+from coded_events.tables import ARROW_SCHEMAS, TABLE_NAMES
+
+FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+TABLE_ORDER = ("sources", "events", "evidence")
+"""Referenced tables first, so that foreign keys can be checked while streaming."""
+
+SKIPPED_COLUMNS = {"events": {"notes", "date_note", "location_admin1", "location_admin2"}}
+"""Optional free-text columns with no rule but their type: Parquet readers check their type
+from the file's schema and never decode them. (CSV has no types to trust: all are read.)"""
+
+TABLE_METADATA_KEY = b"coded_events.table"
+
+
+@dataclass
+class Problem:
+    """A problem found while reading: a catalogue code, its message parameters, and where.
+
+    ``column`` names the column (empty for the whole file); ``mask`` marks bad rows of the
+    batch it came with (None for problems about the whole file or column)."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    column: str = ""
+    mask: pa.Array | None = None
+    values: pa.Array | None = None
+    line: int | None = None
+
+
+@dataclass
+class Batch:
+    """Rows ``first_row`` .. ``first_row + rows - 1`` (0-based) of one file, column by column."""
+
+    columns: dict[str, pa.Array]
+    rows: int
+    first_row: int
+    problems: list[Problem] = field(default_factory=list)
+    first_line: int | None = None  # CSV: the line of the batch's first row
+    extra_lines: Any = None  # CSV: cumulative line breaks inside values before each row
+
+
+@dataclass
+class TablePart:
+    """One file that holds rows of a table."""
+
+    table: str
+    path: Path
+    fmt: str
+
+    @property
+    def file(self) -> str:
+        return str(self.path)
+
+
+@dataclass
+class TableSet:
+    """Tables checked together (their keys and foreign keys), and files no table claims."""
+
+    parts: dict[str, list[TablePart]] = field(default_factory=dict)
+    unknown: list[tuple[Path, str]] = field(default_factory=list)
+
+    def ordered(self) -> list[tuple[str, list[TablePart]]]:
+        return [(t, self.parts[t]) for t in TABLE_ORDER if t in self.parts]
+
+
+# --- which table ----------------------------------------------------------------------
+
+
+def _table_from_name(path: Path) -> str | None:
+    for part in (path.stem, *(p.name for p in path.parents)):
+        name = part.split("=")[-1]
+        for table in TABLE_NAMES:
+            if name == table or name.startswith((f"{table}-", f"{table}_", f"{table}.")):
+                return table
+    return None
+
+
+def _columns_of(path: Path, fmt: str) -> tuple[list[str], dict[bytes, bytes]]:
+    try:
+        if fmt == "parquet":
+            schema = pq.read_schema(path)
+            return schema.names, dict(schema.metadata or {})
+        with path.open("rb") as handle:
+            header = handle.readline().decode("utf-8", "replace").strip().lstrip("\ufeff")
+        return [c.strip('"') for c in header.split(",")], {}
+    except (OSError, pa.ArrowException):
+        return [], {}
+
+
+def table_of(path: Path, fmt: str) -> tuple[str | None, str]:
+    """The table a file holds (by name, Parquet metadata or columns), or None and why not."""
+    by_name = _table_from_name(path)
+    if by_name:
+        return by_name, ""
+    names, metadata = _columns_of(path, fmt)
+    declared = metadata.get(TABLE_METADATA_KEY, b"").decode("utf-8", "replace")
+    if declared in TABLE_NAMES:
+        return declared, ""
+    best = max(TABLE_NAMES, key=lambda t: len(set(names) & set(ARROW_SCHEMAS[t].names)))
+    if set(PRIMARY_KEYS[best]) <= set(names) and 2 * len(
+        set(names) & set(ARROW_SCHEMAS[best].names)
+    ) >= len(ARROW_SCHEMAS[best].names):
+        return best, ""
+    return None, "neither its name, its metadata nor its columns match events, evidence or sources"
+
+
+# --- which files ----------------------------------------------------------------------
+
+
+def _table_files(folder: Path) -> list[Path]:
+    """Files of the published layout in ``folder``: ``<table>.<fmt>`` and ``<table>/`` parts."""
+    out = []
+    for table in TABLE_NAMES:
+        for suffix in FORMATS:
+            if (folder / f"{table}{suffix}").is_file():
+                out.append(folder / f"{table}{suffix}")
+        if (folder / table).is_dir():
+            out += _parts(folder / table)
+    return out
+
+
+def _parts(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs.sort()
+        found += [Path(root) / n for n in sorted(names) if Path(n).suffix in FORMATS]
+    return found
+
+
+def _data_folder(folder: Path) -> Path:
+    return folder / "data" if _table_files(folder / "data") else folder
+
+
+def is_flat(path: Path) -> bool:
+    """Whether ``path`` is a flat-table input (a table file or a folder of tables)."""
+    if path.is_dir():
+        if (path / "records").is_dir():
+            return False
+        if path.name in TABLE_NAMES and _parts(path):
+            return True
+        return bool(_table_files(_data_folder(path)))
+    return path.suffix.lower() in FORMATS
+
+
+def table_sets(paths: list[Path]) -> list[TableSet]:
+    """Group flat inputs into sets checked together: one per format (Parquet, CSV)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += _parts(path) if path.name in TABLE_NAMES else _table_files(_data_folder(path))
+        else:
+            files.append(path)
+    sets: dict[str, TableSet] = {}
+    seen: set[str] = set()
+    for path in files:
+        if os.path.abspath(path) in seen:
+            continue
+        seen.add(os.path.abspath(path))
+        fmt = FORMATS.get(path.suffix.lower(), "csv")
+        group = sets.setdefault(fmt, TableSet())
+        table, reason = table_of(path, fmt)
+        if table is None:
+            group.unknown.append((path, reason))
+        else:
+            group.parts.setdefault(table, []).append(TablePart(table, path, fmt))
+    return [sets[f] for f in ("parquet", "csv") if f in sets]
+
+
+# --- column types -----------------------------------------------------------------------
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def _compatible(expected: pa.DataType, actual: pa.DataType) -> bool:
+    if pa.types.is_dictionary(actual):
+        actual = actual.value_type
+    if pa.types.is_dictionary(expected) or _is_text(expected):
+        return _is_text(actual)
+    if pa.types.is_floating(expected):
+        return pa.types.is_floating(actual) or pa.types.is_integer(actual)
+    if pa.types.is_integer(expected):
+        return pa.types.is_integer(actual)
+    if pa.types.is_list(expected):
+        if not (pa.types.is_list(actual) or pa.types.is_large_list(actual)):
+            return False
+        inner = expected.value_type
+        if pa.types.is_struct(inner):
+            return pa.types.is_struct(actual.value_type)
+        return _compatible(inner, actual.value_type)
+    return actual == expected
+
+
+def _type_name(t: pa.DataType) -> str:
+    return str(t.value_type) + " (dictionary)" if pa.types.is_dictionary(t) else str(t)
+
+
+def _wrong_type_code(column: str, actual: pa.DataType) -> str:
+    if column in ("cameo_code", "root_code") and pa.types.is_integer(actual):
+        return "event-code-not-string"
+    return "wrong-type"
+
+
+def column_problems(table: str, actual: pa.Schema) -> tuple[list[Problem], set[str]]:
+    """Missing, unknown and mistyped columns, and the columns fit to be read."""
+    expected = ARROW_SCHEMAS[table]
+    problems, usable = [], set()
+    for f in expected:
+        if f.name not in actual.names:
+            problems.append(Problem("missing-field", {"name": repr(f.name)}, f.name))
+            continue
+        got = actual.field(f.name).type
+        if _compatible(f.type, got):
+            usable.add(f.name)
+        else:
+            code = _wrong_type_code(f.name, got)
+            problems.append(
+                Problem(
+                    code,
+                    {"expected": _type_name(f.type), "found": _type_name(got), "value": "?",
+                     "fixed": "?"},
+                    f.name,
+                )
+            )
+    for name in actual.names:
+        if name not in expected.names:
+            problems.append(Problem("unknown-field", {"name": repr(name)}, name))
+    return problems, usable
+
+
+# --- Parquet ------------------------------------------------------------------------------
+
+
+def _unreadable(error: Exception, where: str = "") -> Problem:
+    reason = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+    return Problem("file-unreadable", {"reason": reason + where})
+
+
+def parquet_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[Batch | Problem]:
+    """Record batches of a Parquet file: only the columns rules need, types as stored."""
+    try:
+        handle = pq.ParquetFile(part.path)
+        schema = handle.schema_arrow
+    except (OSError, pa.ArrowException, ValueError) as error:
+        yield _unreadable(error)
+        return
+    problems, usable = column_problems(part.table, schema)
+    yield from problems
+    columns = [c for c in ARROW_SCHEMAS[part.table].names if c in usable and c in needed]
+    row = 0
+    try:
+        for record_batch in handle.iter_batches(batch_size=batch_size, columns=columns):
+            arrays = dict(zip(record_batch.schema.names, record_batch.columns, strict=True))
+            yield Batch(arrays, record_batch.num_rows, row)
+            row += record_batch.num_rows
+    except (OSError, pa.ArrowException, ValueError) as error:
+        yield _unreadable(error, f" (after {row} rows)")
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+TEXT_LIKE = ("string", "dictionary", "list")
+
+
+def _strict_date(text: str | None) -> dt.date | None:
+    if text is None or len(text) != 10 or text[4] != "-" or text[7] != "-":
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _parse_dates(column: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Strict ISO dates (distinct values parsed once); the bad mask."""
+    encoded = pc.dictionary_encode(column)
+    parsed = pa.array([_strict_date(v) for v in encoded.dictionary.to_pylist()], pa.date32())
+    values = parsed.take(encoded.indices)
+    return values, pc.and_(pc.is_valid(column), pc.is_null(values))
+
+
+def _parse_numbers(column: pa.Array, target: pa.DataType) -> tuple[pa.Array, pa.Array | None]:
+    try:
+        return pc.cast(column, target), None
+    except pa.ArrowInvalid:
+        pass
+    convert = float if pa.types.is_floating(target) else int
+    values = []
+    for text in column.to_pylist():
+        try:
+            values.append(None if text is None else convert(text))
+        except ValueError:
+            values.append(None)
+    out = pa.array(values, pa.float64() if convert is float else pa.int64())
+    return out, pc.and_(pc.is_valid(column), pc.is_null(out))
+
+
+def _convert(name: str, column: pa.Array, target: pa.DataType) -> tuple[pa.Array, Problem | None]:
+    """One CSV column (read as text) in its table type; a Problem for cells that do not parse."""
+    if pa.types.is_string(target) or pa.types.is_dictionary(target) or pa.types.is_list(target):
+        quoted = pc.starts_with(column, "'")
+        if pc.any(quoted).as_py():
+            column = pc.if_else(quoted, pc.utf8_slice_codeunits(column, 1), column)
+        return column, None
+    if pa.types.is_date(target):
+        values, bad = _parse_dates(column)
+        code, params = "invalid-date", {}
+    elif pa.types.is_boolean(target):
+        values = pc.equal(column, "true")
+        bad = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, pa.array(["true", "false"]))))
+        code, params = "wrong-type", {"expected": "true or false", "found": "text"}
+    else:
+        values, bad = _parse_numbers(column, target)
+        kind = "a number" if pa.types.is_floating(target) else "an integer"
+        code, params = "wrong-type", {"expected": kind, "found": "text"}
+    if bad is None or not pc.any(bad).as_py():
+        return values, None
+    return values, Problem(code, params, name, mask=bad, values=column)
+
+
+def _line_breaks(arrays: dict[str, pa.Array], types: dict[str, pa.DataType]) -> tuple[Any, int]:
+    """Line breaks inside values: the count before each row (None when there are none), so
+    that a row's CSV line can be computed, and the batch's total."""
+    total = None
+    for name, column in arrays.items():
+        if not pa.types.is_string(types.get(name, pa.null())):
+            continue
+        counts = pc.fill_null(pc.count_substring(column, "\n"), 0)
+        if pc.max(counts).as_py():
+            total = counts if total is None else pc.add(total, counts)
+    if total is None:
+        return None, 0
+    cumulative = pc.cumulative_sum(total).to_numpy(zero_copy_only=False)
+    return cumulative - total.to_numpy(zero_copy_only=False), int(cumulative[-1])
+
+
+def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[Batch | Problem]:
+    """Record batches of a CSV file in the table's types, cells that do not parse reported."""
+    expected = ARROW_SCHEMAS[part.table]
+    malformed: list[Problem] = []
+
+    def on_invalid(row: Any) -> str:
+        if len(malformed) < 10_000:
+            text = row.text if len(row.text) <= 120 else row.text[:119] + "…"
+            malformed.append(
+                Problem("malformed-row", {"actual": row.actual_columns,
+                                          "expected": row.expected_columns, "text": text})
+            )
+        return "skip"
+
+    try:
+        reader = pa_csv.open_csv(
+            part.path,
+            read_options=pa_csv.ReadOptions(encoding="utf8", block_size=batch_size * 400),
+            parse_options=pa_csv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={f.name: pa.string() for f in expected},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (OSError, pa.ArrowException, ValueError) as error:
+        yield _unreadable(error)
+        return
+    header = pa.schema([pa.field(n, expected.field(n).type if n in expected.names else pa.string())
+                        for n in reader.schema.names])  # fmt: skip
+    problems, usable = column_problems(part.table, header)
+    yield from problems
+    types = {f.name: f.type for f in expected}
+    row, line = 0, 2
+    try:
+        for record_batch in reader:
+            yield from malformed
+            malformed.clear()
+            raw = dict(zip(record_batch.schema.names, record_batch.columns, strict=True))
+            arrays, found = {}, []
+            for name in usable:
+                converted, problem = _convert(name, raw[name], types[name])
+                arrays[name] = converted
+                if problem:
+                    found.append(problem)
+            breaks, total = _line_breaks(raw, types)
+            yield Batch(arrays, record_batch.num_rows, row, found, line, breaks)
+            row += record_batch.num_rows
+            line += record_batch.num_rows + total
+        yield from malformed
+    except (OSError, pa.ArrowException, ValueError) as error:
+        yield from malformed
+        yield _unreadable(error, f" (after {row} rows)")
+
+
+READERS: dict[str, Callable[[TablePart, set[str], int], Iterator[Batch | Problem]]] = {
+    "parquet": parquet_batches,
+    "csv": csv_batches,
+}
+
+
+def batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[Batch | Problem]:
+    """The batches of one table file (Parquet or CSV), and the problems met reading it."""
+    return READERS[part.fmt](part, needed, batch_size)

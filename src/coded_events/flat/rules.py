@@ -1,0 +1,675 @@
+"""The column rules of the flat tables, derived from the Table Schemas and the codebook.
+
+``rules_for(table)`` lists the rules of one table. Most come from the Table Schema
+(``coded_events.table_schema``): ``required`` columns, enums, patterns, minimum/maximum,
+minLength. Columns whose values the record validator checks against the codebook reuse
+its functions, once per distinct value, so that both report the same codes. The rest are
+the cross-column rules of the record model (derived values, date order, coordinates).
+
+Each rule maps a batch's columns to :class:`Hit` objects: a catalogue code, the column,
+a boolean mask of the rows that break the rule, and a function that describes one row
+for a sample finding. Rules use ``pyarrow.compute`` kernels only; Python runs per
+distinct value of low-cardinality columns (codes, dates), never per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from coded_events import codebook, models
+from coded_events.checks import CATALOGUE, codebook_checks, consistency
+from coded_events.findings import Finding
+from coded_events.table_schema import table_schema
+
+Columns = dict[str, pa.Array]
+Describe = Callable[[int], Finding]
+
+
+@dataclass
+class Hit:
+    """Rows of a batch that break one rule: ``mask`` is true for them (null counts as false)."""
+
+    code: str
+    column: str
+    mask: pa.Array
+    describe: Describe
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: a name, the columns it reads, and the function that finds the bad rows."""
+
+    name: str
+    columns: tuple[str, ...]
+    run: Callable[[Columns], Iterable[Hit]]
+
+
+def template(code: str, value: Any = None, **params: Any) -> Finding:
+    """A finding of ``code`` with its message filled in; the engine adds the place."""
+    check = CATALOGUE[code]
+    return check.finding("", "", value, **params) if value is not None else check.finding("", "")
+
+
+# --- array helpers -----------------------------------------------------------------------
+
+
+def text(array: pa.Array) -> pa.Array:
+    """Plain strings (dictionary arrays decoded)."""
+    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
+
+
+def encoded(array: pa.Array) -> pa.DictionaryArray:
+    """Dictionary-encoded strings, so that Python sees each distinct value once."""
+    return array if pa.types.is_dictionary(array.type) else pc.dictionary_encode(array)
+
+
+def per_value(array: pa.Array, function: Callable[[Any], Any], kind: pa.DataType) -> pa.Array:
+    """``function`` of each row's value, computed once per distinct value."""
+    codes = encoded(array)
+    values = pa.array([function(v) for v in codes.dictionary.to_pylist()], kind)
+    return values.take(codes.indices)
+
+
+def differs(actual: pa.Array, expected: pa.Array, where: pa.Array | None = None) -> pa.Array:
+    """Rows where the two differ, a null against a value included (only ``where`` true)."""
+    unequal = pc.fill_null(pc.not_equal(actual, expected), False)
+    one_null = pc.not_equal(pc.is_null(actual), pc.is_null(expected))
+    out = pc.or_(unequal, one_null)
+    return pc.and_(out, pc.fill_null(where, False)) if where is not None else out
+
+
+def _value(array: pa.Array, row: int) -> Any:
+    return array[row].as_py()
+
+
+# --- rules from the Table Schema --------------------------------------------------------
+
+
+def required(column: str) -> Rule:
+    def run(cols: Columns) -> Iterator[Hit]:
+        yield Hit(
+            "missing-field",
+            column,
+            pc.is_null(cols[column]),
+            lambda row: template("missing-field", name=repr(column)),
+        )
+
+    return Rule(f"required:{column}", (column,), run)
+
+
+class Classifier:
+    """The record validator's findings for one value, computed once per distinct value."""
+
+    def __init__(self, check: Callable[[Any], Iterable[Finding]], limit: int = 100_000) -> None:
+        self.check, self.limit, self.cache = check, limit, {}
+
+    def __call__(self, value: Any) -> list[Finding]:
+        found = self.cache.get(value)
+        if found is None:
+            found = [] if value is None else list(self.check(value))
+            if len(self.cache) >= self.limit:
+                self.cache.clear()
+            self.cache[value] = found
+        return found
+
+
+def classified(column: str, classifier: Classifier) -> Rule:
+    """Rows whose value the classifier reports, grouped by the code it reports."""
+
+    def run(cols: Columns) -> Iterator[Hit]:
+        codes = encoded(cols[column])
+        values = codes.dictionary.to_pylist()
+        by_code: dict[str, list[int]] = {}
+        for index, value in enumerate(values):
+            for finding in classifier(value):
+                by_code.setdefault(finding.code, []).append(index)
+        for code, indices in by_code.items():
+            mask = pc.is_in(codes.indices, pa.array(indices, codes.indices.type))
+
+            def describe(row: int, code: str = code) -> Finding:
+                found = classifier(values[codes.indices[row].as_py()])
+                return next(f for f in found if f.code == code)
+
+            yield Hit(code, column, mask, describe)
+
+    return Rule(f"values:{column}", (column,), run)
+
+
+def _record_check(function: Callable[..., Iterable[Finding]]) -> Callable[[Any], list[Finding]]:
+    return lambda value: list(function(value, "", ""))
+
+
+def _enum_check(values: list[Any]) -> Callable[[Any], list[Finding]]:
+    allowed = set(values)
+    shown = ", ".join(map(repr, values[:8])) + (" ..." if len(values) > 8 else "")
+
+    def check(value: Any) -> list[Finding]:
+        if value in allowed:
+            return []
+        return [template("invalid-enum", value, value=repr(value), expected=shown)]
+
+    return check
+
+
+def _pattern_check(code: str, pattern: str) -> Callable[[Any], list[Finding]]:
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> list[Finding]:
+        if compiled.fullmatch(value):
+            return []
+        return [template(code, value, value=repr(value), pattern=pattern)]
+
+    return check
+
+
+def valid_date_text(value: str) -> bool:
+    """A reduced-precision ISO 8601 date that exists in the calendar."""
+    if not re.fullmatch(models.DATE_PATTERN, value):
+        return False
+    try:
+        models.first_day(value)
+        models.last_day(value)
+        return len(value) != 10 or dt.date.fromisoformat(value) is not None
+    except ValueError:
+        return False
+
+
+def _date_check(value: str) -> list[Finding]:
+    return [] if valid_date_text(value) else [template("invalid-date", value, value=repr(value))]
+
+
+def enum_values(column: pa.Array, values: list[Any], column_name: str) -> Iterator[Hit]:
+    """Numeric enums: ``is_in`` against the allowed values."""
+    bad = pc.invert(pc.is_in(column, pa.array(values, column.type)))
+    shown = ", ".join(map(repr, values))
+    yield Hit(
+        "invalid-enum",
+        column_name,
+        pc.and_(bad, pc.is_valid(column)),
+        lambda row: template(
+            "invalid-enum", _value(column, row), value=repr(_value(column, row)), expected=shown
+        ),
+    )
+
+
+def enum_rule(column: str, values: list[Any], numeric: bool) -> Rule:
+    if numeric:
+        return Rule(f"enum:{column}", (column,), lambda c: enum_values(c[column], values, column))
+    return classified(column, Classifier(_enum_check(values)))
+
+
+ID_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789-"
+
+
+def id_rule(column: str, max_length: int) -> Rule:
+    """``^[a-z0-9]+(-[a-z0-9]+)*$`` with string kernels (no regex): only those characters,
+    no leading, trailing or doubled hyphen, 1 to ``max_length`` characters."""
+
+    def run(cols: Columns) -> Iterator[Hit]:
+        values = text(cols[column])
+        length = pc.utf8_length(values)
+        bad = pc.or_(pc.equal(length, 0), pc.greater(length, max_length))
+        bad = pc.or_(bad, pc.not_equal(pc.utf8_trim(values, ID_CHARACTERS), ""))
+        bad = pc.or_(bad, pc.starts_with(values, "-"))
+        bad = pc.or_(bad, pc.ends_with(values, "-"))
+        bad = pc.or_(bad, pc.match_substring(values, "--"))
+        yield Hit(
+            "invalid-id",
+            column,
+            bad,
+            lambda row: template(
+                "invalid-id", _value(values, row), value=repr(_value(values, row))
+            ),
+        )
+
+    return Rule(f"id:{column}", (column,), run)
+
+
+def range_rule(column: str, low: float | None, high: float | None) -> Rule:
+    def run(cols: Columns) -> Iterator[Hit]:
+        values = cols[column]
+        bad = None
+        rules = []
+        if low is not None:
+            bad = pc.less(values, low)
+            rules.append(f"minimum {low}")
+        if high is not None:
+            above = pc.greater(values, high)
+            bad = above if bad is None else pc.or_(bad, above)
+            rules.append(f"maximum {high}")
+        shown = ", ".join(rules)
+        yield Hit(
+            "out-of-range",
+            column,
+            bad,
+            lambda row: template(
+                "out-of-range", _value(values, row), value=repr(_value(values, row)), rule=shown
+            ),
+        )
+        if pa.types.is_floating(values.type):
+            odd = pc.or_(pc.is_nan(values), pc.is_inf(values))
+            yield Hit(
+                "non-finite-number",
+                column,
+                odd,
+                lambda row: template("non-finite-number", token=repr(_value(values, row))),
+            )
+
+    return Rule(f"range:{column}", (column,), run)
+
+
+def not_empty_rule(column: str) -> Rule:
+    def run(cols: Columns) -> Iterator[Hit]:
+        yield Hit(
+            "empty-value",
+            column,
+            pc.equal(text(cols[column]), ""),
+            lambda row: template("empty-value", what=repr(column)),
+        )
+
+    return Rule(f"not-empty:{column}", (column,), run)
+
+
+# Columns whose values the record validator checks with a function of its own.
+_LOOKUPS = {f"{outer}_{inner}": check for (outer, inner), check in
+            codebook_checks.EVENT_FIELDS.items()}  # fmt: skip
+_LOOKUPS["location_country"] = codebook_checks.EVENT_FIELDS[("location", "country")]
+_LOOKUPS["cameo_code"] = codebook_checks.event_code
+_DATE_TEXT = {"date_start_text", "date_end_text", "published_text"}
+_IDS = {"event_id", "source_id"}
+_DERIVED = {"source_actor_country", "target_actor_country"}  # checked against the actor code
+
+
+def schema_rules(table: str) -> list[Rule]:
+    """The rules the Table Schema of ``table`` states, column by column."""
+    rules = []
+    for field in table_schema(table)["fields"]:
+        name, kind = field["name"], field["type"]
+        constraints = field.get("constraints", {})
+        if constraints.get("required"):
+            rules.append(required(name))
+        if name in _LOOKUPS:
+            rules.append(classified(name, Classifier(_record_check(_LOOKUPS[name]))))
+        elif name in _DATE_TEXT:
+            rules.append(classified(name, Classifier(_date_check)))
+        elif name in _IDS:
+            rules.append(id_rule(name, constraints.get("maxLength", 128)))
+        elif "enum" in constraints and name not in _DERIVED:
+            rules.append(enum_rule(name, constraints["enum"], kind in ("integer", "number")))
+        elif "pattern" in constraints:
+            check = _pattern_check("invalid-format", constraints["pattern"])
+            rules.append(classified(name, Classifier(check)))
+        if "minimum" in constraints or "maximum" in constraints:
+            rules.append(range_rule(name, constraints.get("minimum"), constraints.get("maximum")))
+        if constraints.get("minLength") and name not in _LOOKUPS:
+            rules.append(not_empty_rule(name))
+    return rules
+
+
+# --- derived values --------------------------------------------------------------------------
+
+
+@cache
+def _codebook_arrays() -> dict[str, pa.Array]:
+    entries = list(codebook.event_codes().values())
+    return {
+        "code": pa.array([e.code for e in entries]),
+        "cameo_label": pa.array([e.label for e in entries]),
+        "root_code": pa.array([e.root_code for e in entries]),
+        "quad_class": pa.array([e.quad_class for e in entries], pa.int64()),
+        "goldstein": pa.array([e.goldstein for e in entries], pa.float64()),
+    }
+
+
+def _mismatch(column: str, actual: pa.Array, expected: pa.Array, code: pa.Array) -> Describe:
+    def describe(row: int) -> Finding:
+        value, want = _value(actual, row), _value(expected, row)
+        return template(
+            "derived-value-mismatch",
+            value,
+            name=column,
+            value=repr(value),
+            expected=repr(want) if want is not None else "no value",
+            code=_value(code, row),
+        )
+
+    return describe
+
+
+def derived_event_values(cols: Columns) -> Iterator[Hit]:
+    """Label, root code, QuadClass and Goldstein agree with the codebook (take by index)."""
+    arrays = _codebook_arrays()
+    codes = encoded(cols["cameo_code"])
+    index = pc.index_in(codes.dictionary, arrays["code"]).take(codes.indices)
+    known = pc.is_valid(index)
+    code_text = text(cols["cameo_code"])
+    for column in ("cameo_label", "root_code", "quad_class", "goldstein"):
+        if column not in cols:
+            continue
+        actual = cols[column]
+        actual = pc.cast(actual, pa.int64()) if column == "quad_class" else text(actual)
+        expected = arrays[column].take(index)
+        if column == "goldstein":
+            close = pc.less_equal(pc.abs(pc.subtract(actual, expected)), 1e-9)
+            bad = pc.or_(
+                pc.invert(pc.fill_null(close, True)),
+                pc.not_equal(pc.is_null(actual), pc.is_null(expected)),
+            )
+            bad = pc.and_(bad, known)
+        else:
+            bad = differs(actual, expected, known)
+        yield Hit(
+            "derived-value-mismatch", column, bad, _mismatch(column, actual, expected, code_text)
+        )
+
+
+@cache
+def _actor_parts(code: str) -> tuple[str | None, str | None]:
+    """(country, roles joined) of a valid actor code; (None, None) when it is not valid."""
+    try:
+        parsed = codebook.actor(code)
+    except codebook.UnknownCodeError:
+        return None, None
+    return parsed.country, "".join(parsed.roles)
+
+
+def _joined_roles(roles: pa.Array) -> pa.Array:
+    if pa.types.is_list(roles.type) or pa.types.is_large_list(roles.type):
+        return pc.binary_join(roles, "")
+    out = roles  # CSV: a JSON array of three-letter codes
+    for char in ('"', "[", "]", ",", " "):
+        out = pc.replace_substring(out, char, "")
+    return out
+
+
+def derived_actor_values(prefix: str) -> Rule:
+    """The actor's country and roles columns agree with the actor code."""
+
+    def run(cols: Columns) -> Iterator[Hit]:
+        code = encoded(cols[f"{prefix}_code"])
+        parts = [_actor_parts(v) if v is not None else (None, None)
+                 for v in code.dictionary.to_pylist()]  # fmt: skip
+        valid = pa.array([p[1] is not None for p in parts]).take(code.indices)
+        code_text = text(cols[f"{prefix}_code"])
+        for column, position in ((f"{prefix}_country", 0), (f"{prefix}_roles", 1)):
+            if column not in cols:
+                continue
+            expected = pa.array([p[position] for p in parts], pa.string()).take(code.indices)
+            actual = text(cols[column]) if position == 0 else _joined_roles(cols[column])
+            yield Hit(
+                "derived-value-mismatch",
+                column,
+                differs(actual, expected, valid),
+                _mismatch(column, actual, expected, code_text),
+            )
+
+    columns = (f"{prefix}_code", f"{prefix}_country", f"{prefix}_roles")
+    return Rule(f"derived:{prefix}", columns, run)
+
+
+def _first_day(value: str) -> dt.date | None:
+    return models.first_day(value) if valid_date_text(value) else None
+
+
+def _last_day(value: str) -> dt.date | None:
+    return models.last_day(value) if valid_date_text(value) else None
+
+
+def _precision(value: str) -> str | None:
+    return models.precision_of(value).value if valid_date_text(value) else None
+
+
+def derived_dates(cols: Columns) -> Iterator[Hit]:
+    """Date bounds and precision agree with the date text; a range does not end before it
+    starts."""
+    start_text = text(cols["date_start_text"])
+    end_text = text(cols["date_end_text"])
+    first = per_value(start_text, _first_day, pa.date32())
+    last = per_value(pc.coalesce(end_text, start_text), _last_day, pa.date32())
+    precision = per_value(start_text, _precision, pa.string())
+    known = pc.is_valid(first)
+    checks = (("date_start", first), ("date_end", last), ("date_precision", precision))
+    for column, expected in checks:
+        if column in cols:
+            actual = text(cols[column])
+            bad = differs(actual, expected, pc.and_(known, pc.is_valid(last)))
+            yield Hit(
+                "derived-value-mismatch",
+                column,
+                bad,
+                _mismatch(column, actual, expected, start_text),
+            )
+    reversed_ = pc.and_(pc.is_valid(end_text), pc.less(last, first))
+
+    def describe(row: int) -> Finding:
+        start, end = _value(start_text, row), _value(end_text, row)
+        return template("date-range-reversed", end, start=start, end=end)
+
+    yield Hit("date-range-reversed", "date_end_text", reversed_, describe)
+
+
+def derived_published(cols: Columns) -> Iterator[Hit]:
+    published_text = text(cols["published_text"])
+    expected = per_value(published_text, _first_day, pa.date32())
+    actual = cols["published"]
+    yield Hit(
+        "derived-value-mismatch",
+        "published",
+        differs(actual, expected, pc.is_valid(expected)),
+        _mismatch("published", actual, expected, published_text),
+    )
+
+
+# --- coordinates, actors, evidence, quantities ------------------------------------------------
+
+
+@cache
+def _boxes() -> dict[str, pa.Array]:
+    boxes = consistency.country_bboxes()
+    names = list(boxes)
+    return {
+        "country": pa.array(names),
+        **{key: pa.array([getattr(boxes[n], key) for n in names], pa.float64())
+           for key in ("min_lat", "max_lat", "min_lon", "max_lon")},
+    }  # fmt: skip
+
+
+def coordinates(cols: Columns) -> Iterator[Hit]:
+    """Both coordinates or neither; the point inside the country's box (plus a margin)."""
+    lat, lon = cols["latitude"], cols["longitude"]
+    for present, missing, column in ((lat, lon, "longitude"), (lon, lat, "latitude")):
+        other = "latitude" if column == "longitude" else "longitude"
+        yield Hit(
+            "coordinates-incomplete",
+            column,
+            pc.and_(pc.is_valid(present), pc.is_null(missing)),
+            lambda row, o=other, c=column: template(
+                "coordinates-incomplete", present=o, missing=c
+            ),
+        )
+    if "location_country" not in cols:
+        return
+    boxes, margin = _boxes(), consistency.BBOX_MARGIN
+    country = encoded(cols["location_country"])
+    index = pc.index_in(country.dictionary, boxes["country"]).take(country.indices)
+    box = {k: boxes[k].take(index) for k in ("min_lat", "max_lat", "min_lon", "max_lon")}
+    lat_in = pc.and_(
+        pc.greater_equal(lat, pc.subtract(box["min_lat"], margin)),
+        pc.less_equal(lat, pc.add(box["max_lat"], margin)),
+    )
+    west, east = pc.subtract(box["min_lon"], margin), pc.add(box["max_lon"], margin)
+
+    def between(values: pa.Array) -> pa.Array:
+        return pc.and_(pc.greater_equal(values, west), pc.less_equal(values, east))
+
+    plain = pc.or_(
+        pc.or_(between(lon), between(pc.add(lon, 360.0))), between(pc.subtract(lon, 360.0))
+    )
+    crossing = pc.or_(pc.greater_equal(lon, west), pc.less_equal(lon, east))
+    normal = pc.and_(
+        pc.less_equal(box["min_lon"], box["max_lon"]), pc.less(pc.subtract(east, west), 360.0)
+    )
+    inside = pc.and_(lat_in, pc.if_else(normal, plain, crossing))
+    in_range = pc.and_(
+        pc.and_(pc.greater_equal(lat, -90.0), pc.less_equal(lat, 90.0)),
+        pc.and_(pc.greater_equal(lon, -180.0), pc.less_equal(lon, 180.0)),
+    )
+    outside = pc.and_(pc.and_(pc.is_valid(index), in_range), pc.invert(inside))
+    names = text(cols["location_country"])
+
+    def describe(row: int) -> Finding:
+        b = {k: _value(v, row) for k, v in box.items()}
+        shown = f"lat {b['min_lat']}..{b['max_lat']}, lon {b['min_lon']}..{b['max_lon']}"
+        latitude = _value(lat, row)
+        return template(
+            "coordinates-outside-country",
+            latitude,
+            lat=latitude,
+            lon=_value(lon, row),
+            country=_value(names, row),
+            box=shown,
+        )
+
+    yield Hit("coordinates-outside-country", "latitude", outside, describe)
+
+
+def _folded(names: pa.Array) -> pa.Array:
+    return pc.utf8_lower(pc.utf8_trim_whitespace(text(names)))
+
+
+def same_actor(cols: Columns) -> Iterator[Hit]:
+    source, target = text(cols["source_actor_code"]), text(cols["target_actor_code"])
+    same = pc.and_(
+        pc.equal(source, target),
+        pc.equal(_folded(cols["source_actor_name"]), _folded(cols["target_actor_name"])),
+    )
+    names = text(cols["target_actor_name"])
+    yield Hit(
+        "target-equals-source",
+        "target_actor_code",
+        same,
+        lambda row: template(
+            "target-equals-source", code=_value(target, row), name=_value(names, row)
+        ),
+    )
+
+
+def quotes(cols: Columns) -> Iterator[Hit]:
+    quote = text(cols["quote"])
+    blank = pc.and_(pc.equal(pc.utf8_trim_whitespace(quote), ""), pc.not_equal(quote, ""))
+    yield Hit("quote-blank", "quote", blank, lambda row: template("quote-blank"))
+    start, end = cols["char_start"], cols["char_end"]
+    bad = pc.less_equal(end, start)
+    yield Hit(
+        "quote-offsets-invalid",
+        "char_end",
+        bad,
+        lambda row: template(
+            "quote-offsets-invalid",
+            _value(end, row),
+            start=_value(start, row),
+            end=_value(end, row),
+            length="?",
+            where=" (the flat tables do not hold the source text)",
+        ),
+    )
+
+
+_QUALIFIERS = [q.value for q in models.Qualifier]
+
+
+def _quantity_items(column: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array] | None:
+    """(row of each quantity, qualifier, unit), from a list column or CSV JSON text."""
+    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        items = pc.list_flatten(column)
+        parents = pc.list_parent_indices(column)
+        return parents, pc.struct_field(items, "qualifier"), pc.struct_field(items, "unit")
+    rows, qualifiers, units = [], [], []
+    busy = pc.indices_nonzero(pc.fill_null(pc.not_equal(column, "[]"), False))
+    for row in busy.to_pylist():
+        try:
+            items = json.loads(column[row].as_py())
+        except (TypeError, ValueError):
+            items = None
+        for item in items if isinstance(items, list) else [{}]:
+            item = item if isinstance(item, dict) else {}
+            rows.append(row)
+            qualifiers.append(str(item.get("qualifier", "?")))
+            units.append(str(item.get("unit", "?")))
+    if not rows:
+        return None
+    return pa.array(rows, pa.int64()), pa.array(qualifiers), pa.array(units)
+
+
+def quantities(cols: Columns) -> Iterator[Hit]:
+    column = cols["quantities"]
+    found = _quantity_items(column)
+    if found is None:
+        return
+    parents, qualifier, unit = found
+    rows = len(column)
+    for code, bad, shown in (
+        ("invalid-enum", pc.invert(pc.is_in(qualifier, pa.array(_QUALIFIERS))), qualifier),
+        ("empty-value", pc.equal(unit, ""), unit),
+    ):
+        bad_rows = pc.filter(parents, pc.fill_null(bad, False))
+        if len(bad_rows) == 0:
+            continue
+        mask = pc.is_in(pa.array(range(rows), pa.int64()), pc.cast(bad_rows, pa.int64()))
+
+        def describe(row: int, code: str = code) -> Finding:
+            if code == "empty-value":
+                return template(code, what="'unit'")
+            values = pc.filter(shown, pc.equal(parents, row)).to_pylist()
+            value = next((v for v in values if v not in _QUALIFIERS), values[0])
+            return template(code, value, value=repr(value), expected=", ".join(_QUALIFIERS))
+
+        yield Hit(code, "quantities", mask, describe)
+
+
+# --- the catalogue -----------------------------------------------------------------------------
+
+CROSS_RULES: dict[str, list[Rule]] = {
+    "events": [
+        Rule("derived:action", ("cameo_code", "cameo_label", "root_code", "quad_class",
+                                "goldstein"), derived_event_values),
+        derived_actor_values("source_actor"),
+        derived_actor_values("target_actor"),
+        Rule("dates", ("date_start_text", "date_end_text", "date_start", "date_end",
+                       "date_precision"), derived_dates),
+        Rule("coordinates", ("latitude", "longitude", "location_country"), coordinates),
+        Rule("same-actor", ("source_actor_code", "target_actor_code", "source_actor_name",
+                            "target_actor_name"), same_actor),
+        Rule("quantities", ("quantities",), quantities),
+    ],
+    "evidence": [Rule("quotes", ("quote", "char_start", "char_end"), quotes)],
+    "sources": [Rule("published", ("published", "published_text"), derived_published)],
+}  # fmt: skip
+
+OPTIONAL_INPUTS = {"coordinates": {"location_country"}, "derived:action": {"cameo_label",
+                   "root_code", "quad_class", "goldstein"},
+                   "derived:source_actor": {"source_actor_country", "source_actor_roles"},
+                   "derived:target_actor": {"target_actor_country", "target_actor_roles"},
+                   "dates": {"date_start", "date_end", "date_precision"}}  # fmt: skip
+"""Columns a rule uses when present but can do without."""
+
+
+@cache
+def rules_for(table: str) -> tuple[Rule, ...]:
+    """Every rule of ``table``: the Table Schema's, then the cross-column ones."""
+    return (*schema_rules(table), *CROSS_RULES.get(table, []))
+
+
+def runnable(rule: Rule, present: set[str]) -> bool:
+    """Whether a batch with columns ``present`` has what ``rule`` needs."""
+    optional = OPTIONAL_INPUTS.get(rule.name, set())
+    return all(c in present for c in rule.columns if c not in optional)
