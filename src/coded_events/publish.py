@@ -384,11 +384,23 @@ def render(dataset_dir: Path) -> dict[str, bytes]:
     return files
 
 
-def build(dataset_dir: Path, out_dir: Path | None = None) -> list[Path]:
-    """Build the dataset into ``out_dir`` (default: the dataset folder); the written paths."""
+def build(
+    dataset_dir: Path,
+    out_dir: Path | None = None,
+    *,
+    inspect: Callable[[dict[str, bytes]], None] | None = None,
+) -> list[Path]:
+    """Build the dataset into ``out_dir`` (default: the dataset folder); the written paths.
+
+    ``inspect`` sees the rendered files before anything is written and may refuse them by
+    raising BuildError (the CLI checks the version bump there: ``data_versions``).
+    """
     target = out_dir or dataset_dir
+    files = render(dataset_dir)
+    if inspect is not None:
+        inspect(files)
     written = []
-    for relative, content in render(dataset_dir).items():
+    for relative, content in files.items():
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
@@ -396,13 +408,19 @@ def build(dataset_dir: Path, out_dir: Path | None = None) -> list[Path]:
     return written
 
 
-def check(dataset_dir: Path) -> list[str]:
+def check(
+    dataset_dir: Path, *, inspect: Callable[[dict[str, bytes]], None] | None = None
+) -> list[str]:
     """Relative paths whose committed bytes differ from a fresh build (empty: up to date).
 
     The fresh build is rendered in memory; nothing in ``dataset_dir`` is written.
+    ``inspect`` sees the rendered files first, as in ``build``.
     """
+    files = render(dataset_dir)
+    if inspect is not None:
+        inspect(files)
     stale = []
-    for relative, content in render(dataset_dir).items():
+    for relative, content in files.items():
         committed = dataset_dir / relative
         if not committed.is_file() or committed.read_bytes() != content:
             stale.append(relative)
