@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ __all__ = [
     "rendered_tables",
     "required_level",
     "resolve_previous",
+    "version_check",
 ]
 
 MANIFEST = "datapackage.json"
@@ -452,3 +453,39 @@ def resolve_previous(
             f"such as 1.0.0"
         )
     return _fetch(dataset, previous.lstrip("vV")), None
+
+
+# --- the build's check -----------------------------------------------------------------
+
+
+def version_check(
+    dataset_dir: Path, previous: str | None, echo: Callable[[str], None] = print
+) -> Callable[[dict[str, bytes]], None]:
+    """A ``publish.build`` inspect hook: refuse a version bump smaller than the changes need.
+
+    ``previous`` is as in ``resolve_previous``. What was compared, and every change, is
+    reported through ``echo``; a refusal raises ``publish.BuildError``.
+    """
+    from coded_events.publish import BuildError
+
+    def inspect(files: dict[str, bytes]) -> None:
+        manifest = _read_manifest(files[MANIFEST], f"the rendered {MANIFEST}")
+        name, version = str(manifest.get("name")), str(manifest.get("version"))
+        try:
+            folder, note = resolve_previous(name, version, previous)
+            if note:
+                echo(note)
+            if folder is None:
+                return
+            comparison = compare(folder, files)
+            problem = comparison.problem(str(dataset_dir / "dataset.json"))
+        except DataVersionError as error:
+            raise BuildError([str(error)]) from None
+        summary = f"needs a {comparison.required} bump" if comparison.changes else "no changes"
+        echo(f"compared with {name} {comparison.previous_version} ({folder}): {summary}")
+        for change in comparison.changes:
+            echo(f"  {change.level}: {change.description}")
+        if problem:
+            raise BuildError([problem])
+
+    return inspect

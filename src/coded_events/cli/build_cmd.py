@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from coded_events import publish
+from coded_events import data_versions, publish
 from coded_events.cli import app
 
 
@@ -18,14 +18,23 @@ def build_command(
     check: bool = typer.Option(
         False, "--check", help="Build in memory and exit 1 if the committed files differ."
     ),
+    previous: str | None = typer.Option(
+        None,
+        "--previous",
+        metavar="PATH_OR_VERSION",
+        help="The previous release to check the version bump against: a release folder or a "
+        "version (fetched like `coded-events download`). Default: the newest registered "
+        "release not newer than dataset.json's version.",
+    ),
 ) -> None:
     """Build data/{events,evidence,sources}.{parquet,csv} and datapackage.json."""
     if not dataset_dir.is_dir():
         typer.echo(f"error: {dataset_dir}: not a folder", err=True)
         raise typer.Exit(2)
+    inspect = data_versions.version_check(dataset_dir, previous, echo=typer.echo)
     try:
         if check:
-            stale = publish.check(dataset_dir)
+            stale = publish.check(dataset_dir, inspect=inspect)
             for relative in stale:
                 typer.echo(f"stale: {dataset_dir / relative}", err=True)
             if stale:
@@ -33,7 +42,7 @@ def build_command(
                 raise typer.Exit(1)
             typer.echo(f"{dataset_dir}: built files are up to date")
             return
-        written = publish.build(dataset_dir)
+        written = publish.build(dataset_dir, inspect=inspect)
     except publish.BuildError as error:
         typer.echo(f"error: cannot build {dataset_dir}:", err=True)
         for problem in error.problems:
