@@ -180,11 +180,6 @@ def _labels(table: pa.Table, key: list[str], rows: pa.Array, limit: int = EXAMPL
     return ["/".join(str(row[k]) for k in key) for row in picked]
 
 
-def _sorted(rows: pa.ChunkedArray) -> pa.Array:
-    rows = _plain(rows)
-    return pc.take(rows, pc.sort_indices(rows))
-
-
 def _differs(old: pa.Array, new: pa.Array) -> pa.Array:
     """Per row: do the two values differ? (null equals null; NaN equals NaN)."""
     old, new = _plain(old), _plain(new)
@@ -220,11 +215,11 @@ def _row_changes(
     joined = _key_table(new, key, "__new").join(
         _key_table(old, key, "__old"), keys=key, join_type="full outer"
     )
+    joined = joined.sort_by([(k, "ascending") for k in key])  # examples in key order
     new_rows, old_rows = joined.column("__new"), joined.column("__old")
-    added = _sorted(pc.filter(new_rows, pc.is_null(old_rows)))
-    removed = _sorted(pc.filter(old_rows, pc.is_null(new_rows)))
-    both = pc.and_(pc.is_valid(new_rows), pc.is_valid(old_rows))
-    matched = joined.filter(both).sort_by("__new")
+    added = _plain(pc.filter(new_rows, pc.is_null(old_rows)))
+    removed = _plain(pc.filter(old_rows, pc.is_null(new_rows)))
+    matched = joined.filter(pc.and_(pc.is_valid(new_rows), pc.is_valid(old_rows)))
     changes = []
     for kind, source, rows in (("removed", old, removed), ("added", new, added)):
         count = len(rows)
@@ -399,12 +394,12 @@ def default_previous(dataset: str, version: str) -> str | None:
     A registered release at the same version counts: a released version is frozen, so
     rebuilding it with different data must be refused.
     """
-    from coded_events import download
+    from coded_events.download import registry_versions
 
     current = _version_tuple(version)
     candidates = [
         (parsed, v)
-        for v in download.registry_versions(dataset)
+        for v in registry_versions(dataset)
         if (parsed := _version_tuple(v)) is not None and current is not None and parsed <= current
     ]
     return max(candidates)[1] if candidates else None
