@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from coded_events import models
+from coded_events.versions import SCHEMA_VERSION
 from tests.conftest import ROOT
 
 DATASET = ROOT / "datasets" / "south-caucasus"
@@ -78,7 +79,7 @@ def test_there_are_records() -> None:
 def test_record_validates_against_the_models(path: Path) -> None:
     document = read_record(path)
     parsed = models.SourceDocument.model_validate(document)
-    assert parsed.schema_version == "1.0.0"
+    assert parsed.schema_version == SCHEMA_VERSION
     assert document["$schema"] == models.SCHEMA_ID
 
 

@@ -63,7 +63,7 @@ def test_canonical_form_drops_only_redundant_values() -> None:
 
 
 def test_derived_columns_come_from_the_codebook_and_models() -> None:
-    events, evidence, sources = tables.tables_from_documents(
+    events, evidence, sources, _ = tables.tables_from_documents(
         [_document(FULL), _renamed(_document(MINIMAL), "other-source")]
     )
     rows = {row["event_id"]: row for row in events.to_pylist()}
@@ -92,7 +92,7 @@ def test_rows_are_sorted_by_key_and_codes_dictionary_encoded() -> None:
     document = _document(FULL)
     later = document.events[0].model_copy(update={"event_id": "a-first"})
     document = document.model_copy(update={"events": [*document.events, later]})
-    events, _, _ = tables.tables_from_documents([document])
+    events, *_ = tables.tables_from_documents([document])
     assert events.column("event_id").to_pylist() == ["a-first", "fixture-0002"]
     assert pa.types.is_dictionary(events.schema.field("cameo_code").type)
     assert events.schema.field("date_start").type == pa.date32()

@@ -63,7 +63,7 @@ def _lost(old: Document, new: Document, moved: dict[str, str]) -> list[str]:
     have = dict(_leaves(new))
     lost = []
     for pointer, value in _leaves(old):
-        if pointer == "/schema_version":
+        if pointer in ("/schema_version", "/$schema"):
             continue
         target = pointer
         for old_prefix, new_prefix in moved.items():
@@ -72,6 +72,13 @@ def _lost(old: Document, new: Document, moved: dict[str, str]) -> list[str]:
         if target not in have or have[target] != value:
             lost.append(pointer)
     return lost
+
+
+def schema_url(version: str) -> str:
+    """The ``$id`` of the source-document schema of ``version``."""
+    from coded_events.models import SCHEMA_BASE_URL
+
+    return f"{SCHEMA_BASE_URL}/{version}/source-document.schema.json"
 
 
 def path_to(source: str, target: str = SCHEMA_VERSION) -> list[Step]:
@@ -98,6 +105,8 @@ def migrate_document(document: Document, target: str = SCHEMA_VERSION) -> Docume
     for item in path_to(version, target):
         upgraded = item.upgrade(copy.deepcopy(current))
         upgraded["schema_version"] = item.target
+        if upgraded.get("$schema") == schema_url(item.source):
+            upgraded["$schema"] = schema_url(item.target)  # the editor hint follows along
         lost = _lost(current, upgraded, item.moved)
         if lost:
             raise MigrationError(
@@ -152,3 +161,9 @@ def migrate_file(path: Path, target: str = SCHEMA_VERSION, *, write: bool = True
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     return FileResult(path, source, target, write and not problems, problems)
+
+
+@step("1.0.0", "1.1.0")
+def _add_links(document: Document) -> Document:
+    """1.0.0 -> 1.1.0: events may now carry ``links``; nothing else changed."""
+    return document

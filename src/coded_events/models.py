@@ -1,4 +1,4 @@
-"""The record model, schema 1.0.0: the source of truth for the published JSON Schema.
+"""The record model, schema 1.1.0: the source of truth for the published JSON Schema.
 
 A *source document* holds one news article (``source``) and the events coded from
 it. Everything that can be computed (date precision and bounds, actor segments,
@@ -71,6 +71,28 @@ class Status(str, Enum):
     planned = "planned"
     demanded = "demanded"
     threatened = "threatened"
+
+
+class LinkType(str, Enum):
+    """How one event relates to another (schema 1.1.0)."""
+
+    response_to = "response_to"
+    part_of = "part_of"
+    implements = "implements"
+    cause_of = "cause_of"
+    reciprocal_of = "reciprocal_of"
+    same_as = "same_as"
+
+
+LINK_TYPE_DOCS = {
+    LinkType.response_to: "This event answers the linked one (a denial of an accusation).",
+    LinkType.part_of: "This event is one step or site of the larger linked event.",
+    LinkType.implements: "This event carries out the linked agreement or decision.",
+    LinkType.cause_of: "This event brought about the linked one.",
+    LinkType.reciprocal_of: "The same interaction coded from the other side (CAMEO's "
+    "reciprocal events: A meets B and B meets A).",
+    LinkType.same_as: "Another record of the same event (for instance from another source).",
+}
 
 
 class Qualifier(str, Enum):
@@ -399,6 +421,23 @@ class Evidence(_Model):
     )
 
 
+class Link(_Model):
+    """A typed link from this event to another event of the dataset (schema 1.1.0)."""
+
+    type: LinkType = Field(
+        strict=False,  # an enum's value as a JSON string is not a coercion
+        description="How this event relates to the linked one: "
+        + "; ".join(f"{t.value}: {d}" for t, d in LINK_TYPE_DOCS.items()),
+        examples=["part_of"],
+    )
+    event_id: str = Field(
+        pattern=EVENT_ID_PATTERN,
+        max_length=128,
+        description="The linked event's id (in any file of the same dataset).",
+        examples=["sc-0001"],
+    )
+
+
 class Event(_Model):
     """One coded event: who did what to whom, when and where, and on what evidence."""
 
@@ -446,6 +485,10 @@ class Event(_Model):
         default=None,
         description="The coder's reasoning: code choice, doubts, corrections to the text.",
         examples=["Coded 0874 rather than 087: the troops physically leave."],
+    )
+    links: list[Link] = Field(
+        default_factory=list,
+        description="Typed links to other events (since schema 1.1.0).",
     )
 
 
@@ -500,7 +543,7 @@ class SourceDocument(_Model):
         description="Optional URL of this JSON Schema, so that editors can autocomplete.",
         examples=[SCHEMA_ID],
     )
-    schema_version: Literal["1.0.0"] = Field(
+    schema_version: Literal[SCHEMA_VERSION] = Field(  # type: ignore[valid-type]
         description="The version of the coded-events schema the document follows.",
         examples=[SCHEMA_VERSION],
     )

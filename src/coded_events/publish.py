@@ -31,7 +31,13 @@ import pyarrow.parquet as pq
 from coded_events import codebook
 from coded_events.models import SourceDocument
 from coded_events.table_schema import table_schema
-from coded_events.tables import ARROW_SCHEMAS, TABLE_NAMES, TableError, tables_from_documents
+from coded_events.tables import (
+    ARROW_SCHEMAS,
+    SORT_KEYS,
+    TABLE_NAMES,
+    TableError,
+    tables_from_documents,
+)
 from coded_events.versions import SCHEMA_VERSION
 
 __all__ = [
@@ -72,8 +78,6 @@ FORMATS = {
     "parquet": {"type": "file", "format": "parquet", "mediatype": "application/vnd.apache.parquet"},
     "csv": {"type": "table", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8"},
 }
-_SORT = {"events": ["event_id"], "evidence": ["event_id", "evidence_index"],
-         "sources": ["source_id"]}  # fmt: skip
 
 
 class BuildError(Exception):
@@ -181,7 +185,7 @@ def _file_metadata(table: str, meta: dict[str, Any]) -> dict[bytes, bytes]:
 def parquet_bytes(name: str, table: pa.Table, meta: dict[str, Any]) -> bytes:
     """One table as Parquet bytes: zstd, one row group, versions in the key-value metadata."""
     table = table.replace_schema_metadata(_file_metadata(name, meta))
-    sorting = [pq.SortingColumn(table.schema.get_field_index(c)) for c in _SORT[name]]
+    sorting = [pq.SortingColumn(table.schema.get_field_index(c)) for c in SORT_KEYS[name]]
     sink = pa.BufferOutputStream()
     pq.write_table(
         table, sink, row_group_size=ROW_GROUP_SIZE, sorting_columns=sorting, **PARQUET_OPTIONS

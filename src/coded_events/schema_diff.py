@@ -212,10 +212,14 @@ def required_level(changes: list[Change]) -> Level:
     return max((c.level for c in changes), default=Level.none)
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """A sortable key for a semantic version string."""
+    return tuple(int(x) for x in version.split("."))
+
+
 def bump_level(old_version: str, new_version: str) -> Level:
     """The level of a version bump (``1.0.0`` -> ``1.1.0`` is minor)."""
-    old = tuple(int(x) for x in old_version.split("."))
-    new = tuple(int(x) for x in new_version.split("."))
+    old, new = version_key(old_version), version_key(new_version)
     if new <= old:
         return Level.none
     if new[0] != old[0]:

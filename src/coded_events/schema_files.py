@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +27,21 @@ def generated_files() -> dict[str, str]:
     return {DOCUMENT_SCHEMA_FILE: render(models.json_schema())}
 
 
+class FrozenSchemaError(RuntimeError):
+    """An attempt to change a released (frozen) schema version."""
+
+
 def write(root: Path, version: str = SCHEMA_VERSION) -> list[Path]:
-    """Write the generated schema files into ``root/<version>/``; return the paths."""
+    """Write the generated schema files into ``root/<version>/``; return the paths.
+
+    A released version is frozen: writing different bytes over it raises
+    ``FrozenSchemaError`` (bump ``SCHEMA_VERSION`` instead).
+    """
+    if version in released() and stale(root, version):
+        raise FrozenSchemaError(
+            f"schema {version} is released and frozen; the models changed, so bump "
+            f"SCHEMA_VERSION in src/coded_events/versions.py (see `coded-events schema diff`)"
+        )
     folder = root / version
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -60,4 +76,66 @@ def published_versions() -> list[str]:
     """Published schema versions, oldest first."""
     root = schema_dir()
     found = [p.name for p in root.iterdir() if (p / DOCUMENT_SCHEMA_FILE).is_file()]
-    return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
+    from coded_events.schema_diff import version_key
+
+    return sorted(found, key=version_key)
+
+
+@cache
+def released() -> dict[str, dict[str, str]]:
+    """Released schema versions: version -> {file name: sha256}. Shipped in the package."""
+    text = files("coded_events").joinpath("schema_registry.json").read_text(encoding="utf-8")
+    return json.loads(text)["released"]
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 hex digest of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def frozen_violations(root: Path | None = None) -> list[str]:
+    """Released schema files that are missing or whose bytes changed since release."""
+    root = root or schema_dir()
+    problems = []
+    for version, names in released().items():
+        for name, digest in names.items():
+            path = root / version / name
+            if not path.is_file():
+                problems.append(f"{path}: released file is missing")
+            elif sha256_file(path) != digest:
+                problems.append(
+                    f"{path}: released file changed (sha256 {sha256_file(path)}, "
+                    f"released as {digest}); released schemas are never edited"
+                )
+    return problems
+
+
+def bump_problem(
+    version: str = SCHEMA_VERSION,
+    schema: dict[str, Any] | None = None,
+    root: Path | None = None,
+) -> str | None:
+    """Why ``version`` is too small a bump for its change from the newest earlier release.
+
+    ``schema`` is the new schema (default: generated from the current models).
+    """
+    from coded_events import schema_diff
+
+    root = root or schema_dir()
+    key = schema_diff.version_key
+    earlier = [v for v in released() if key(v) < key(version)]
+    if not earlier:
+        return None
+    previous = max(earlier, key=key)
+    old = json.loads((root / previous / DOCUMENT_SCHEMA_FILE).read_text(encoding="utf-8"))
+    changes = schema_diff.diff(old, schema if schema is not None else models.json_schema())
+    needed = schema_diff.required_level(changes)
+    have = schema_diff.bump_level(previous, version)
+    if have >= needed:
+        return None
+    worst = [c for c in changes if c.level == needed][:3]
+    listed = "; ".join(f"{c.pointer}: {c.description}" for c in worst)
+    return (
+        f"schema {previous} -> {version} is a {have} bump, but the changes need a {needed} "
+        f"bump ({listed}); run `coded-events schema diff {previous} <file>` to see them all"
+    )

@@ -36,6 +36,7 @@ PRIMARY_KEYS: dict[str, list[str]] = {
     "events": ["event_id"],
     "evidence": ["event_id", "evidence_index"],
     "sources": ["source_id"],
+    "links": ["event_id", "link_index"],
 }
 
 FOREIGN_KEYS: dict[str, list[tuple[list[str], str, list[str]]]] = {
@@ -45,6 +46,10 @@ FOREIGN_KEYS: dict[str, list[tuple[list[str], str, list[str]]]] = {
         (["source_id"], "sources", ["source_id"]),
     ],
     "sources": [],
+    "links": [
+        (["event_id"], "events", ["event_id"]),
+        (["target_event_id"], "events", ["event_id"]),
+    ],
 }
 
 
@@ -179,6 +184,16 @@ _DOCS: dict[str, dict[str, tuple[str, Any, dict[str, Any]]]] = {
                      {"pattern": _unanchored(models.LANGUAGE_PATTERN)}),
         "text_sha256": ("sha256 (hex) of the UTF-8 bytes of the source text.", "0" * 64,
                         {"pattern": _unanchored(models.SHA256_PATTERN)}),
+    },
+    "links": {
+        "event_id": ("The event that holds the link (see events).", "sc-0017", _ID),
+        "link_index": ("Position of the link in the event's list of links, from 0.", 0,
+                       {"minimum": 0}),
+        "type": ("How the event relates to the target event. " + " ".join(
+                     f"{t.value}: {d}" for t, d in models.LINK_TYPE_DOCS.items()),
+                 "part_of", _enum(models.LinkType)),
+        "target_event_id": ("The linked event (see events); never the event itself.",
+                            "sc-0001", _ID),
     },
 }  # fmt: skip
 

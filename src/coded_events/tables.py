@@ -125,16 +125,30 @@ SOURCES_SCHEMA = pa.schema(
     ]
 )
 
+LINKS_SCHEMA = pa.schema(
+    [
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("link_index", pa.int32(), nullable=False),
+        pa.field("type", CODE, nullable=False),
+        pa.field("target_event_id", pa.string(), nullable=False),
+    ]
+)
+
 ARROW_SCHEMAS: dict[str, pa.Schema] = {
     "events": EVENTS_SCHEMA,
     "evidence": EVIDENCE_SCHEMA,
     "sources": SOURCES_SCHEMA,
+    "links": LINKS_SCHEMA,
 }
 TABLE_NAMES = tuple(ARROW_SCHEMAS)
 
 # The key each table's rows are sorted by.
-_SORT_KEYS = {"events": ("event_id",), "evidence": ("event_id", "evidence_index"),
-              "sources": ("source_id",)}  # fmt: skip
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "events": ("event_id",),
+    "evidence": ("event_id", "evidence_index"),
+    "sources": ("source_id",),
+    "links": ("event_id", "link_index"),
+}
 
 
 class TableError(ValueError):
@@ -238,6 +252,18 @@ def _evidence_rows(event: Event, source_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def _link_rows(event: Event) -> list[dict[str, Any]]:
+    return [
+        {
+            "event_id": event.event_id,
+            "link_index": index,
+            "type": link.type.value,
+            "target_event_id": link.event_id,
+        }
+        for index, link in enumerate(event.links)
+    ]
+
+
 def _source_row(source: Source) -> dict[str, Any]:
     return {
         "source_id": source.source_id,
@@ -252,7 +278,7 @@ def _source_row(source: Source) -> dict[str, Any]:
 
 
 def _table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
-    rows = sorted(rows, key=lambda row: tuple(row[k] for k in _SORT_KEYS[name]))
+    rows = sorted(rows, key=lambda row: tuple(row[k] for k in SORT_KEYS[name]))
     schema = ARROW_SCHEMAS[name]
     columns = []
     for field in schema:
@@ -272,20 +298,21 @@ def _duplicates(values: Iterable[str]) -> list[str]:
 
 def tables_from_documents(
     documents: Iterable[SourceDocument],
-) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """The ``events``, ``evidence`` and ``sources`` tables of validated documents.
+) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """The ``events``, ``evidence``, ``sources`` and ``links`` tables of validated documents.
 
-    Rows are sorted by their key (event id; event id and evidence index; source id).
-    Raises TableError on a duplicate event or source id, or evidence that cites a
-    source no document holds.
+    Rows are sorted by their key (event id; event id and evidence index; source id;
+    event id and link index). Raises TableError on a duplicate event or source id,
+    evidence that cites a source no document holds, or a link to no event.
     """
-    events, evidence, sources = [], [], []
+    events, evidence, sources, links = [], [], [], []
     for document in documents:
         source_id = document.source.source_id
         sources.append(_source_row(document.source))
         for event in document.events:
             events.append(_event_row(event, source_id))
             evidence.extend(_evidence_rows(event, source_id))
+            links.extend(_link_rows(event))
     for kind, rows, key in (("event", events, "event_id"), ("source", sources, "source_id")):
         dupes = _duplicates(row[key] for row in rows)
         if dupes:
@@ -294,7 +321,16 @@ def tables_from_documents(
     dangling = sorted({row["source_id"] for row in evidence} - known)
     if dangling:
         raise TableError(f"evidence cites source(s) that no record file holds: {dangling}")
-    return _table("events", events), _table("evidence", evidence), _table("sources", sources)
+    ids = {row["event_id"] for row in events}
+    unresolved = sorted({row["target_event_id"] for row in links} - ids)
+    if unresolved:
+        raise TableError(f"links point at event(s) that no record file holds: {unresolved}")
+    return (
+        _table("events", events),
+        _table("evidence", evidence),
+        _table("sources", sources),
+        _table("links", links),
+    )
 
 
 def _actor_from_row(row: dict[str, Any], prefix: str) -> dict[str, Any] | None:
@@ -304,7 +340,9 @@ def _actor_from_row(row: dict[str, Any], prefix: str) -> dict[str, Any] | None:
     return {k: row[f"{prefix}_{k}"] for k in keys}
 
 
-def _event_from_row(row: dict[str, Any], quotes: list[dict[str, Any]]) -> dict[str, Any]:
+def _event_from_row(
+    row: dict[str, Any], quotes: list[dict[str, Any]], links: list[dict[str, Any]]
+) -> dict[str, Any]:
     date = {
         "start": row["date_start_text"],
         "end": row["date_end_text"],
@@ -342,20 +380,29 @@ def _event_from_row(row: dict[str, Any], quotes: list[dict[str, Any]]) -> dict[s
         ],
         "coder": row["coder"],
         "notes": row["notes"],
+        "links": [
+            {"type": link["type"], "event_id": link["target_event_id"]}
+            for link in sorted(links, key=lambda link: link["link_index"])
+        ],
     }
     return event
 
 
 def documents_from_tables(
-    events: pa.Table, evidence: pa.Table, sources: pa.Table
+    events: pa.Table, evidence: pa.Table, sources: pa.Table, links: pa.Table | None = None
 ) -> list[SourceDocument]:
     """Rebuild source documents (in canonical form, ordered by source id) from the tables."""
     quotes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in evidence.to_pylist():
         quotes[row["event_id"]].append(row)
+    linked: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in links.to_pylist() if links is not None else []:
+        linked[row["event_id"]].append(row)
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in sorted(events.to_pylist(), key=lambda r: r["event_id"]):
-        by_source[row["source_id"]].append(_event_from_row(row, quotes[row["event_id"]]))
+        by_source[row["source_id"]].append(
+            _event_from_row(row, quotes[row["event_id"]], linked[row["event_id"]])
+        )
     documents = []
     for row in sorted(sources.to_pylist(), key=lambda r: r["source_id"]):
         source = {k: row[k] for k in ("source_id", "title", "publisher", "url", "language")}

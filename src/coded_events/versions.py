@@ -5,4 +5,4 @@ The dataset version lives in each dataset's ``dataset.json``; the codebook versi
 """
 
 PACKAGE_VERSION = "0.1.0"
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"

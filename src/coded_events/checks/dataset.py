@@ -47,6 +47,23 @@ CHECKS = declare(
         "An evidence `source_id` must be the source of some record file in the dataset.",
     ),
     (
+        "link-unresolved",
+        "error",
+        "Link to an unknown event",
+        "the link ({type}) points at event {value}, which no record file of this dataset holds",
+        "Use the id of an existing event of this dataset, or remove the link.",
+        "Every event link (schema 1.1.0) must resolve to an event of the same dataset, in "
+        "any of its record files. A retired id does not resolve.",
+    ),
+    (
+        "link-to-self",
+        "error",
+        "Event links to itself",
+        "the link ({type}) points at the event that holds it",
+        "Link to the other event; an event needs no link to itself.",
+        "An event cannot respond to, be part of, or be the same as itself.",
+    ),
+    (
         "likely-duplicate-event",
         "warning",
         "Likely duplicate event",
@@ -127,6 +144,7 @@ def run(docs: Sequence[Document], retired: set[str]) -> list[Finding]:
                     )
                 )
             signatures.setdefault(key, f"{event.event_id} in {doc.file}")
+    out += _link_findings(docs, set(event_ids) - retired)
     for doc in docs:
         for index, event in doc.events:
             for q, evidence in enumerate(event.evidence):
@@ -137,6 +155,27 @@ def run(docs: Sequence[Document], retired: set[str]) -> list[Finding]:
                             pointer_of(("events", index, "evidence", q, "source_id")),
                             evidence.source_id,
                             value=repr(evidence.source_id),
+                        )
+                    )
+    return out
+
+
+def _link_findings(docs: Sequence[Document], known: set[str]) -> list[Finding]:
+    """Links that point at their own event or at no event of the dataset."""
+    out = []
+    for doc in docs:
+        for index, event in doc.events:
+            for n, link in enumerate(event.links):
+                pointer = pointer_of(("events", index, "links", n, "event_id"))
+                kind = link.type.value
+                if link.event_id == event.event_id:
+                    out.append(
+                        CHECKS["link-to-self"].finding(doc.file, pointer, link.event_id, type=kind)
+                    )
+                elif link.event_id not in known:
+                    out.append(
+                        CHECKS["link-unresolved"].finding(
+                            doc.file, pointer, link.event_id, value=repr(link.event_id), type=kind
                         )
                     )
     return out

@@ -14,13 +14,24 @@ from typing import Any
 import jsonschema
 from pydantic import ValidationError
 
-from coded_events import models, schema_files
+from coded_events import migrate, models, schema_files
 from coded_events.checks.base import Check, Document, declare
 from coded_events.findings import Finding, field_of, pointer_of
 from coded_events.versions import SCHEMA_VERSION
 
 CHECKS = declare(
     "structure",
+    (
+        "outdated-schema-version",
+        "warning",
+        "Older schema version",
+        "schema_version {value} is an older released version; the document was checked "
+        "as {current} after an in-memory migration",
+        "Run `coded-events migrate {file}` to upgrade the file to {current}.",
+        "Documents of an older released schema version stay valid: the validator migrates "
+        "them in memory, one version step at a time, and checks the result against the "
+        "current schema. The file itself is never changed by the validator.",
+    ),
     (
         "unsupported-schema-version",
         "error",
@@ -322,17 +333,38 @@ def run(doc: Document, skip: set[str]) -> list[Finding]:
             return
         found.setdefault(finding.pointer, finding)
 
+    data = doc.data
+    older = _older_version(data)
+    if older is not None:
+        found["/schema_version"] = CHECKS["outdated-schema-version"].finding(
+            doc.file, "/schema_version", older, value=repr(older), file=doc.file, **_common("")
+        )
+        data = migrate.migrate_document(data)
     try:
-        models.SourceDocument.model_validate(doc.data)
+        models.SourceDocument.model_validate(data)
     except ValidationError as error:
         for item in error.errors(include_url=False):
-            add(_from_pydantic(item, doc.data, doc.file))
-    for error in _schema_validator().iter_errors(doc.data):
+            add(_from_pydantic(item, data, doc.file))
+    for error in _schema_validator().iter_errors(data):
         for leaf in _leaves(error):
             for finding in _from_jsonschema(leaf, doc.file):
                 add(finding)
     _typed(doc)
     return list(found.values())
+
+
+def _older_version(data: Any) -> str | None:
+    """The document's schema version when it is an older, migratable released version."""
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if not isinstance(version, str) or version == SCHEMA_VERSION:
+        return None
+    if version not in schema_files.released():
+        return None
+    try:
+        migrate.path_to(version)
+    except migrate.MigrationError:
+        return None
+    return version
 
 
 def _typed(doc: Document) -> None:

@@ -25,7 +25,12 @@ def generate(
         for name in names:
             typer.echo(f"stale: {out / SCHEMA_VERSION / name}", err=True)
         raise typer.Exit(1 if names else 0)
-    for path in schema_files.write(out, SCHEMA_VERSION):
+    try:
+        written = schema_files.write(out, SCHEMA_VERSION)
+    except schema_files.FrozenSchemaError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    for path in written:
         typer.echo(f"wrote {path}")
 
 
@@ -48,3 +53,23 @@ def diff_command(
         typer.echo(f"{change.level!s:<5}  {change.pointer}  {change.description}")
     level = schema_diff.required_level(changes)
     typer.echo(f"{old_name} -> {new_name}: {len(changes)} change(s); required bump: {level}")
+
+
+@schema_app.command("check")
+def check_command(
+    out: Path = typer.Option(Path("schema"), help="The schema/ folder of the repository."),
+) -> None:
+    """Check that released schemas are unchanged, the current one is generated, and the
+    version bump is large enough for the change."""
+    problems = schema_files.frozen_violations(out)
+    problems += [
+        f"{out / SCHEMA_VERSION / name}: stale; run `{schema_files.GENERATE_COMMAND}`"
+        for name in schema_files.stale(out, SCHEMA_VERSION)
+    ]
+    bump = schema_files.bump_problem(SCHEMA_VERSION, root=out)
+    problems += [bump] if bump else []
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if not problems:
+        typer.echo(f"schema {SCHEMA_VERSION}: released files intact, current, bump sufficient")
+    raise typer.Exit(1 if problems else 0)

@@ -1,0 +1,135 @@
+"""Released schemas are frozen, bumps are large enough, and old documents migrate."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coded_events import migrate, models, schema_files
+from coded_events.versions import SCHEMA_VERSION
+from tests.conftest import FIXTURES, ROOT
+
+
+def test_released_schemas_are_unchanged() -> None:
+    assert schema_files.frozen_violations(ROOT / "schema") == []
+
+
+def test_current_schema_version_is_released() -> None:
+    assert SCHEMA_VERSION in schema_files.released()
+
+
+def test_editing_a_released_schema_is_caught(tmp_path: Path) -> None:
+    copy = tmp_path / "schema"
+    shutil.copytree(ROOT / "schema", copy)
+    target = copy / "1.0.0" / schema_files.DOCUMENT_SCHEMA_FILE
+    target.write_text(target.read_text().replace("Stable identifier", "Identifier"))
+    problems = schema_files.frozen_violations(copy)
+    assert len(problems) == 1 and "1.0.0" in problems[0] and "changed" in problems[0]
+
+
+def test_regenerating_over_a_frozen_version_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "schema"
+    shutil.copytree(ROOT / "schema", copy)
+    target = copy / SCHEMA_VERSION / schema_files.DOCUMENT_SCHEMA_FILE
+    target.write_text(target.read_text().replace("Stable identifier", "Identifier"))
+    with pytest.raises(schema_files.FrozenSchemaError):
+        schema_files.write(copy, SCHEMA_VERSION)
+
+
+def test_current_bump_is_sufficient() -> None:
+    assert schema_files.bump_problem() is None
+
+
+def test_breaking_change_with_minor_bump_is_caught() -> None:
+    fixture = FIXTURES / "schema" / "1.2.0-drops-notes.schema.json"
+    schema = json.loads(fixture.read_text(encoding="utf-8"))
+    problem = schema_files.bump_problem("1.2.0", schema)
+    assert problem is not None
+    assert "minor bump" in problem and "major" in problem and "notes" in problem
+    assert schema_files.bump_problem("2.0.0", schema) is None
+
+
+def test_schema_diff_cli_says_minor_for_1_1_0() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "coded_events", "schema", "diff", "1.0.0", "1.1.0"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip().splitlines()[-1].endswith("required bump: minor")
+    assert "/$defs/Event/properties/links" in result.stdout
+
+
+def test_schema_check_cli_passes() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "coded_events", "schema", "check", "--out", str(ROOT / "schema")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_1_0_0_document_migrates_and_validates(tmp_path: Path) -> None:
+    source = FIXTURES / "migrate" / "1.0.0-full.json"
+    target = tmp_path / source.name
+    shutil.copy(source, target)
+    result = subprocess.run(
+        [sys.executable, "-m", "coded_events", "migrate", str(target)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1.0.0 -> 1.1.0" in result.stdout
+    migrated = json.loads(target.read_text(encoding="utf-8"))
+    assert migrated["schema_version"] == "1.1.0"
+    models.SourceDocument.model_validate(migrated)
+    original = json.loads(source.read_text(encoding="utf-8"))
+    original["schema_version"] = "1.1.0"
+    original["$schema"] = original["$schema"].replace("/1.0.0/", "/1.1.0/")
+    assert migrated == original  # nothing dropped; only the version and its URL changed
+
+
+def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "doc.json"
+    shutil.copy(FIXTURES / "migrate" / "1.0.0-full.json", target)
+    migrate.migrate_file(target)
+    before = target.read_bytes()
+    result = migrate.migrate_file(target)
+    assert not result.written and target.read_bytes() == before
+
+
+def test_migration_that_would_drop_data_is_refused() -> None:
+    document = json.loads((FIXTURES / "migrate" / "1.0.0-full.json").read_text())
+    original = migrate.STEPS["1.0.0"]
+
+    def lossy(doc: dict) -> dict:
+        doc["events"][0].pop("notes")
+        return doc
+
+    migrate.STEPS["1.0.0"] = migrate.Step("1.0.0", "1.1.0", lossy)
+    try:
+        with pytest.raises(migrate.MigrationError, match="notes"):
+            migrate.migrate_document(document)
+    finally:
+        migrate.STEPS["1.0.0"] = original
+
+
+def test_unknown_version_names_known_ones() -> None:
+    with pytest.raises(migrate.MigrationError, match=r"1\.0\.0"):
+        migrate.migrate_document({"schema_version": "0.9.0"})
+
+
+def test_invalid_result_is_not_written(tmp_path: Path) -> None:
+    document = json.loads((FIXTURES / "migrate" / "1.0.0-full.json").read_text())
+    document["events"][0]["action"]["code"] = "9999"
+    target = tmp_path / "bad.json"
+    target.write_text(json.dumps(document), encoding="utf-8")
+    before = target.read_bytes()
+    result = migrate.migrate_file(target)
+    assert result.problems and not result.written
+    assert target.read_bytes() == before
