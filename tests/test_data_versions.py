@@ -6,6 +6,7 @@ import copy
 import hashlib
 import importlib
 import json
+import random
 import shutil
 from pathlib import Path
 from typing import Any
@@ -345,3 +346,27 @@ def test_many_examples_are_capped() -> None:
 )  # fmt: skip
 def test_next_version(version: str, level: Level, expected: str) -> None:
     assert data_versions.next_version(version, level) == expected
+
+
+def test_nested_columns_compare_like_python_values() -> None:
+    """Lists and structs are compared with Arrow kernels; the answers equal Python's ``!=``."""
+    rng = random.Random(7)
+    quantity = pa.struct([pa.field("value", pa.float64()), pa.field("unit", pa.string())])
+
+    def item() -> dict[str, Any] | None:
+        if rng.random() < 0.1:
+            return None
+        return {"value": rng.choice([1.0, 2.0, None]), "unit": rng.choice(["troops", "people"])}
+
+    def items() -> list[Any] | None:
+        return None if rng.random() < 0.15 else [item() for _ in range(rng.randint(0, 3))]
+
+    for arrow_type, make in [(pa.list_(quantity), items), (quantity, item)]:
+        old = [make() for _ in range(2000)]
+        new = [make() if rng.random() < 0.5 else value for value in old]
+        ids = [f"e{i:05d}" for i in range(len(old))]
+        before = pa.table({"event_id": ids, "q": pa.array(old, arrow_type)})
+        after = pa.table({"event_id": ids, "q": pa.array(new, arrow_type)})
+        changes = data_versions.compare_tables(_release(events=before), _release(events=after))
+        expected = sum(a != b for a, b in zip(old, new, strict=True))
+        assert changes[0].description.startswith(f"{expected} events changed"), arrow_type

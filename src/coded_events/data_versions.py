@@ -180,15 +180,48 @@ def _labels(table: pa.Table, key: list[str], rows: pa.Array, limit: int = EXAMPL
     return ["/".join(str(row[k]) for k in key) for row in picked]
 
 
+def _validity_differs(old: pa.Array, new: pa.Array) -> pa.Array:
+    return pc.not_equal(pc.is_valid(old), pc.is_valid(new))
+
+
+def _struct_differs(old: pa.StructArray, new: pa.StructArray) -> pa.Array:
+    inner = pa.array([False] * len(old))
+    for before, after in zip(old.flatten(), new.flatten(), strict=True):  # honours offsets
+        inner = pc.or_(inner, _differs(before, after))
+    both = pc.and_(pc.is_valid(old), pc.is_valid(new))
+    return pc.or_(_validity_differs(old, new), pc.and_(both, inner))
+
+
+def _list_differs(old: pa.ListArray, new: pa.ListArray) -> pa.Array:
+    """Lists differ in validity, length, or an item; items are compared in one flat pass."""
+    both = pc.and_(pc.is_valid(old), pc.is_valid(new))
+    lengths = pc.fill_null(
+        pc.not_equal(pc.list_value_length(old), pc.list_value_length(new)), False
+    )
+    comparable = pc.and_(both, pc.invert(lengths))
+    old_kept, new_kept = old.filter(comparable), new.filter(comparable)
+    items = _differs(pc.list_flatten(old_kept), pc.list_flatten(new_kept))
+    bad = pc.unique(pc.filter(pc.list_parent_indices(old_kept), items))
+    bad_rows = pc.take(pc.indices_nonzero(comparable), bad)
+    inner = pc.is_in(pa.array(range(len(old)), pa.uint64()), value_set=bad_rows.cast(pa.uint64()))
+    return pc.or_(pc.or_(_validity_differs(old, new), pc.and_(both, lengths)), inner)
+
+
 def _differs(old: pa.Array, new: pa.Array) -> pa.Array:
-    """Per row: do the two values differ? (null equals null; NaN equals NaN)."""
+    """Per row: do the two values differ? (null equals null; NaN equals NaN).
+
+    Lists and structs are compared item by item with Arrow kernels; other nested types
+    (maps, unions) fall back to Python values.
+    """
     old, new = _plain(old), _plain(new)
-    nested = pa.types.is_nested(old.type)
-    if nested:
+    if pa.types.is_list(old.type) or pa.types.is_large_list(old.type):
+        return _list_differs(old, new)
+    if pa.types.is_struct(old.type):
+        return _struct_differs(old, new)
+    if pa.types.is_nested(old.type):
         return pa.array([a != b for a, b in zip(old.to_pylist(), new.to_pylist(), strict=True)])
     same = pc.fill_null(pc.equal(old, new), False)
-    both_null = pc.and_(pc.is_null(old), pc.is_null(new))
-    same = pc.or_(same, both_null)
+    same = pc.or_(same, pc.and_(pc.is_null(old), pc.is_null(new)))
     if pa.types.is_floating(old.type):
         same = pc.or_(same, pc.fill_null(pc.and_(pc.is_nan(old), pc.is_nan(new)), False))
     return pc.invert(same)
