@@ -67,6 +67,9 @@ ROW_LEVELS: dict[str, Level] = {
     "changed": Level.patch,
 }
 
+# What adding or removing a whole table (a resource) costs: a column-level change.
+TABLE_LEVELS: dict[str, Level] = {"added": Level.major, "removed": Level.major}
+
 _SEMVER = re.compile(r"\d+\.\d+\.\d+")
 _VERSION_LIKE = re.compile(r"[vV]?\d+(\.\d+){0,2}")
 _ROW = "__coded_events_row"
@@ -289,9 +292,9 @@ def compare_tables(
     new_manifest, new_tables = current
     changes = []
     for table in sorted(set(old_tables) - set(new_tables)):
-        changes.append(DataChange(table, Level.major, f"table {table} removed"))
+        changes.append(DataChange(table, TABLE_LEVELS["removed"], f"table {table} removed"))
     for table in sorted(set(new_tables) - set(old_tables)):
-        changes.append(DataChange(table, Level.major, f"table {table} added"))
+        changes.append(DataChange(table, TABLE_LEVELS["added"], f"table {table} added"))
     for table in (t for t in new_tables if t in old_tables):
         old, new = old_tables[table], new_tables[table]
         column_changes = _column_changes(table, old.schema, new.schema)
