@@ -68,7 +68,9 @@ ROW_LEVELS: dict[str, Level] = {
 }
 
 # What adding or removing a whole table (a resource) costs: a column-level change.
-TABLE_LEVELS: dict[str, Level] = {"added": Level.major, "removed": Level.major}
+# A new table breaks no reader of the old ones (Frictionless: new resources are minor);
+# a removed table does.
+TABLE_LEVELS: dict[str, Level] = {"added": Level.minor, "removed": Level.major}
 
 _SEMVER = re.compile(r"\d+\.\d+\.\d+")
 _VERSION_LIKE = re.compile(r"[vV]?\d+(\.\d+){0,2}")
