@@ -7,8 +7,10 @@ know the calendar); the schema adds what only it reports.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from functools import cache
+from importlib.resources import files
 from typing import Any
 
 import jsonschema
@@ -21,6 +23,16 @@ from coded_events.versions import SCHEMA_VERSION
 
 CHECKS = declare(
     "structure",
+    (
+        "deprecated-field",
+        "warning",
+        "Deprecated field",
+        "field {field} is deprecated since schema {since}: {why}",
+        "{fix}",
+        "The field still validates but will be removed in the next major schema version. "
+        "Deprecations are data (`src/coded_events/field_deprecations.json`: since which "
+        "version, the replacement, why), never a silent removal.",
+    ),
     (
         "outdated-schema-version",
         "warning",
@@ -350,7 +362,53 @@ def run(doc: Document, skip: set[str]) -> list[Finding]:
             for finding in _from_jsonschema(leaf, doc.file):
                 add(finding)
     _typed(doc)
-    return list(found.values())
+    return list(found.values()) + deprecated_fields(doc)
+
+
+@cache
+def field_deprecations() -> dict[str, dict[str, Any]]:
+    """Deprecated fields: field path -> {since, replaced_by, why}."""
+    text = files("coded_events").joinpath("field_deprecations.json").read_text("utf-8")
+    return json.loads(text)["fields"]
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The path of every object member in ``value``."""
+    items: Iterable[tuple[Any, Any]] = ()
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    for key, item in items:
+        if isinstance(value, dict):
+            yield (*path, key)
+        yield from _paths(item, (*path, key))
+
+
+def deprecated_fields(doc: Document) -> list[Finding]:
+    """A warning for every deprecated field the document uses."""
+    table = field_deprecations()
+    if not table:
+        return []
+    out = []
+    for path in _paths(doc.data):
+        pointer = pointer_of(path)
+        entry = table.get(field_of(pointer))
+        if entry is None:
+            continue
+        replacement = entry.get("replaced_by")
+        fix = f"Use {replacement} instead." if replacement else "Remove the field."
+        out.append(
+            CHECKS["deprecated-field"].finding(
+                doc.file,
+                pointer,
+                field=field_of(pointer),
+                since=entry["since"],
+                why=entry["why"],
+                fix=fix,
+            )
+        )
+    return out
 
 
 def _older_version(data: Any) -> str | None:
