@@ -39,6 +39,4 @@ def validate_flat(
     """Validate flat tables; the report holds findings, exact counts per code and rows read."""
     from coded_events.flat.engine import validate_tables
 
-    return validate_tables(
-        paths, max_samples=max_samples, batch_size=batch_size, threads=threads
-    )
+    return validate_tables(paths, max_samples=max_samples, batch_size=batch_size, threads=threads)

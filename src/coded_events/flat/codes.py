@@ -45,10 +45,10 @@ CHECKS = declare(
         "unresolved-event-reference",
         "error",
         "Quote of an unknown event",
-        "the evidence row names event {value}, which the events table does not hold",
+        "the {table} row names event {value}, which the events table does not hold",
         "Use the id of an event in the events table, or add that event.",
-        "A foreign key: each `evidence.event_id` must be an `event_id` of the events table "
-        "checked with it. (In a record file the quotes sit inside their event, so this "
-        "cannot happen there.)",
+        "A foreign key: each `evidence.event_id` (and each event id of another table that "
+        "names an event) must be an `event_id` of the events table checked with it. (In a "
+        "record file the quotes sit inside their event, so this cannot happen there.)",
     ),
 )

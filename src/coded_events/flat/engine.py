@@ -33,8 +33,16 @@ DEFAULT_BATCH_SIZE = 128 * 1024
 
 KEY_CODES = {"events": "duplicate-event-id", "sources": "duplicate-source-id",
              "evidence": "duplicate-row-key"}  # fmt: skip
-REFERENCE_CODES = {"source_id": "unresolved-source-reference",
-                   "event_id": "unresolved-event-reference"}  # fmt: skip
+REFERENCE_CODES = {"sources": "unresolved-source-reference",
+                   "events": "unresolved-event-reference"}  # fmt: skip
+"""The code of a dangling foreign key, by the table it points at ..."""
+COLUMN_REFERENCE_CODES = {("links", "target_event_id"): "link-unresolved"}
+"""... or by its own table and column, when the record validator has a code of its own."""
+
+
+def _reference_code(table: str, column: str, target: str) -> str:
+    code = COLUMN_REFERENCE_CODES.get((table, column))
+    return code if code in CATALOGUE else REFERENCE_CODES.get(target, "unresolved-event-reference")
 
 
 @dataclass
@@ -164,20 +172,28 @@ class Validator:
     # --- rules ---------------------------------------------------------------------
 
     @staticmethod
-    def _run_group(rules: list[Rule], columns: dict[str, pa.Array]) -> list[tuple[Hit, int]]:
+    def _run_group(
+        rules: list[Rule], columns: dict[str, pa.Array], bad_cells: dict[str, pa.Array]
+    ) -> list[tuple[Hit, int]]:
         out = []
         for rule in rules:
+            skip = [bad_cells[c] for c in rule.columns if c in bad_cells]
             for hit in rule.run(columns):
-                count = pc.sum(pc.fill_null(hit.mask, False)).as_py() or 0
+                mask = pc.fill_null(hit.mask, False)
+                for cells in skip:  # a cell that did not parse is reported once, as itself
+                    mask = pc.and_(mask, pc.invert(cells))
+                count = pc.sum(mask).as_py() or 0
                 if count:
-                    out.append((hit, count))
+                    out.append((dataclasses.replace(hit, mask=mask), count))
         return out
 
-    def _run_rules(self, rules: list[Rule], columns: dict[str, pa.Array]) -> list[tuple[Hit, int]]:
+    def _run_rules(
+        self, rules: list[Rule], columns: dict[str, pa.Array], bad_cells: dict[str, pa.Array]
+    ) -> list[tuple[Hit, int]]:
         if self.pool is None:
-            return self._run_group(rules, columns)
+            return self._run_group(rules, columns, bad_cells)
         groups = [rules[i :: self.threads] for i in range(self.threads)]
-        futures = [self.pool.submit(self._run_group, g, columns) for g in groups]
+        futures = [self.pool.submit(self._run_group, g, columns, bad_cells) for g in groups]
         return [hit for f in futures for hit in f.result()]
 
     def _conversion_hits(self, batch: Batch) -> list[tuple[Hit, int]]:
@@ -205,11 +221,11 @@ class Validator:
             bad = pc.and_(pc.invert(pc.is_in(values, known.values)), pc.is_valid(values))
             count = pc.sum(bad).as_py() or 0
             if count:
-                code = REFERENCE_CODES[names]
+                code = _reference_code(table, names, target)
 
                 def describe(row: int, values=values, code=code) -> Finding:
                     value = values[row].as_py()
-                    return template(code, value, value=repr(value))
+                    return template(code, value, value=repr(value), table=table)
 
                 out.append((Hit(code, names, bad, describe), count))
         return out
@@ -225,12 +241,13 @@ class Validator:
             return
         counts = pc.value_counts(values)
         repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
-        code = KEY_CODES[table]
-        total = pc.sum(pc.subtract(pc.filter(counts.field("counts"),
-                                             pc.greater(counts.field("counts"), 1)), 1)).as_py()
+        code = KEY_CODES.get(table, "duplicate-row-key")
+        total = pc.sum(
+            pc.subtract(pc.filter(counts.field("counts"), pc.greater(counts.field("counts"), 1)), 1)
+        ).as_py()
         positions = pc.indices_nonzero(pc.is_in(values, repeated))
         first: dict[str, int] = {}
-        column = PRIMARY_KEYS[table][-1] if table != "evidence" else "evidence_index"
+        column = PRIMARY_KEYS[table][-1]
         shown = 0
         for position in positions.to_pylist():
             key = values[position].as_py()
@@ -280,11 +297,9 @@ class Validator:
         place = _Place(keys.total, part, batch.first_row, batch.first_line, batch.extra_lines)
         present = set(batch.columns)
         active = [r for r in rules if runnable(r, present)]
-        hits = self._run_rules(active, batch.columns)
         conversions = self._conversion_hits(batch)
         bad_cells = {h.column: h.mask for h, _ in conversions}
-        hits = [self._without(h, n, bad_cells) for h, n in hits]
-        hits = [(h, n) for h, n in hits if n]
+        hits = self._run_rules(active, batch.columns, bad_cells)
         hits += conversions + self._references(table, batch.columns)
         self._hits(hits, place, table, batch.rows)
         self.report.rows[table] += batch.rows
@@ -293,14 +308,6 @@ class Validator:
             keys.chunks.append(key)
             keys.places.append(place)
         keys.total += batch.rows
-
-    @staticmethod
-    def _without(hit: Hit, count: int, bad_cells: dict[str, pa.Array]) -> tuple[Hit, int]:
-        """A null left by a cell that did not parse is reported once, as that cell."""
-        if hit.code != "missing-field" or hit.column not in bad_cells:
-            return hit, count
-        mask = pc.and_(pc.fill_null(hit.mask, False), pc.invert(bad_cells[hit.column]))
-        return dataclasses.replace(hit, mask=mask), pc.sum(mask).as_py() or 0
 
     def summaries(self) -> None:
         for (file, table, code), count in sorted(self.file_counts.items()):
@@ -341,7 +348,12 @@ def validate_sets(
                 found = template("unknown-table", reason=reason)
                 validator._add(dataclasses.replace(found, file=str(path)), "?")
             for table, parts in group.ordered():
-                validator.table(table, parts)
+                try:
+                    validator.table(table, parts)
+                except Exception as error:  # a bug: report it, check the other tables
+                    reason = f"{type(error).__name__}: {error}"[:300]
+                    found = template("internal-error", layer=f"table ({table})", reason=reason)
+                    validator._add(dataclasses.replace(found, file=parts[0].file), table)
             validator.keys.clear()
         validator.summaries()
     finally:

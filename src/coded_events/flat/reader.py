@@ -25,8 +25,9 @@ from coded_events.table_schema import PRIMARY_KEYS
 from coded_events.tables import ARROW_SCHEMAS, TABLE_NAMES
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
-TABLE_ORDER = ("sources", "events", "evidence")
-"""Referenced tables first, so that foreign keys can be checked while streaming."""
+TABLE_ORDER = ("sources", "events")
+"""Referenced tables first (then the others), so that foreign keys can be checked while
+streaming."""
 
 SKIPPED_COLUMNS = {"events": {"notes", "date_note", "location_admin1", "location_admin2"}}
 """Optional free-text columns with no rule but their type: Parquet readers check their type
@@ -83,7 +84,9 @@ class TableSet:
     unknown: list[tuple[Path, str]] = field(default_factory=list)
 
     def ordered(self) -> list[tuple[str, list[TablePart]]]:
-        return [(t, self.parts[t]) for t in TABLE_ORDER if t in self.parts]
+        """Tables in checking order: referenced tables first."""
+        order = [*TABLE_ORDER, *(t for t in TABLE_NAMES if t not in TABLE_ORDER)]
+        return [(t, self.parts[t]) for t in order if t in self.parts]
 
 
 # --- which table ----------------------------------------------------------------------
@@ -241,8 +244,12 @@ def column_problems(table: str, actual: pa.Schema) -> tuple[list[Problem], set[s
             problems.append(
                 Problem(
                     code,
-                    {"expected": _type_name(f.type), "found": _type_name(got), "value": "?",
-                     "fixed": "?"},
+                    {
+                        "expected": _type_name(f.type),
+                        "found": _type_name(got),
+                        "value": "?",
+                        "fixed": "?",
+                    },
                     f.name,
                 )
             )
@@ -260,7 +267,9 @@ def _unreadable(error: Exception, where: str = "") -> Problem:
     return Problem("file-unreadable", {"reason": reason + where})
 
 
-def parquet_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[Batch | Problem]:
+def parquet_batches(
+    part: TablePart, needed: set[str], batch_size: int
+) -> Iterator[Batch | Problem]:
     """Record batches of a Parquet file: only the columns rules need, types as stored."""
     try:
         handle = pq.ParquetFile(part.path)
@@ -358,6 +367,16 @@ def _line_breaks(arrays: dict[str, pa.Array], types: dict[str, pa.DataType]) -> 
     return cumulative - total.to_numpy(zero_copy_only=False), int(cumulative[-1])
 
 
+def _ends_inside_quotes(path: Path) -> bool:
+    """Whether the file has an odd number of double quotes: a quoted value is never closed
+    (a truncated file), which CSV readers otherwise accept silently at the end of a file."""
+    quotes = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(16 * 1024 * 1024):
+            quotes += chunk.count(b'"')
+    return quotes % 2 == 1
+
+
 def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[Batch | Problem]:
     """Record batches of a CSV file in the table's types, cells that do not parse reported."""
     expected = ARROW_SCHEMAS[part.table]
@@ -367,8 +386,10 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
         if len(malformed) < 10_000:
             text = row.text if len(row.text) <= 120 else row.text[:119] + "…"
             malformed.append(
-                Problem("malformed-row", {"actual": row.actual_columns,
-                                          "expected": row.expected_columns, "text": text})
+                Problem(
+                    "malformed-row",
+                    {"actual": row.actual_columns, "expected": row.expected_columns, "text": text},
+                )
             )
         return "skip"
 
@@ -411,6 +432,9 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
             row += record_batch.num_rows
             line += record_batch.num_rows + total
         yield from malformed
+        if _ends_inside_quotes(part.path):
+            reason = "the file ends inside a quoted value (is it truncated?)"
+            yield Problem("file-unreadable", {"reason": reason})
     except (OSError, pa.ArrowException, ValueError) as error:
         yield from malformed
         yield _unreadable(error, f" (after {row} rows)")

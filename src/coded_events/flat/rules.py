@@ -53,10 +53,13 @@ class Rule:
     run: Callable[[Columns], Iterable[Hit]]
 
 
-def template(code: str, value: Any = None, **params: Any) -> Finding:
-    """A finding of ``code`` with its message filled in; the engine adds the place."""
+def template(code: str, found: Any = None, /, **params: Any) -> Finding:
+    """A finding of ``code`` (offending value ``found``) with its message filled in; the
+    engine adds the place."""
     check = CATALOGUE[code]
-    return check.finding("", "", value, **params) if value is not None else check.finding("", "")
+    if found is None:
+        return check.finding("", "", **params)
+    return check.finding("", "", found, **params)
 
 
 # --- array helpers -----------------------------------------------------------------------
@@ -171,6 +174,7 @@ def _pattern_check(code: str, pattern: str) -> Callable[[Any], list[Finding]]:
     return check
 
 
+@cache
 def valid_date_text(value: str) -> bool:
     """A reduced-precision ISO 8601 date that exists in the calendar."""
     if not re.fullmatch(models.DATE_PATTERN, value):
@@ -285,7 +289,7 @@ _LOOKUPS = {f"{outer}_{inner}": check for (outer, inner), check in
 _LOOKUPS["location_country"] = codebook_checks.EVENT_FIELDS[("location", "country")]
 _LOOKUPS["cameo_code"] = codebook_checks.event_code
 _DATE_TEXT = {"date_start_text", "date_end_text", "published_text"}
-_IDS = {"event_id", "source_id"}
+_IDS = {"event_id", "source_id", "target_event_id"}
 _DERIVED = {"source_actor_country", "target_actor_country"}  # checked against the actor code
 
 
@@ -318,67 +322,108 @@ def schema_rules(table: str) -> list[Rule]:
 # --- derived values --------------------------------------------------------------------------
 
 
-@cache
-def _codebook_arrays() -> dict[str, pa.Array]:
-    entries = list(codebook.event_codes().values())
-    return {
-        "code": pa.array([e.code for e in entries]),
-        "cameo_label": pa.array([e.label for e in entries]),
-        "root_code": pa.array([e.root_code for e in entries]),
-        "quad_class": pa.array([e.quad_class for e in entries], pa.int64()),
-        "goldstein": pa.array([e.goldstein for e in entries], pa.float64()),
-    }
+def pair_mismatch(
+    key: pa.Array, actual: pa.Array, agree: Callable[[Any, Any], bool]
+) -> pa.Array | None:
+    """Rows whose (key, actual) pair does not ``agree``, or None when every pair agrees.
+
+    Both columns are dictionary-encoded and each row becomes one int64 (key index, value
+    index); Python sees each distinct pair once (a few hundred per batch for codes and
+    their labels), so the check is a join against the codebook, not a loop over rows.
+    """
+    keys, values = encoded(key), encoded(actual)
+    width = len(values.dictionary) + 1
+    value_index = pc.fill_null(pc.cast(values.indices, pa.int64()), width - 1)
+    combined = pc.add(pc.multiply(pc.cast(keys.indices, pa.int64()), width), value_index)
+    key_values, actual_values = keys.dictionary.to_pylist(), values.dictionary.to_pylist()
+    bad = []
+    for pair in pc.unique(combined).to_pylist():
+        if pair is None:
+            continue
+        k, v = divmod(pair, width)
+        if key_values[k] is not None and not agree(key_values[k], actual_values[v] if v <
+                                                   len(actual_values) else None):  # fmt: skip
+            bad.append(pair)
+    return pc.is_in(combined, pa.array(bad, pa.int64())) if bad else None
 
 
-def _mismatch(column: str, actual: pa.Array, expected: pa.Array, code: pa.Array) -> Describe:
+def _mismatch(
+    column: str, actual: pa.Array, key: pa.Array, expect: Callable[[Any], Any]
+) -> Describe:
     def describe(row: int) -> Finding:
-        value, want = _value(actual, row), _value(expected, row)
+        value, code = _value(actual, row), _value(key, row)
+        want = expect(code)
         return template(
             "derived-value-mismatch",
             value,
             name=column,
             value=repr(value),
             expected=repr(want) if want is not None else "no value",
-            code=_value(code, row),
+            code=code,
         )
 
     return describe
 
 
+def _derived(column: str, key: pa.Array, actual: pa.Array, expect: Callable[[Any], Any],
+             same: Callable[[Any, Any], bool] | None = None) -> Iterator[Hit]:  # fmt: skip
+    """One derived column checked against ``expect(key value)``; keys ``expect`` cannot
+    map (None) are left to the rules of the key column."""
+    absent = object()
+
+    def wanted(k: Any) -> Any:
+        try:
+            return expect(k)
+        except LookupError:
+            return absent
+
+    def agree(k: Any, v: Any) -> bool:
+        want = wanted(k)
+        return want is absent or (same(v, want) if same is not None else v == want)
+
+    mask = pair_mismatch(key, actual, agree)
+    if mask is not None:
+        yield Hit("derived-value-mismatch", column, mask, _mismatch(column, actual, key, expect))
+
+
+def _event_value(name: str) -> Callable[[str], Any]:
+    def expect(code: str) -> Any:
+        return consistency.derived_values(code)[name] if code in codebook.event_codes() else (
+            _raise())  # fmt: skip
+
+    return expect
+
+
+def _raise() -> Any:
+    raise LookupError
+
+
+def _close(value: Any, want: Any) -> bool:
+    if value is None or want is None:
+        return value is None and want is None
+    return abs(value - want) < 1e-9
+
+
+_ACTION = {"cameo_label": "label", "root_code": "root_code", "quad_class": "quad_class",
+           "goldstein": "goldstein"}  # fmt: skip
+
+
 def derived_event_values(cols: Columns) -> Iterator[Hit]:
-    """Label, root code, QuadClass and Goldstein agree with the codebook (take by index)."""
-    arrays = _codebook_arrays()
-    codes = encoded(cols["cameo_code"])
-    index = pc.index_in(codes.dictionary, arrays["code"]).take(codes.indices)
-    known = pc.is_valid(index)
-    code_text = text(cols["cameo_code"])
-    for column in ("cameo_label", "root_code", "quad_class", "goldstein"):
-        if column not in cols:
-            continue
-        actual = cols[column]
-        actual = pc.cast(actual, pa.int64()) if column == "quad_class" else text(actual)
-        expected = arrays[column].take(index)
-        if column == "goldstein":
-            close = pc.less_equal(pc.abs(pc.subtract(actual, expected)), 1e-9)
-            bad = pc.or_(
-                pc.invert(pc.fill_null(close, True)),
-                pc.not_equal(pc.is_null(actual), pc.is_null(expected)),
-            )
-            bad = pc.and_(bad, known)
-        else:
-            bad = differs(actual, expected, known)
-        yield Hit(
-            "derived-value-mismatch", column, bad, _mismatch(column, actual, expected, code_text)
-        )
+    """Label, root code, QuadClass and Goldstein agree with the codebook entry of the event
+    code (the root code is the code's first two digits)."""
+    for column, name in _ACTION.items():
+        if column in cols:
+            same = _close if column == "goldstein" else None
+            yield from _derived(column, cols["cameo_code"], cols[column], _event_value(name), same)
 
 
 @cache
-def _actor_parts(code: str) -> tuple[str | None, str | None]:
-    """(country, roles joined) of a valid actor code; (None, None) when it is not valid."""
+def _actor_parts(code: str) -> tuple[str | None, str]:
+    """(country, roles joined) of an actor code; LookupError when it is not valid."""
     try:
         parsed = codebook.actor(code)
     except codebook.UnknownCodeError:
-        return None, None
+        raise LookupError(code) from None
     return parsed.country, "".join(parsed.roles)
 
 
@@ -395,60 +440,109 @@ def derived_actor_values(prefix: str) -> Rule:
     """The actor's country and roles columns agree with the actor code."""
 
     def run(cols: Columns) -> Iterator[Hit]:
-        code = encoded(cols[f"{prefix}_code"])
-        parts = [_actor_parts(v) if v is not None else (None, None)
-                 for v in code.dictionary.to_pylist()]  # fmt: skip
-        valid = pa.array([p[1] is not None for p in parts]).take(code.indices)
-        code_text = text(cols[f"{prefix}_code"])
-        for column, position in ((f"{prefix}_country", 0), (f"{prefix}_roles", 1)):
-            if column not in cols:
-                continue
-            expected = pa.array([p[position] for p in parts], pa.string()).take(code.indices)
-            actual = text(cols[column]) if position == 0 else _joined_roles(cols[column])
-            yield Hit(
-                "derived-value-mismatch",
-                column,
-                differs(actual, expected, valid),
-                _mismatch(column, actual, expected, code_text),
-            )
+        code = cols[f"{prefix}_code"]
+        if f"{prefix}_country" in cols:
+            yield from _derived(f"{prefix}_country", code, cols[f"{prefix}_country"],
+                                lambda c: _actor_parts(c)[0])  # fmt: skip
+        if f"{prefix}_roles" in cols:
+            roles = _joined_roles(cols[f"{prefix}_roles"])
+            yield from _derived(f"{prefix}_roles", code, roles, lambda c: _actor_parts(c)[1])
 
     columns = (f"{prefix}_code", f"{prefix}_country", f"{prefix}_roles")
     return Rule(f"derived:{prefix}", columns, run)
 
 
-def _first_day(value: str) -> dt.date | None:
-    return models.first_day(value) if valid_date_text(value) else None
+def _checked(function: Callable[[str], Any]) -> Callable[[str], Any]:
+    def expect(value: str) -> Any:
+        if not valid_date_text(value):
+            raise LookupError(value)
+        return function(value)
+
+    return expect
 
 
-def _last_day(value: str) -> dt.date | None:
-    return models.last_day(value) if valid_date_text(value) else None
+@cache
+def _first_day(value: str) -> dt.date:
+    return models.first_day(value)
 
 
-def _precision(value: str) -> str | None:
-    return models.precision_of(value).value if valid_date_text(value) else None
+@cache
+def _last_day(value: str) -> dt.date:
+    return models.last_day(value)
+
+
+@cache
+def _precision(value: str) -> str:
+    return models.precision_of(value).value
+
+
+def _or_none(function: Callable[[str], Any]) -> Callable[[Any], Any]:
+    @cache
+    def safe(value: Any) -> Any:
+        return function(value) if value is not None and valid_date_text(value) else None
+
+    return safe
+
+
+_FIRST, _LAST, _PRECISION = _or_none(_first_day), _or_none(_last_day), _or_none(_precision)
+_PRECISIONS = {p.value: i for i, p in enumerate(models.Precision)}
+
+
+def _codes_of(array: pa.Array, mapping: dict[Any, int]) -> pa.Array:
+    """Small-integer codes of a low-cardinality column (-1 for values not in ``mapping``)."""
+    values = encoded(array)
+    codes = pa.array([mapping.get(v, -1) for v in values.dictionary.to_pylist()], pa.int8())
+    return codes.take(values.indices)
 
 
 def derived_dates(cols: Columns) -> Iterator[Hit]:
     """Date bounds and precision agree with the date text; a range does not end before it
-    starts."""
-    start_text = text(cols["date_start_text"])
-    end_text = text(cols["date_end_text"])
-    first = per_value(start_text, _first_day, pa.date32())
-    last = per_value(pc.coalesce(end_text, start_text), _last_day, pa.date32())
-    precision = per_value(start_text, _precision, pa.string())
-    known = pc.is_valid(first)
-    checks = (("date_start", first), ("date_end", last), ("date_precision", precision))
-    for column, expected in checks:
-        if column in cols:
-            actual = text(cols[column])
-            bad = differs(actual, expected, pc.and_(known, pc.is_valid(last)))
-            yield Hit(
-                "derived-value-mismatch",
-                column,
-                bad,
-                _mismatch(column, actual, expected, start_text),
-            )
-    reversed_ = pc.and_(pc.is_valid(end_text), pc.less(last, first))
+    starts. Python sees each distinct date text once (cached); the rest is Arrow."""
+    start_text, end_text = cols["date_start_text"], cols["date_end_text"]
+    starts = encoded(start_text)
+    start_values = starts.dictionary.to_pylist()
+    first = pa.array([_FIRST(v) for v in start_values], pa.date32()).take(starts.indices)
+    ranged = pc.is_valid(end_text)
+    any_range = pc.any(ranged).as_py()
+    if any_range:
+        last = per_value(pc.coalesce(text(end_text), text(start_text)), _LAST, pa.date32())
+    else:
+        last = pa.array([_LAST(v) for v in start_values], pa.date32()).take(starts.indices)
+    known = pc.and_(pc.is_valid(first), pc.is_valid(last))
+    expected = {"date_start": first, "date_end": last}
+    if "date_precision" in cols:
+        codes = [_PRECISIONS.get(_PRECISION(v), -1) for v in start_values]
+        want = pa.array(codes, pa.int8()).take(starts.indices)
+        expected["date_precision"] = want
+    for column, want in expected.items():
+        if column not in cols:
+            continue
+        actual = cols[column]
+        if column == "date_precision":
+            actual = _codes_of(actual, _PRECISIONS)
+        bad = differs(actual, want, known)
+        if pc.any(bad).as_py():
+            shown = cols[column]
+
+            def describe(row: int, column: str = column, shown: pa.Array = shown) -> Finding:
+                value, code = _value(shown, row), _value(start_text, row)
+                function = {"date_start": _FIRST, "date_end": _LAST}.get(column, _PRECISION)
+                if column == "date_end" and _value(end_text, row) is not None:
+                    code = _value(end_text, row)
+                return template(
+                    "derived-value-mismatch",
+                    value,
+                    name=column,
+                    value=repr(value),
+                    expected=repr(function(code)),
+                    code=code,
+                )
+
+            yield Hit("derived-value-mismatch", column, bad, describe)
+    if not any_range:
+        return
+    end_last = per_value(end_text, _LAST, pa.date32())
+    reversed_ = pc.and_(pc.is_valid(end_text), pc.less(end_last, first))
 
     def describe(row: int) -> Finding:
         start, end = _value(start_text, row), _value(end_text, row)
@@ -458,15 +552,8 @@ def derived_dates(cols: Columns) -> Iterator[Hit]:
 
 
 def derived_published(cols: Columns) -> Iterator[Hit]:
-    published_text = text(cols["published_text"])
-    expected = per_value(published_text, _first_day, pa.date32())
-    actual = cols["published"]
-    yield Hit(
-        "derived-value-mismatch",
-        "published",
-        differs(actual, expected, pc.is_valid(expected)),
-        _mismatch("published", actual, expected, published_text),
-    )
+    yield from _derived("published", cols["published_text"], cols["published"],
+                        _checked(_first_day))  # fmt: skip
 
 
 # --- coordinates, actors, evidence, quantities ------------------------------------------------
@@ -492,9 +579,7 @@ def coordinates(cols: Columns) -> Iterator[Hit]:
             "coordinates-incomplete",
             column,
             pc.and_(pc.is_valid(present), pc.is_null(missing)),
-            lambda row, o=other, c=column: template(
-                "coordinates-incomplete", present=o, missing=c
-            ),
+            lambda row, o=other, c=column: template("coordinates-incomplete", present=o, missing=c),
         )
     if "location_country" not in cols:
         return
@@ -546,19 +631,30 @@ def _folded(names: pa.Array) -> pa.Array:
     return pc.utf8_lower(pc.utf8_trim_whitespace(text(names)))
 
 
+def same_values(left: pa.Array, right: pa.Array) -> pa.Array:
+    """Rows where two string columns are equal, compared as dictionary indices."""
+    a, b = encoded(left), encoded(right)
+    b_in_a = pc.index_in(b.dictionary, a.dictionary).take(b.indices)
+    return pc.equal(pc.cast(a.indices, pa.int64()), pc.cast(b_in_a, pa.int64()))
+
+
 def same_actor(cols: Columns) -> Iterator[Hit]:
-    source, target = text(cols["source_actor_code"]), text(cols["target_actor_code"])
-    same = pc.and_(
-        pc.equal(source, target),
-        pc.equal(_folded(cols["source_actor_name"]), _folded(cols["target_actor_name"])),
-    )
-    names = text(cols["target_actor_name"])
+    """Source and target with the same code and the same name (case and spaces aside)."""
+    same_code = pc.fill_null(same_values(cols["source_actor_code"], cols["target_actor_code"]),
+                             False)  # fmt: skip
+    if not pc.any(same_code).as_py():
+        return
+    rows = pc.indices_nonzero(same_code)
+    names = [text(cols[c]).take(rows) for c in ("source_actor_name", "target_actor_name")]
+    same_name = pc.fill_null(pc.equal(_folded(names[0]), _folded(names[1])), False)
+    bad = pc.is_in(pa.array(range(len(same_code)), rows.type), pc.filter(rows, same_name))
+    target, shown = text(cols["target_actor_code"]), text(cols["target_actor_name"])
     yield Hit(
         "target-equals-source",
         "target_actor_code",
-        same,
+        bad,
         lambda row: template(
-            "target-equals-source", code=_value(target, row), name=_value(names, row)
+            "target-equals-source", code=_value(target, row), name=_value(shown, row)
         ),
     )
 
@@ -580,6 +676,21 @@ def quotes(cols: Columns) -> Iterator[Hit]:
             end=_value(end, row),
             length="?",
             where=" (the flat tables do not hold the source text)",
+        ),
+    )
+
+
+def self_links(cols: Columns) -> Iterator[Hit]:
+    """A link must not point at the event that holds it."""
+    target, kind = text(cols["target_event_id"]), cols.get("type")
+    yield Hit(
+        "link-to-self",
+        "target_event_id",
+        pc.equal(text(cols["event_id"]), target),
+        lambda row: template(
+            "link-to-self",
+            _value(target, row),
+            type=_value(kind, row) if kind is not None else "?",
         ),
     )
 
@@ -626,7 +737,7 @@ def quantities(cols: Columns) -> Iterator[Hit]:
             continue
         mask = pc.is_in(pa.array(range(rows), pa.int64()), pc.cast(bad_rows, pa.int64()))
 
-        def describe(row: int, code: str = code) -> Finding:
+        def describe(row: int, code: str = code, shown: pa.Array = shown) -> Finding:
             if code == "empty-value":
                 return template(code, what="'unit'")
             values = pc.filter(shown, pc.equal(parents, row)).to_pylist()
@@ -654,6 +765,8 @@ CROSS_RULES: dict[str, list[Rule]] = {
     "evidence": [Rule("quotes", ("quote", "char_start", "char_end"), quotes)],
     "sources": [Rule("published", ("published", "published_text"), derived_published)],
 }  # fmt: skip
+if "link-to-self" in CATALOGUE:  # event links (schema 1.1.0)
+    CROSS_RULES["links"] = [Rule("self-link", ("event_id", "target_event_id"), self_links)]
 
 OPTIONAL_INPUTS = {"coordinates": {"location_country"}, "derived:action": {"cameo_label",
                    "root_code", "quad_class", "goldstein"},

@@ -1,0 +1,562 @@
+"""Benchmark the flat-table validator against the floor (reading only) and row-by-row tools.
+
+    .venv/bin/python benchmarks/validate_flat.py --rows 1000000 --repeats 3
+
+Generates N valid ``events`` rows (vectorised, values drawn from the codebook) with their
+``sources``, written as Parquet in the published schema and as CSV, and a variant with 1%
+bad rows (mixed faults, each of which maps to exactly one catalogue code). Then, in one
+run, times fresh processes (process start included; median of ``--repeats``):
+
+- ``coded-events validate events.parquet`` (ours), on the valid and on the bad file;
+- a process that only reads the Parquet file with pyarrow (the floor);
+- ``coded-events validate events.csv`` (ours, CSV);
+- ``frictionless validate`` with the same Table Schema, on ``--slow-rows`` rows of the CSV;
+- jsonschema and pydantic on the row dicts, on ``--slow-rows`` rows.
+
+Slow tools run on fewer rows and are extrapolated linearly (the table says so). Peak RSS
+is each child's own ``ru_maxrss`` (``os.wait4``). Every injected bad row must be counted
+(exact counts per code from the validator's JSON output). ``--big 10000000`` also
+validates a 10-million-row Parquet file, written in chunks, and reports its peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from coded_events import codebook, models
+from coded_events.checks.consistency import country_bboxes
+from coded_events.table_schema import table_schema
+from coded_events.tables import ARROW_SCHEMAS
+
+PYTHON = sys.executable
+CLI = str(Path(sys.executable).with_name("coded-events"))
+COUNTRIES = ["AZE", "ARM", "GEO", "RUS", "TUR", "IRN", "UKR", "SYR", "IRQ", "ISR"]
+ACTOR_ROLES = ["", "GOV", "MIL", "COP", "OPP", "REB", "CVL", "GOVMIL", "LEG", "MED"]
+FAULTS = [
+    "unknown-event-code",
+    "event-code-lost-leading-zero",
+    "invalid-enum",
+    "derived-value-mismatch",
+    "date-range-reversed",
+    "invalid-date",
+    "out-of-range",
+    "duplicate-event-id",
+    "invalid-id",
+    "coordinates-outside-country",
+]
+
+
+# --- data ---------------------------------------------------------------------------------
+
+
+def _codes() -> dict[str, pa.Array]:
+    entries = [e for e in codebook.event_codes().values() if not e.deprecated]
+    return {
+        "code": pa.array([e.code for e in entries]),
+        "label": pa.array([e.label for e in entries]),
+        "root": pa.array([e.root_code for e in entries]),
+        "quad": pa.array([e.quad_class for e in entries], pa.int8()),
+        "goldstein": pa.array([e.goldstein for e in entries], pa.float64()),
+    }
+
+
+def _actors() -> tuple[list[str], list[str | None], list[list[str]]]:
+    codes = [c + r for c in COUNTRIES for r in ACTOR_ROLES] + ["IGOUNO", "NGO"]
+    parsed = [codebook.actor(c) for c in codes]
+    return codes, [p.country for p in parsed], [list(p.roles) for p in parsed]
+
+
+def _dates(rng: np.random.Generator, n: int) -> dict[str, pa.Array]:
+    base = np.datetime64("2015-01-01")
+    days = rng.integers(0, 3650, n)
+    start = base + days.astype("timedelta64[D]")
+    text = pa.array(start.astype(str))
+    precision = rng.choice(np.array(["day", "month", "year"]), n, p=[0.7, 0.2, 0.1])
+    cut = pa.array(np.where(precision == "day", 10, np.where(precision == "month", 7, 4)))
+    start_text = pc.utf8_slice_codeunits(text, 0, 10)
+    start_text = pc.if_else(
+        pc.equal(cut, 10),
+        start_text,
+        pc.if_else(pc.equal(cut, 7), pc.utf8_slice_codeunits(text, 0, 7),
+                   pc.utf8_slice_codeunits(text, 0, 4)),
+    )  # fmt: skip
+    ranged = (rng.random(n) < 0.1) & (precision == "day")
+    end = start + rng.integers(1, 30, n).astype("timedelta64[D]")
+    end_text = pa.array(np.where(ranged, end.astype(str), None), pa.string())
+    month_start = start.astype("datetime64[M]").astype("datetime64[D]")
+    year_start = start.astype("datetime64[Y]").astype("datetime64[D]")
+    first = pa.array(
+        np.where(precision == "day", start, np.where(precision == "month", month_start, year_start))
+    )
+    month_end = (start.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+    year_end = (start.astype("datetime64[Y]") + 1).astype("datetime64[D]") - 1
+    last = np.where(precision == "day", start, np.where(precision == "month", month_end, year_end))
+    last = np.where(ranged, end, last)
+    return {
+        "date_start": pc.cast(first, pa.date32()),
+        "date_end": pc.cast(pa.array(last), pa.date32()),
+        "date_precision": pa.array(precision),
+        "date_start_text": start_text,
+        "date_end_text": end_text,
+    }
+
+
+def events_table(n: int, seed: int, offset: int = 0, sources: int = 1000) -> pa.Table:
+    """``n`` valid events rows in the published schema (ids from ``offset``)."""
+    rng = np.random.default_rng(seed)
+    codes = _codes()
+    pick = pa.array(rng.integers(0, len(codes["code"]), n))
+    actor_codes, actor_countries, actor_roles = _actors()
+    src = pa.array(rng.integers(0, len(actor_codes), n))
+    tgt = pa.array(np.where(rng.random(n) < 0.8, rng.integers(0, len(actor_codes), n), -1))
+    tgt = pc.if_else(pc.equal(tgt, -1), None, tgt)
+    country_pick = pa.array(rng.integers(0, len(COUNTRIES), n))
+    boxes = country_bboxes()
+    box = np.array([boxes[c] for c in COUNTRIES])
+    index = country_pick.to_numpy()
+    lat = box[index, 0] + rng.random(n) * (box[index, 1] - box[index, 0])
+    lon = box[index, 2] + rng.random(n) * (box[index, 3] - box[index, 2])
+    ids = pc.binary_join_element_wise(
+        "ev", pc.cast(pa.array(np.arange(offset, offset + n)), pa.string()), "-"
+    )
+    source_ids = pc.binary_join_element_wise(
+        "src", pc.cast(pa.array(rng.integers(0, sources, n)), pa.string()), "-"
+    )
+    quantity = pa.array(
+        [[{"value": 2000.0, "unit": "troops", "qualifier": "approximately",
+           "as_written": "nearly 2,000"}] if q else [] for q in rng.random(n) < 0.05],
+        ARROW_SCHEMAS["events"].field("quantities").type,
+    )  # fmt: skip
+
+    def enum(values: list[str]) -> pa.Array:
+        return pa.array(np.array(values)[rng.integers(0, len(values), n)])
+
+    a_codes, a_countries = pa.array(actor_codes), pa.array(actor_countries, pa.string())
+    a_roles = pa.array(actor_roles, pa.list_(pa.string()))
+    columns = {
+        "event_id": ids,
+        "source_id": source_ids,
+        **_dates(rng, n),
+        "date_approximate": pa.array(rng.random(n) < 0.1),
+        "date_note": pa.nulls(n, pa.string()),
+        "source_actor_code": a_codes.take(src),
+        "source_actor_name": pa.array(np.array(["Russian peacekeepers", "Armenian government",
+                                                "Azerbaijani army", "protesters"])[
+                                          rng.integers(0, 4, n)]),
+        "source_actor_country": a_countries.take(src),
+        "source_actor_roles": a_roles.take(src),
+        "source_actor_ethnic": pa.nulls(n, pa.string()),
+        "source_actor_religion": pa.nulls(n, pa.string()),
+        "source_actor_known_group": pa.nulls(n, pa.string()),
+        "target_actor_code": a_codes.take(tgt),
+        "target_actor_name": pc.if_else(pc.is_valid(tgt), "the other side", None),
+        "target_actor_country": a_countries.take(tgt),
+        "target_actor_roles": a_roles.take(tgt),
+        "target_actor_ethnic": pa.nulls(n, pa.string()),
+        "target_actor_religion": pa.nulls(n, pa.string()),
+        "target_actor_known_group": pa.nulls(n, pa.string()),
+        "cameo_code": codes["code"].take(pick),
+        "cameo_label": codes["label"].take(pick),
+        "root_code": codes["root"].take(pick),
+        "quad_class": codes["quad"].take(pick),
+        "goldstein": codes["goldstein"].take(pick),
+        "location_name": enum(["Stepanakert", "Yerevan", "Tbilisi", "Baku", "Moscow"]),
+        "location_country": pa.array(COUNTRIES).take(country_pick),
+        "location_admin1": pa.nulls(n, pa.string()),
+        "location_admin2": pa.nulls(n, pa.string()),
+        "latitude": pa.array(lat),
+        "longitude": pa.array(lon),
+        "geo_precision": enum([g.value for g in models.GeoPrecision if g.value != "none"]),
+        "geonames_id": pa.array(rng.integers(1, 10_000_000, n)),
+        "certainty": enum([c.value for c in models.Certainty]),
+        "status": enum(["occurred", "ongoing"]),
+        "quantities": quantity,
+        "coder": pa.array(np.full(n, "benchmark")),
+        "notes": pc.if_else(pa.array(rng.random(n) < 0.5),
+                            "Coded from the article's second paragraph; the date is the "
+                            "publication date.", None),
+    }  # fmt: skip
+    return _typed(columns)
+
+
+def _typed(columns: dict[str, pa.Array]) -> pa.Table:
+    schema = ARROW_SCHEMAS["events"]
+    arrays = []
+    for field in schema:
+        column = columns[field.name]
+        if pa.types.is_dictionary(field.type):
+            column = pc.cast(column, pa.string()).dictionary_encode()
+        else:
+            column = pc.cast(column, field.type)
+        arrays.append(column)
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def sources_table(count: int = 1000) -> pa.Table:
+    ids = [f"src-{i}" for i in range(count)]
+    columns = {
+        "source_id": pa.array(ids),
+        "title": pa.array([f"Article {i}" for i in range(count)]),
+        "publisher": pa.array(["Myind"] * count),
+        "published": pa.array([models.first_day("2024-04-17")] * count, pa.date32()),
+        "published_text": pa.array(["2024-04-17"] * count),
+        "url": pa.array([f"https://example.org/{i}" for i in range(count)]),
+        "language": pa.array(["en"] * count).dictionary_encode(),
+        "text_sha256": pa.array(["0" * 64] * count),
+    }
+    return pa.Table.from_pydict(columns, schema=ARROW_SCHEMAS["sources"])
+
+
+def inject_faults(table: pa.Table, seed: int, share: float = 0.01) -> tuple[pa.Table, Counter]:
+    """1% bad rows, each with one fault that maps to exactly one catalogue code."""
+    rng = np.random.default_rng(seed)
+    n = table.num_rows
+    rows = rng.choice(n, int(n * share), replace=False)
+    rows.sort()
+    kind = rng.integers(0, len(FAULTS), len(rows))
+    cols = {name: table.column(name).combine_chunks() for name in table.column_names}
+    py = {name: cols[name] for name in cols}
+    expected: Counter = Counter()
+    edits: dict[str, dict[int, object]] = {}
+
+    def put(column: str, row: int, value: object) -> None:
+        edits.setdefault(column, {})[int(row)] = value
+
+    code = pc.cast(cols["cameo_code"], pa.string()).to_numpy(zero_copy_only=False)
+    zero_rows = np.flatnonzero(np.char.startswith(code.astype(str), "0"))
+    used: set[int] = set()
+    for row, k in zip(rows.tolist(), kind.tolist(), strict=True):
+        fault = FAULTS[k]
+        if fault == "event-code-lost-leading-zero":
+            row = int(zero_rows[rng.integers(0, len(zero_rows))])
+            if row in used:
+                continue
+            put("cameo_code", row, code[row].lstrip("0"))
+        elif fault == "unknown-event-code":
+            put("cameo_code", row, "999")
+        elif fault == "invalid-enum":
+            put("certainty", row, "sure")
+        elif fault == "derived-value-mismatch":
+            put("cameo_label", row, "Not the codebook's label")
+        elif fault == "date-range-reversed":
+            start = py["date_start"][row].as_py()
+            end = start - dt.timedelta(days=400)
+            put("date_end_text", row, end.isoformat())
+            put("date_end", row, end)
+        elif fault == "invalid-date":
+            put("date_start_text", row, "2023-02-30")
+        elif fault == "out-of-range":
+            put("latitude", row, 95.0)
+        elif fault == "duplicate-event-id":
+            if row == 0:
+                continue
+            put("event_id", row, f"ev-{int(rng.integers(0, row))}")
+        elif fault == "invalid-id":
+            put("event_id", row, f"EV {row}")
+        elif fault == "coordinates-outside-country":
+            put("latitude", row, -45.0)
+        used.add(row)
+        expected[fault] += 1
+    # duplicates of a row that is itself changed would not be duplicates: redo those
+    ids_changed = edits.get("event_id", {})
+    for row, value in list(ids_changed.items()):
+        if isinstance(value, str) and value.startswith("ev-"):
+            target = int(value.split("-")[1])
+            if target in used:
+                del ids_changed[row]
+                used.discard(row)
+                expected["duplicate-event-id"] -= 1
+    for column, changes in edits.items():
+        values = cols[column]
+        plain = pc.cast(values, pa.string()) if pa.types.is_dictionary(values.type) else values
+        arr = plain.to_pylist()
+        for row, value in changes.items():
+            arr[row] = value
+        new = pa.array(arr, plain.type)
+        cols[column] = new.dictionary_encode() if pa.types.is_dictionary(values.type) else new
+    out = pa.Table.from_arrays([cols[n] for n in table.column_names], schema=table.schema)
+    return out, expected
+
+
+def write_csv(table: pa.Table, path: Path) -> None:
+    """The table as CSV in the published conventions (lists as JSON text)."""
+    columns = []
+    for field in table.schema:
+        column = table.column(field.name).combine_chunks()
+        if pa.types.is_dictionary(field.type):
+            column = pc.cast(column, pa.string())
+        elif field.name.endswith("_roles"):
+            inner = pc.binary_join(column, '","')
+            column = pc.if_else(
+                pc.equal(pc.list_value_length(column), 0),
+                "[]",
+                pc.binary_join_element_wise('["', inner, '"]', ""),
+            )
+        elif pa.types.is_list(field.type):
+            column = pa.array(
+                [json.dumps(v, separators=(",", ":")) if v is not None else None
+                 for v in column.to_pylist()], pa.string())  # fmt: skip
+        columns.append(column)
+    plain = pa.Table.from_arrays(columns, names=table.column_names)
+    pa_csv.write_csv(plain, path, pa_csv.WriteOptions(quoting_style="needed"))
+
+
+# --- timing -------------------------------------------------------------------------------------
+
+
+def run(
+    command: list[str], stdout: int | None = subprocess.DEVNULL, cwd: Path | None = None
+) -> tuple[float, float, bytes]:
+    """Wall seconds, peak RSS (MB) of one fresh process, and its stdout.
+
+    The RSS comes from ``/usr/bin/time -f %M`` (a small parent), because a child forked
+    from this large process inherits its high-water mark in ``ru_maxrss``. The few
+    milliseconds ``time`` adds are the same for every tool."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        start = time.perf_counter()
+        result = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", rss.name, *command],
+            stdout=subprocess.PIPE if stdout is None else stdout,
+            cwd=cwd,
+            check=False,
+        )
+        seconds = time.perf_counter() - start
+        peak = int(rss.read().strip().splitlines()[-1]) / 1024
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"{command} failed with status {result.returncode}")
+    return seconds, peak, result.stdout or b""
+
+
+def median_run(command: list[str], repeats: int) -> tuple[float, float, bytes]:
+    results = [run(command, stdout=None) for _ in range(repeats)]
+    seconds = statistics.median(r[0] for r in results)
+    return seconds, max(r[1] for r in results), results[-1][2]
+
+
+READ_ONLY = "import sys, pyarrow.parquet as pq; t = pq.read_table(sys.argv[1]); print(t.num_rows)"
+
+ROW_TOOLS = r"""
+import json, sys, time
+import pyarrow.parquet as pq
+tool, path, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
+schema = json.load(open(sys.argv[4]))
+table = pq.read_table(path).slice(0, rows)
+dicts = table.to_pylist()
+for d in dicts:
+    for k, v in d.items():
+        if hasattr(v, "isoformat"):
+            d[k] = v.isoformat()
+start = time.perf_counter()
+bad = 0
+if tool == "jsonschema":
+    import jsonschema
+    validator = jsonschema.Draft202012Validator(schema)
+    for d in dicts:
+        bad += any(True for _ in validator.iter_errors(d))
+else:
+    from typing import Literal, Optional
+    import pydantic
+    fields = {}
+    for name, prop in schema["properties"].items():
+        kinds = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
+        base = {"string": str, "number": float, "integer": int, "boolean": bool,
+                "array": list}[next(k for k in kinds if k != "null")]
+        if "enum" in prop:
+            base = Literal[tuple(v for v in prop["enum"] if v is not None)]
+        extra = {k: prop[k] for k in ("pattern",) if k in prop}
+        extra.update({"ge": prop["minimum"]} if "minimum" in prop else {})
+        extra.update({"le": prop["maximum"]} if "maximum" in prop else {})
+        extra.update({"min_length": prop["minLength"]} if "minLength" in prop else {})
+        if "null" in kinds:
+            fields[name] = (Optional[base], pydantic.Field(None, **extra))
+        else:
+            fields[name] = (base, pydantic.Field(..., **extra))
+    Model = pydantic.create_model("Row", **fields)
+    for d in dicts:
+        try:
+            Model.model_validate(d)
+        except pydantic.ValidationError:
+            bad += 1
+print(json.dumps({"seconds": time.perf_counter() - start, "bad": bad}))
+"""
+
+
+def row_json_schema(table: str) -> dict:
+    """A JSON Schema for one row dict, from the Table Schema (types, enums, patterns, ranges)."""
+    kinds = {"string": "string", "date": "string", "number": "number", "integer": "integer",
+             "boolean": "boolean", "array": "array"}  # fmt: skip
+    properties, required = {}, []
+    for field in table_schema(table)["fields"]:
+        constraints = field.get("constraints", {})
+        prop: dict = {"type": kinds[field["type"]]}
+        if constraints.get("required"):
+            required.append(field["name"])
+        else:
+            prop["type"] = [prop["type"], "null"]
+        if "enum" in constraints:
+            prop["enum"] = [*constraints["enum"], *([None] if "null" in prop["type"] else [])]
+        if "pattern" in constraints:
+            prop["pattern"] = f"^(?:{constraints['pattern']})$"
+        for key in ("minimum", "maximum", "minLength", "maxLength"):
+            if key in constraints:
+                prop[key] = constraints[key]
+        properties[field["name"]] = prop
+    return {"type": "object", "properties": properties, "required": required}
+
+
+def frictionless_descriptor(folder: Path, name: str) -> Path:
+    schema = table_schema("events")
+    schema["foreignKeys"] = []
+    descriptor = {"name": "events", "path": name, "schema": schema,
+                  "dialect": {"header": True}}  # fmt: skip
+    path = folder / f"{name}.resource.json"
+    path.write_text(json.dumps(descriptor))
+    return path
+
+
+def counts_from_json(output: bytes) -> Counter:
+    """Exact counts per code from ``coded-events validate --format json``."""
+    findings = json.loads(output)
+    shown: Counter = Counter()
+    summary: Counter = Counter()
+    for f in findings:
+        if (
+            f["pointer"].count("/") == 1
+            and isinstance(f["value"], int)
+            and "in all" in f["message"]
+        ):
+            summary[f["code"]] += f["value"]
+        else:
+            shown[f["code"]] += 1
+    return Counter({code: summary.get(code) or shown[code] for code in shown | summary})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--slow-rows", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--big", type=int, default=0, help="also validate this many rows")
+    parser.add_argument("--folder", type=Path, default=None)
+    args = parser.parse_args()
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="validate-flat-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    n = args.rows
+
+    t0 = time.perf_counter()
+    valid = events_table(n, seed=1)
+    bad, expected = inject_faults(valid, seed=2)
+    paths = {}
+    for label, table in (("valid", valid), ("bad", bad)):
+        sub = folder / label
+        sub.mkdir(exist_ok=True)
+        pq.write_table(table, sub / "events.parquet", compression="zstd", row_group_size=n)
+        write_csv(table, sub / "events.csv")
+        paths[label] = sub
+    small = folder / "small"
+    small.mkdir(exist_ok=True)
+    write_csv(bad.slice(0, args.slow_rows), small / "events.csv")
+    (small / "row.schema.json").write_text(json.dumps(row_json_schema("events")))
+    print(f"generated {n:,} rows in {time.perf_counter() - t0:.1f} s in {folder}", flush=True)
+
+    results = []
+
+    def record(tool: str, rows: int, seconds: float, rss: float, measured: int | None = None):
+        results.append((tool, rows, seconds, rss, measured))
+        print(f"  {tool}: {seconds:.2f} s, {rss:.0f} MB", flush=True)
+
+    r = args.repeats
+    floor = median_run([PYTHON, "-c", READ_ONLY, str(paths["valid"] / "events.parquet")], r)
+    record("pyarrow read only (floor)", n, floor[0], floor[1])
+    ours = median_run([CLI, "validate", str(paths["valid"] / "events.parquet")], r)
+    record("coded-events validate (Parquet, valid)", n, ours[0], ours[1])
+    ours_bad = median_run(
+        [CLI, "validate", "--format", "json", str(paths["bad"] / "events.parquet")], r
+    )
+    record("coded-events validate (Parquet, 1% bad)", n, ours_bad[0], ours_bad[1])
+    csv_run = median_run([CLI, "validate", "--format", "json", str(paths["bad"] / "events.csv")],
+                         1)  # fmt: skip
+    record("coded-events validate (CSV, 1% bad)", n, csv_run[0], csv_run[1])
+
+    m = args.slow_rows
+    resource = frictionless_descriptor(small, "events.csv")
+    fl = run([str(Path(PYTHON).with_name("frictionless")), "validate", "--limit-errors",
+              "1000000", resource.name], cwd=small)  # fmt: skip
+    record(f"frictionless validate (CSV, {m:,} rows, extrapolated)", m, fl[0], fl[1], m)
+    for tool in ("jsonschema", "pydantic"):
+        seconds, rss, out = run(
+            [PYTHON, "-c", ROW_TOOLS, tool, str(paths["bad"] / "events.parquet"), str(m),
+             str(small / "row.schema.json")], stdout=None)  # fmt: skip
+        inner = json.loads(out)["seconds"]
+        record(f"{tool} on row dicts ({m:,} rows, extrapolated)", m, seconds, rss, m)
+        print(f"    ({tool} loop alone: {inner:.2f} s)")
+
+    counts = counts_from_json(ours_bad[2])
+    csv_counts = counts_from_json(csv_run[2])
+    print()
+    print(f"rows: {n:,}; machine: {os.cpu_count()} cores (shared); repeats: {r} (median)")
+    print()
+    print("| tool | rows timed | seconds | rows/s | seconds for N (extrapolated) "
+          "| peak RSS MB | time / ours |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    base = ours[0]
+    for tool, rows, seconds, rss, _measured in results:
+        full = seconds * n / rows
+        print(f"| {tool} | {rows:,} | {seconds:.2f} | {rows / seconds:,.0f} | {full:.1f} "
+              f"| {rss:.0f} | {full / base:.2f} |")  # fmt: skip
+    print()
+    print(f"ours / floor (Parquet, valid): {ours[0] / floor[0]:.2f}x (target <= 2)")
+    print(f"ours / floor (Parquet, 1% bad): {ours_bad[0] / floor[0]:.2f}x")
+    fl_rate = m / fl[0]
+    print(f"throughput vs frictionless: {(n / ours[0]) / fl_rate:.0f}x (target >= 100)")
+    print()
+    print("injected faults vs counted (Parquet | CSV):")
+    ok = True
+    for fault in FAULTS:
+        got, got_csv = counts.get(fault, 0), csv_counts.get(fault, 0)
+        good = got == expected[fault] == got_csv
+        ok &= good
+        print(f"  {fault:<32} injected {expected[fault]:>6}  counted {got:>6} | {got_csv:>6}"
+              f"  {'ok' if good else 'MISMATCH'}")  # fmt: skip
+    extra = set(counts) - set(FAULTS)
+    if extra:
+        ok = False
+        print(f"  codes not injected: {sorted(extra)}")
+    print(f"every injected bad row counted: {'yes' if ok else 'NO'}")
+
+    if args.big:
+        big = folder / "big"
+        big.mkdir(exist_ok=True)
+        path = big / "events.parquet"
+        chunk = 1_000_000
+        with pq.ParquetWriter(path, ARROW_SCHEMAS["events"], compression="zstd") as writer:
+            for i in range(0, args.big, chunk):
+                writer.write_table(events_table(min(chunk, args.big - i), seed=10 + i, offset=i),
+                                   row_group_size=chunk)  # fmt: skip
+        seconds, rss, _ = run([CLI, "validate", str(path)])
+        floor_big = run([PYTHON, "-c", READ_ONLY, str(path)])
+        print()
+        print(
+            f"{args.big:,} rows: ours {seconds:.1f} s, peak RSS {rss:.0f} MB; "
+            f"read-only (whole table in memory) {floor_big[0]:.1f} s, {floor_big[1]:.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()

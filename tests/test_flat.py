@@ -1,0 +1,359 @@
+"""The flat-table validator finds what the record validator finds on the same broken data.
+
+Each case breaks the real south-caucasus tables in one place and the real record file in
+the equivalent place; both validators must report the same catalogue code. Codes and
+places are asserted, never message text.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from coded_events.cli import app
+from coded_events.flat import is_flat, validate_flat
+from coded_events.publish import csv_bytes
+from coded_events.tables import ARROW_SCHEMAS
+from coded_events.validate import validate_paths
+from tests.conftest import ROOT
+
+DATASET = ROOT / "datasets" / "south-caucasus"
+DATA = DATASET / "data"
+RECORD = next((DATASET / "records").glob("*.json"))
+
+Rows = dict[str, list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def rows() -> Rows:
+    tables = [t for t in ARROW_SCHEMAS if (DATA / f"{t}.parquet").is_file()]
+    return {t: pq.read_table(DATA / f"{t}.parquet").to_pylist() for t in tables}
+
+
+def table(name: str, items: list[dict[str, Any]]) -> pa.Table:
+    """Rows in the published Arrow schema (dictionary columns encoded), order kept."""
+    schema = ARROW_SCHEMAS[name]
+    columns = []
+    for field in schema:
+        values = [r[field.name] for r in items]
+        if pa.types.is_dictionary(field.type):
+            columns.append(pa.array(values, pa.string()).dictionary_encode())
+        else:
+            columns.append(pa.array(values, field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def write(folder: Path, data: Rows, fmt: str = "parquet") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, items in data.items():
+        arrow = table(name, items)
+        if fmt == "parquet":
+            pq.write_table(arrow, folder / f"{name}.parquet")
+        else:
+            (folder / f"{name}.csv").write_bytes(csv_bytes(arrow))
+    return folder
+
+
+def flat_codes(folder: Path, **options: Any) -> set[str]:
+    return {f.code for f in validate_flat([folder], **options).findings}
+
+
+def record_codes(tmp: Path, mutate: Callable[[dict[str, Any]], None]) -> set[str]:
+    """Codes of the record validator on a mutated copy of the real record file."""
+    dataset = tmp / "dataset"
+    shutil.copytree(DATASET / "sources", dataset / "sources")
+    (dataset / "records").mkdir()
+    document = json.loads(RECORD.read_text("utf-8"))
+    mutate(document)
+    path = dataset / "records" / RECORD.name
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), "utf-8")
+    return {f.code for f in validate_paths([path])}
+
+
+def event_of(document: dict[str, Any], event_id: str) -> dict[str, Any]:
+    return next(e for e in document["events"] if e["event_id"] == event_id)
+
+
+def row_of(data: Rows, event_id: str) -> dict[str, Any]:
+    return next(r for r in data["events"] if r["event_id"] == event_id)
+
+
+# Each case: (code, event id, change to the flat events row, change to the record's event).
+CASES: list[tuple[str, str, Callable[[dict], None], Callable[[dict], None]]] = [
+    ("unknown-event-code", "sc-0003",
+     lambda r: r.update(cameo_code="999"),
+     lambda e: e["action"].update(code="999")),
+    ("event-code-lost-leading-zero", "sc-0004",
+     lambda r: r.update(cameo_code="74"),
+     lambda e: e["action"].update(code="74")),
+    ("invalid-enum", "sc-0005",
+     lambda r: r.update(certainty="sure"),
+     lambda e: e.update(certainty="sure")),
+    ("derived-value-mismatch", "sc-0001",  # root code of 1661 is 16
+     lambda r: r.update(root_code="17"),
+     lambda e: e["action"].update(root_code="17")),
+    ("derived-value-mismatch", "sc-0009",  # Goldstein
+     lambda r: r.update(goldstein=r["goldstein"] + 1.5),
+     lambda e: e["action"].update(goldstein=-10.0 + 1.5)),
+    ("derived-value-mismatch", "sc-0011",  # label
+     lambda r: r.update(cameo_label="Not the label"),
+     lambda e: e["action"].update(label="Not the label")),
+    ("date-range-reversed", "sc-0005",
+     lambda r: r.update(date_end_text="2020-11-01", date_end=_date("2020-11-01")),
+     lambda e: e["date"].update(end="2020-11-01")),
+    ("invalid-date", "sc-0009",
+     lambda r: r.update(date_start_text="2023-02-30"),
+     lambda e: e["date"].update(start="2023-02-30")),
+    ("out-of-range", "sc-0001",
+     lambda r: r.update(latitude=91.0),
+     lambda e: e["location"].update(latitude=91.0)),
+    ("coordinates-outside-country", "sc-0001",
+     lambda r: r.update(latitude=r["longitude"], longitude=r["latitude"]),
+     lambda e: e["location"].update(latitude=46.7, longitude=39.83)),
+    ("unknown-country", "sc-0002",
+     lambda r: r.update(location_country="XXX"),
+     lambda e: e["location"].update(country="XXX")),
+    ("invalid-id", "sc-0006",
+     lambda r: r.update(event_id="SC 6"),
+     lambda e: e.update(event_id="SC 6")),
+    ("unknown-actor-role", "sc-0007",
+     lambda r: r.update(source_actor_code="RUSXYZ"),
+     lambda e: e["source_actor"].update(code="RUSXYZ")),
+    ("malformed-actor-code", "sc-0007",
+     lambda r: r.update(source_actor_code="rusmil"),
+     lambda e: e["source_actor"].update(code="rusmil")),
+    ("unknown-ethnic-group", "sc-0010",
+     lambda r: r.update(source_actor_ethnic="zzz"),
+     lambda e: e["source_actor"].update(ethnic="zzz")),
+    ("deprecated-event-code", "sc-0012",
+     lambda r: r.update(cameo_code="1213", cameo_label="Reject request for change in "
+                        "leadership", root_code="12", quad_class=3, goldstein=-4.0),
+     lambda e: e["action"].update(code="1213", label=None)),
+    ("target-equals-source", "sc-0013",
+     lambda r: r.update(target_actor_code=r["source_actor_code"],
+                        target_actor_name=r["source_actor_name"],
+                        target_actor_country=r["source_actor_country"],
+                        target_actor_roles=r["source_actor_roles"]),
+     lambda e: e.update(target_actor=dict(e["source_actor"]))),
+    ("empty-value", "sc-0014",
+     lambda r: r.update(location_name=""),
+     lambda e: e["location"].update(name="")),
+]  # fmt: skip
+
+
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)
+
+
+def _drop_nulls(document: dict[str, Any]) -> None:
+    for event in document["events"]:
+        event["action"] = {k: v for k, v in event["action"].items() if v is not None}
+
+
+@pytest.mark.parametrize(
+    ("code", "event_id", "flat", "record"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES]
+)
+def test_flat_and_record_validators_agree(
+    tmp_path: Path, rows: Rows, code: str, event_id: str, flat: Callable, record: Callable
+) -> None:
+    data = copy.deepcopy(rows)
+    position = data["events"].index(row_of(data, event_id))
+    flat(row_of(data, event_id))
+    found = validate_flat([write(tmp_path / "flat", data)]).findings
+    assert code in {f.code for f in found}, [(f.code, f.pointer) for f in found]
+    hit = next(f for f in found if f.code == code)
+    assert hit.file.endswith("events.parquet")
+    assert hit.pointer.startswith(f"/events/{position + 1}/")
+    assert hit.line == position + 1
+
+    def mutate(document: dict[str, Any]) -> None:
+        record(event_of(document, event_id))
+        _drop_nulls(document)
+
+    assert code in record_codes(tmp_path, mutate)
+
+
+def test_duplicate_event_id_agrees(tmp_path: Path, rows: Rows) -> None:
+    data = copy.deepcopy(rows)
+    data["events"][5]["event_id"] = data["events"][2]["event_id"]
+    found = [f for f in validate_flat([write(tmp_path / "flat", data)]).findings
+             if f.code == "duplicate-event-id"]  # fmt: skip
+    assert [f.pointer for f in found] == ["/events/6/event_id"]
+    assert "row 3" in found[0].message
+
+    def mutate(document: dict[str, Any]) -> None:
+        event_of(document, "sc-0006")["event_id"] = "sc-0003"
+
+    assert "duplicate-event-id" in record_codes(tmp_path, mutate)
+
+
+def test_dangling_source_reference_agrees(tmp_path: Path, rows: Rows) -> None:
+    data = copy.deepcopy(rows)
+    data["evidence"][0]["source_id"] = "no-such-article"
+    found = validate_flat([write(tmp_path / "flat", data)]).findings
+    assert [(f.code, f.pointer) for f in found] == [
+        ("unresolved-source-reference", "/evidence/1/source_id")
+    ]
+
+    def mutate(document: dict[str, Any]) -> None:
+        document["events"][0]["evidence"][0]["source_id"] = "no-such-article"
+
+    assert "unresolved-source-reference" in record_codes(tmp_path, mutate)
+
+
+def test_flat_only_keys(tmp_path: Path, rows: Rows) -> None:
+    """Evidence -> events foreign key and the evidence primary key (no record equivalent)."""
+    data = copy.deepcopy(rows)
+    data["evidence"][3]["event_id"] = "sc-9999"
+    data["evidence"][1]["evidence_index"] = data["evidence"][0]["evidence_index"]
+    found = validate_flat([write(tmp_path / "flat", data)]).findings
+    assert sorted((f.code, f.pointer) for f in found) == [
+        ("duplicate-row-key", "/evidence/2/evidence_index"),
+        ("unresolved-event-reference", "/evidence/4/event_id"),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_valid_tables_give_no_findings(tmp_path: Path, rows: Rows, fmt: str) -> None:
+    folder = write(tmp_path / fmt, rows, fmt)
+    report = validate_flat([folder])
+    assert report.findings == []
+    assert dict(report.rows) == {t: len(rows[t]) for t in rows}
+    assert validate_flat([DATA]).findings == []  # the committed data/ folder, both formats
+
+
+def test_csv_and_parquet_give_the_same_findings(tmp_path: Path, rows: Rows) -> None:
+    data = copy.deepcopy(rows)
+    for (_, event_id, flat, _), _i in zip(CASES[:12], range(12), strict=True):
+        flat(row_of(data, event_id))
+    data["events"][7]["event_id"] = data["events"][1]["event_id"]
+    data["evidence"][2]["source_id"] = "gone"
+    found = {}
+    for fmt in ("parquet", "csv"):
+        report = validate_flat([write(tmp_path / fmt, data, fmt)])
+        found[fmt] = sorted((f.code, f.pointer, f.column) for f in report.findings)
+    assert found["parquet"] == found["csv"]
+    assert len(found["csv"]) >= 12
+
+
+def test_uniqueness_across_batches(tmp_path: Path, rows: Rows) -> None:
+    data = copy.deepcopy(rows)
+    data["events"][20]["event_id"] = data["events"][1]["event_id"]
+    for fmt in ("parquet", "csv"):
+        folder = write(tmp_path / fmt, data, fmt)
+        found = validate_flat([folder], batch_size=5).findings
+        found = [f for f in found if f.code == "duplicate-event-id"]  # also dangling evidence
+        assert [f.pointer for f in found] == ["/events/21/event_id"]
+        assert "row 2" in found[0].message
+
+
+def test_partitioned_table_folder(tmp_path: Path, rows: Rows) -> None:
+    events = table("events", rows["events"])
+    folder = tmp_path / "events"
+    (folder / "part=1").mkdir(parents=True)
+    pq.write_table(events, folder / "part=1" / "a.parquet")
+    pq.write_table(events.slice(events.num_rows - 4), folder / "b.parquet")  # 4 rows twice
+    assert is_flat(folder)
+    report = validate_flat([folder])
+    assert report.counts == {"duplicate-event-id": 4}
+    # parts are read in folder order (files before subfolders): the later copies are in a
+    assert {f.file for f in report.findings} == {str(folder / "part=1" / "a.parquet")}
+
+
+def test_sample_cap_and_exact_counts(tmp_path: Path, rows: Rows) -> None:
+    data = copy.deepcopy(rows)
+    for row in data["events"]:
+        row["certainty"] = "sure"
+    report = validate_flat([write(tmp_path / "flat", data)], max_samples=3)
+    samples = [f for f in report.findings if f.code == "invalid-enum" and f.line is not None]
+    summary = [f for f in report.findings if f.code == "invalid-enum" and f.line is None]
+    assert len(samples) == 3
+    assert report.counts["invalid-enum"] == len(data["events"]) == summary[0].value
+    assert summary[0].pointer == "/events"
+    assert report.rows_with_errors["events"] == len(data["events"])
+
+
+def test_corrupted_parquet_is_a_finding(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    content = (DATA / "events.parquet").read_bytes()
+    (folder / "events.parquet").write_bytes(content[: len(content) // 2])
+    (folder / "sources.parquet").write_bytes(b"not parquet at all")
+    found = validate_flat([folder]).findings
+    assert sorted((f.code, Path(f.file).name) for f in found) == [
+        ("file-unreadable", "events.parquet"),
+        ("file-unreadable", "sources.parquet"),
+    ]
+
+
+def test_malformed_csv_is_a_finding(tmp_path: Path) -> None:
+    lines = (DATA / "events.csv").read_bytes().split(b"\r\n")
+    lines[3] = lines[3] + b",extra"  # a row with one field too many
+    bad = next(i for i, line in enumerate(lines) if b",39.83," in line and i != 3)
+    lines[bad] = lines[bad].replace(b",39.83,", b",north,", 1)  # a latitude that is no number
+    path = tmp_path / "events.csv"
+    path.write_bytes(b"\r\n".join(lines))
+    found = validate_flat([path]).findings
+    codes = {f.code: f for f in found}
+    assert set(codes) == {"malformed-row", "wrong-type"}, [(f.code, f.pointer) for f in found]
+    assert codes["wrong-type"].field == "/events/latitude"
+    truncated = tmp_path / "cut" / "events.csv"
+    truncated.parent.mkdir()
+    truncated.write_bytes((DATA / "events.csv").read_bytes()[:5000])  # inside a quoted note
+    assert "file-unreadable" in {f.code for f in validate_flat([truncated]).findings}
+
+
+def test_csv_cells_in_their_types(tmp_path: Path, rows: Rows) -> None:
+    """A calendar-impossible date in a date column and a wrong boolean, with CSV lines."""
+    data = copy.deepcopy(rows)
+    data["events"][0]["notes"] = "two\nline breaks\ninside"
+    text = csv_bytes(table("events", data["events"])).decode("utf-8")
+    lines = text.split("\r\n")
+    lines[3] = lines[3].replace(",2020-11-01,", ",2023-02-30,", 1)  # sc-0003? any date column
+    path = tmp_path / "events.csv"
+    path.write_text("\r\n".join(lines), "utf-8")
+    found = validate_flat([path]).findings
+    dates = [f for f in found if f.code == "invalid-date"]
+    for f in dates:
+        row = int(f.pointer.split("/")[2])
+        assert f.line == row + 1 + 2  # header line, and two line breaks in row 1's notes
+
+
+def test_missing_column_and_unknown_table(tmp_path: Path, rows: Rows) -> None:
+    events = table("events", rows["events"]).drop_columns(["cameo_label"])
+    pq.write_table(events, tmp_path / "events.parquet")
+    pq.write_table(pa.table({"x": [1]}), tmp_path / "other.parquet")
+    found = validate_flat([tmp_path / "events.parquet", tmp_path / "other.parquet"]).findings
+    assert sorted((f.code, f.pointer) for f in found) == [
+        ("missing-field", "/events/cameo_label"),
+        ("unknown-table", ""),
+    ]
+
+
+def test_cli_validates_flat_tables(tmp_path: Path, rows: Rows) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["validate", str(DATA)])
+    assert result.exit_code == 0, result.output
+    data = copy.deepcopy(rows)
+    for row in data["events"][:5]:
+        row["cameo_code"] = "999"
+    folder = write(tmp_path / "flat", data)
+    result = runner.invoke(app, ["validate", "--format", "json", "--max-samples", "2",
+                                 str(folder)])  # fmt: skip
+    assert result.exit_code == 1
+    found = json.loads(result.output)
+    assert [f["code"] for f in found] == ["unknown-event-code"] * 3
+    assert [f["pointer"] for f in found] == ["/events", "/events/1/cameo_code",
+                                             "/events/2/cameo_code"]  # fmt: skip
+    assert found[0]["value"] == 5
