@@ -46,7 +46,18 @@ from coded_events.tables import ARROW_SCHEMAS
 
 PYTHON = sys.executable
 CLI = str(Path(sys.executable).with_name("coded-events"))
-COUNTRIES = ["AZE", "ARM", "GEO", "RUS", "TUR", "IRN", "UKR", "SYR", "IRQ", "ISR"]
+COUNTRIES = [
+    "AZE",
+    "ARM",
+    "GEO",
+    "KAZ",
+    "TUR",
+    "IRN",
+    "UKR",
+    "SYR",
+    "IRQ",
+    "ISR",
+]  # no antimeridian
 ACTOR_ROLES = ["", "GOV", "MIL", "COP", "OPP", "REB", "CVL", "GOVMIL", "LEG", "MED"]
 FAULTS = [
     "unknown-event-code",

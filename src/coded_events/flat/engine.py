@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import queue
+import threading
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +97,41 @@ def _key(table: str, columns: dict[str, pa.Array]) -> pa.Array | None:
 
 def reader_text(array: pa.Array) -> pa.Array:
     return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
+
+
+_DONE = object()
+
+
+def prefetch(items: Iterator[Any], ahead: int = 2) -> Iterator[Any]:
+    """Produce ``items`` in a background thread, at most ``ahead`` in advance, so that
+    reading and decoding the next batch overlaps with checking this one."""
+    box: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(_DONE)
+        except BaseException as error:  # handed to the consumer
+            box.put(error)
+
+    worker = threading.Thread(target=produce, daemon=True)
+    worker.start()
+    try:
+        while (item := box.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
 
 
 class Validator:
@@ -285,7 +323,7 @@ class Validator:
         }
         keys = self.keys.setdefault(table, _Keys())
         for part in parts:
-            for item in reader.batches(part, needed, self.batch_size):
+            for item in prefetch(reader.batches(part, needed, self.batch_size)):
                 if isinstance(item, Problem):
                     self._problem(item, part)
                     continue
