@@ -34,7 +34,7 @@ def is_flat(path: Path) -> bool:
 
 
 def validate_flat(
-    paths: list[Path], *, max_samples: int = 20, batch_size: int = 128 * 1024, threads: int = 2
+    paths: list[Path], *, max_samples: int = 20, batch_size: int = 256 * 1024, threads: int = 2
 ) -> FlatReport:
     """Validate flat tables; the report holds findings, exact counts per code and rows read."""
     from coded_events.flat.engine import validate_tables

@@ -32,7 +32,7 @@ from coded_events.table_schema import FOREIGN_KEYS, PRIMARY_KEYS
 from coded_events.tables import ARROW_SCHEMAS
 
 DEFAULT_MAX_SAMPLES = 20
-DEFAULT_BATCH_SIZE = 128 * 1024
+DEFAULT_BATCH_SIZE = 256 * 1024
 
 KEY_CODES = {"events": "duplicate-event-id", "sources": "duplicate-source-id",
              "evidence": "duplicate-row-key"}  # fmt: skip
@@ -77,7 +77,7 @@ class _Keys:
     chunks: list[pa.Array] = field(default_factory=list)
     places: list[_Place] = field(default_factory=list)
     total: int = 0
-    values: pa.Array | None = None
+    values: pa.Array | pa.ChunkedArray | None = None
 
     def locate(self, position: int) -> tuple[_Place, int]:
         starts = [p.start for p in self.places]
@@ -102,7 +102,7 @@ def reader_text(array: pa.Array) -> pa.Array:
 _DONE = object()
 
 
-def prefetch(items: Iterator[Any], ahead: int = 2) -> Iterator[Any]:
+def prefetch(items: Iterator[Any], ahead: int = 1) -> Iterator[Any]:
     """Produce ``items`` in a background thread, at most ``ahead`` in advance, so that
     reading and decoding the next batch overlaps with checking this one."""
     box: queue.Queue = queue.Queue(maxsize=ahead)
@@ -255,6 +255,8 @@ class Validator:
             known = self.keys.get(target)
             if known is None or known.values is None or names not in columns:
                 continue
+            if isinstance(known.values, pa.ChunkedArray):  # once, when first referenced
+                known.values = known.values.combine_chunks()
             values = reader_text(columns[names])
             bad = pc.and_(pc.invert(pc.is_in(values, known.values)), pc.is_valid(values))
             count = pc.sum(bad).as_py() or 0
@@ -272,11 +274,12 @@ class Validator:
         keys = self.keys.get(table)
         if keys is None or not keys.chunks:
             return
-        values = pa.chunked_array(keys.chunks).combine_chunks()
+        values = pa.chunked_array(keys.chunks)  # no copy: unique() takes chunks
         keys.chunks = []
         keys.values = values
         if len(pc.unique(values)) == len(values):
             return
+        values = keys.values = values.combine_chunks()
         counts = pc.value_counts(values)
         repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
         code = KEY_CODES.get(table, "duplicate-row-key")
