@@ -252,7 +252,8 @@ def inject_faults(table: pa.Table, seed: int, share: float = 0.01) -> tuple[pa.T
 
     code = pc.cast(cols["cameo_code"], pa.string()).to_numpy(zero_copy_only=False)
     # codes whose stripped form is no code of its own ("010" -> "10" is another code)
-    losable = {c for c in codebook.event_codes() if padded(c.lstrip("0")) == c}
+    codes = codebook.event_codes()
+    losable = {c for c in codes if c.lstrip("0") not in codes and padded(c.lstrip("0")) == c}
     zero_rows = np.flatnonzero(np.isin(code.astype(str), sorted(losable)))
     used: set[int] = set()
     for row, k in zip(rows.tolist(), kind.tolist(), strict=True):
