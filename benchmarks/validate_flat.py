@@ -260,8 +260,9 @@ def inject_faults(table: pa.Table, seed: int, share: float = 0.01) -> tuple[pa.T
         fault = FAULTS[k]
         if fault == "event-code-lost-leading-zero":
             row = int(zero_rows[rng.integers(0, len(zero_rows))])
-            if row in used:
-                continue
+        if row in used:  # one fault per row
+            continue
+        if fault == "event-code-lost-leading-zero":
             put("cameo_code", row, code[row].lstrip("0"))
         elif fault == "unknown-event-code":
             put("cameo_code", row, "999")
