@@ -11,22 +11,16 @@ place, hashed while it streams, checked, and only then renamed into
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import warnings
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
-
-import platformdirs
-from filelock import FileLock, Timeout
 
 from coded_events.versions import PACKAGE_VERSION
 
@@ -105,6 +99,8 @@ def offline() -> bool:
 
 def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """The cache root: ``override``, else ``CODED_EVENTS_CACHE``, else the user cache folder."""
+    import platformdirs  # here, not at the top: `import coded_events` stays fast
+
     chosen = override or os.environ.get(ENV_CACHE) or platformdirs.user_cache_dir("coded-events")
     return Path(chosen).expanduser()
 
@@ -242,6 +238,10 @@ def _progress(total: int | None, label: str, enabled: bool) -> Iterator[Callable
 
 def _attempt(url: str, dest: Path, label: str, timeout: float, bar: bool) -> str:
     """One GET of ``url`` into ``dest`` (a new temp file); returns the sha256 of the body."""
+    import http.client  # network modules load only when something is downloaded
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -350,6 +350,8 @@ def release_lock(dataset: str, version: str, cache: Path) -> Iterator[None]:
     """Hold the cross-process lock of one release in the cache."""
     lock_path = cache / dataset / f".{version}.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
+    from filelock import FileLock, Timeout
+
     try:
         with FileLock(str(lock_path), timeout=LOCK_TIMEOUT):
             yield

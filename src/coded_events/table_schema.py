@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from coded_events import codebook, models
+from coded_events import codebook, vocabulary
 from coded_events.tables import ARROW_SCHEMAS, TABLE_NAMES
 
 __all__ = [
@@ -62,9 +62,9 @@ def _enum(values: Any) -> dict[str, Any]:
     return {"enum": sorted(v.value if hasattr(v, "value") else v for v in values)}
 
 
-_ID = {"pattern": _unanchored(models.EVENT_ID_PATTERN), "maxLength": 128}
-_SOURCE_ID = {"pattern": _unanchored(models.SOURCE_ID_PATTERN), "maxLength": 128}
-_DATE_TEXT = {"pattern": _unanchored(models.DATE_PATTERN)}
+_ID = {"pattern": _unanchored(vocabulary.EVENT_ID_PATTERN), "maxLength": 128}
+_SOURCE_ID = {"pattern": _unanchored(vocabulary.SOURCE_ID_PATTERN), "maxLength": 128}
+_DATE_TEXT = {"pattern": _unanchored(vocabulary.DATE_PATTERN)}
 _TEXT = {"minLength": 1}
 _COUNTRY = _enum(codebook.actor_countries())
 _ROOTS = sorted({e.root_code for e in codebook.event_codes().values()})
@@ -105,7 +105,7 @@ _DOCS: dict[str, dict[str, tuple[str, Any, dict[str, Any]]]] = {
         "date_end": ("Last calendar day the date or range can mean (inclusive).",
                      "2024-04-30", {}),
         "date_precision": ("Precision of the coded start date, derived from its form.",
-                           "month", _enum(models.Precision)),
+                           "month", _enum(vocabulary.Precision)),
         "date_start_text": ("The start date exactly as coded: ISO 8601 at reduced precision "
                             "(YYYY, YYYY-MM or YYYY-MM-DD).", "2024-04", _DATE_TEXT),
         "date_end_text": ("The end date of a range exactly as coded; empty when the date is "
@@ -139,12 +139,12 @@ _DOCS: dict[str, dict[str, tuple[str, Any, dict[str, Any]]]] = {
         "longitude": ("WGS84 longitude in decimal degrees.", 46.76,
                       {"minimum": -180, "maximum": 180}),
         "geo_precision": ("What the coordinates stand for.", "region",
-                          _enum(models.GeoPrecision)),
+                          _enum(vocabulary.GeoPrecision)),
         "geonames_id": ("GeoNames id of the place, where one fits.", 524901, {"minimum": 1}),
         "certainty": ("How firmly the source establishes the event.", "confirmed",
-                      _enum(models.Certainty)),
+                      _enum(vocabulary.Certainty)),
         "status": ("Whether the event occurred, is ongoing, or is planned, demanded or "
-                   "threatened.", "occurred", _enum(models.Status)),
+                   "threatened.", "occurred", _enum(vocabulary.Status)),
         "quantities": ("Numbers the text gives about the event: a list of objects with "
                        "value (number), unit, qualifier (exact, approximately, at_least, "
                        "at_most) and as_written (or null). CSV: a JSON array.",
@@ -181,17 +181,17 @@ _DOCS: dict[str, dict[str, tuple[str, Any, dict[str, Any]]]] = {
         "url": ("Where the source was published, if known.", "https://example.org/article",
                 {"pattern": "https?://.*"}),
         "language": ("BCP 47 language tag of the text.", "en",
-                     {"pattern": _unanchored(models.LANGUAGE_PATTERN)}),
+                     {"pattern": _unanchored(vocabulary.LANGUAGE_PATTERN)}),
         "text_sha256": ("sha256 (hex) of the UTF-8 bytes of the source text.", "0" * 64,
-                        {"pattern": _unanchored(models.SHA256_PATTERN)}),
+                        {"pattern": _unanchored(vocabulary.SHA256_PATTERN)}),
     },
     "links": {
         "event_id": ("The event that holds the link (see events).", "sc-0017", _ID),
         "link_index": ("Position of the link in the event's list of links, from 0.", 0,
                        {"minimum": 0}),
         "type": ("How the event relates to the target event. " + " ".join(
-                     f"{t.value}: {d}" for t, d in models.LINK_TYPE_DOCS.items()),
-                 "part_of", _enum(models.LinkType)),
+                     f"{t.value}: {d}" for t, d in vocabulary.LINK_TYPE_DOCS.items()),
+                 "part_of", _enum(vocabulary.LinkType)),
         "target_event_id": ("The linked event (see events); never the event itself.",
                             "sc-0001", _ID),
     },

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from coded_events import codebook
-from coded_events.models import Actor, Event, Source, SourceDocument, first_day
 from coded_events.versions import SCHEMA_VERSION
+from coded_events.vocabulary import first_day
+
+if TYPE_CHECKING:  # pydantic loads only when documents are converted
+    from coded_events.models import Actor, Event, Source, SourceDocument
 
 __all__ = [
     "ARROW_SCHEMAS",
@@ -392,6 +395,8 @@ def documents_from_tables(
     events: pa.Table, evidence: pa.Table, sources: pa.Table, links: pa.Table | None = None
 ) -> list[SourceDocument]:
     """Rebuild source documents (in canonical form, ordered by source id) from the tables."""
+    from coded_events import models
+
     quotes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in evidence.to_pylist():
         quotes[row["event_id"]].append(row)
@@ -409,7 +414,7 @@ def documents_from_tables(
         source["published"] = row["published_text"]
         source["text_sha256"] = row["text_sha256"]
         documents.append(
-            SourceDocument.model_validate(
+            models.SourceDocument.model_validate(
                 {
                     "schema_version": SCHEMA_VERSION,
                     "source": source,

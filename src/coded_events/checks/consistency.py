@@ -10,12 +10,15 @@ import csv
 import re
 from functools import cache
 from importlib.resources import files
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from coded_events import codebook
 from coded_events.checks.base import Document, declare
 from coded_events.findings import Finding, pointer_of
-from coded_events.models import Event, Precision, Source, Status, last_day
+from coded_events.vocabulary import Precision, Status, last_day
+
+if TYPE_CHECKING:
+    from coded_events.models import Event, Source
 
 BBOX_MARGIN = 0.5  # degrees added around each country's box
 FORWARD_STATUSES = {Status.planned, Status.demanded, Status.threatened}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from coded_events.checks.base import Document, declare
 from coded_events.findings import Finding, pointer_of
-from coded_events.models import SOURCE_ID_PATTERN
+from coded_events.vocabulary import SOURCE_ID_PATTERN
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 

@@ -11,15 +11,14 @@ import json
 from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-from pydantic import ValidationError
-
-from coded_events import migrate, models, schema_files
 from coded_events.checks.base import Check, Document, declare
 from coded_events.findings import Finding, field_of, pointer_of
 from coded_events.versions import SCHEMA_VERSION
+
+if TYPE_CHECKING:  # the heavy imports happen in the functions that need them
+    import jsonschema
 
 CHECKS = declare(
     "structure",
@@ -200,6 +199,8 @@ def _pattern_check(field: str) -> Check:
 
 
 def _common(file: str) -> dict[str, Any]:
+    from coded_events import schema_files
+
     return {"known": ", ".join(schema_files.published_versions()), "current": SCHEMA_VERSION}
 
 
@@ -253,6 +254,10 @@ def _from_pydantic(error: dict[str, Any], data: Any, file: str) -> Finding:
 
 @cache
 def _schema_validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
+    from coded_events import schema_files
+
     return jsonschema.Draft202012Validator(schema_files.load(SCHEMA_VERSION))
 
 
@@ -338,6 +343,10 @@ def _from_jsonschema(error: jsonschema.ValidationError, file: str) -> Iterator[F
 def run(doc: Document, skip: set[str]) -> list[Finding]:
     """Structure findings for ``doc``; pointers in ``skip`` (and below) are already reported
     by a more specific check. Fills ``doc.source`` and ``doc.events`` with what validates."""
+    from pydantic import ValidationError
+
+    from coded_events import migrate, models
+
     found: dict[str, Finding] = {}
 
     def add(finding: Finding) -> None:
@@ -413,6 +422,8 @@ def deprecated_fields(doc: Document) -> list[Finding]:
 
 def _older_version(data: Any) -> str | None:
     """The document's schema version when it is an older, migratable released version."""
+    from coded_events import migrate, schema_files
+
     version = data.get("schema_version") if isinstance(data, dict) else None
     if not isinstance(version, str) or version == SCHEMA_VERSION:
         return None
@@ -427,6 +438,10 @@ def _older_version(data: Any) -> str | None:
 
 def _typed(doc: Document) -> None:
     """Validate the source and each event on their own, keeping those that pass."""
+    from pydantic import ValidationError
+
+    from coded_events import models
+
     if not isinstance(doc.data, dict):
         return
     try:

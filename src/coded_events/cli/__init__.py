@@ -1,51 +1,49 @@
-"""The ``coded-events`` command line: one module per command group."""
+"""The ``coded-events`` command line: one module per command group, imported on demand.
+
+``main()`` imports only the module of the command being run, so that
+``coded-events validate`` does not pay for the loader's or the build's imports.
+``coded_events.cli.app`` (for tests and embedding) has every command registered.
+"""
 
 from __future__ import annotations
 
 import importlib
+import sys
+from typing import Any
 
-import typer
+from coded_events.cli import base
 
-from coded_events.versions import PACKAGE_VERSION, SCHEMA_VERSION
-
-app = typer.Typer(
-    name="coded-events",
-    help="Hand-coded CAMEO-style political event data: schema, codebook, validator, builds.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-# Each module registers its commands on ``app`` when imported.
-COMMAND_MODULES = [
-    "coded_events.cli.codebook_cmd",
-    "coded_events.cli.schema_cmd",
-    "coded_events.cli.migrate_cmd",
-    "coded_events.cli.build_cmd",
-    "coded_events.cli.validate_cmd",
-    "coded_events.cli.data_cmd",
-]
+# command name -> the module (in this package) that registers it, in --help order
+COMMANDS: dict[str, str] = {
+    "codebook": "codebook_cmd",
+    "schema": "schema_cmd",
+    "migrate": "migrate_cmd",
+    "build": "build_cmd",
+    "data-dictionary": "build_cmd",
+    "validate": "validate_cmd",
+    "checks": "validate_cmd",
+    "datasets": "data_cmd",
+    "download": "data_cmd",
+    "info": "data_cmd",
+}
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"coded-events {PACKAGE_VERSION} (schema {SCHEMA_VERSION})")
-        raise typer.Exit()
+def load_commands(names: list[str] | None = None) -> None:
+    """Register the named commands (all when ``names`` is None) on the application."""
+    wanted = COMMANDS if names is None else {n: COMMANDS[n] for n in names}
+    for module in dict.fromkeys(wanted.values()):
+        importlib.import_module(f"coded_events.cli.{module}")
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
-) -> None:
-    """Hand-coded CAMEO-style political event data."""
-
-
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name)
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        load_commands()
+        return base.app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Entry point of the ``coded-events`` script."""
-    app()
+    command = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+    load_commands([command] if command in COMMANDS else None)
+    base.app()

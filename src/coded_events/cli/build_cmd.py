@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from coded_events import data_versions, publish
-from coded_events.cli import app
+from coded_events.cli.base import app
 
 
 @app.command("build")

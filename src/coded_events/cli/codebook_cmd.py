@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from coded_events import codebook
-from coded_events.cli import app
+from coded_events.cli.base import app
 
 
 def _show_event(entry: codebook.EventCode) -> None:

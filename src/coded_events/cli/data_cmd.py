@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import typer
 
 from coded_events import loader
-from coded_events.cli import app
+from coded_events.cli.base import app
 
 _dl = importlib.import_module("coded_events.download")
 T = TypeVar("T")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from coded_events import migrate
-from coded_events.cli import app
+from coded_events.cli.base import app
 from coded_events.versions import SCHEMA_VERSION
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from coded_events import schema_files
-from coded_events.cli import app
+from coded_events.cli.base import app
 from coded_events.versions import SCHEMA_VERSION
 
 schema_app = typer.Typer(help="The published JSON Schema files.", no_args_is_help=True)

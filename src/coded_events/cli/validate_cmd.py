@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from coded_events.checks import CATALOGUE, markdown
-from coded_events.cli import app
+from coded_events.cli.base import app
 from coded_events.findings import Finding
 from coded_events.validate import validate_paths
 

@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coded_events import codebook, models
+from coded_events import codebook, vocabulary
 from coded_events.checks import CATALOGUE, codebook_checks, consistency
 from coded_events.findings import Finding
 from coded_events.table_schema import table_schema
@@ -179,11 +179,11 @@ def _pattern_check(code: str, pattern: str) -> Callable[[Any], list[Finding]]:
 @cache
 def valid_date_text(value: str) -> bool:
     """A reduced-precision ISO 8601 date that exists in the calendar."""
-    if not re.fullmatch(models.DATE_PATTERN, value):
+    if not re.fullmatch(vocabulary.DATE_PATTERN, value):
         return False
     try:
-        models.first_day(value)
-        models.last_day(value)
+        vocabulary.first_day(value)
+        vocabulary.last_day(value)
         return len(value) != 10 or dt.date.fromisoformat(value) is not None
     except ValueError:
         return False
@@ -465,17 +465,17 @@ def _checked(function: Callable[[str], Any]) -> Callable[[str], Any]:
 
 @cache
 def _first_day(value: str) -> dt.date:
-    return models.first_day(value)
+    return vocabulary.first_day(value)
 
 
 @cache
 def _last_day(value: str) -> dt.date:
-    return models.last_day(value)
+    return vocabulary.last_day(value)
 
 
 @cache
 def _precision(value: str) -> str:
-    return models.precision_of(value).value
+    return vocabulary.precision_of(value).value
 
 
 def _or_none(function: Callable[[str], Any]) -> Callable[[Any], Any]:
@@ -487,7 +487,7 @@ def _or_none(function: Callable[[str], Any]) -> Callable[[Any], Any]:
 
 
 _FIRST, _LAST, _PRECISION = _or_none(_first_day), _or_none(_last_day), _or_none(_precision)
-_PRECISIONS = {p.value: i for i, p in enumerate(models.Precision)}
+_PRECISIONS = {p.value: i for i, p in enumerate(vocabulary.Precision)}
 
 
 def _codes_of(array: pa.Array, mapping: dict[Any, int]) -> pa.Array:
@@ -697,7 +697,7 @@ def self_links(cols: Columns) -> Iterator[Hit]:
     )
 
 
-_QUALIFIERS = [q.value for q in models.Qualifier]
+_QUALIFIERS = [q.value for q in vocabulary.Qualifier]
 
 
 def _quantity_items(column: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array] | None:
