@@ -144,9 +144,8 @@ def events_table(n: int, seed: int, offset: int = 0, sources: int = 1000) -> pa.
     index = country_pick.to_numpy()
     lat = box[index, 0] + rng.random(n) * (box[index, 1] - box[index, 0])
     lon = box[index, 2] + rng.random(n) * (box[index, 3] - box[index, 2])
-    ids = pc.binary_join_element_wise(
-        "ev", pc.cast(pa.array(np.arange(offset, offset + n)), pa.string()), "-"
-    )
+    numbers = pc.utf8_lpad(pc.cast(pa.array(np.arange(offset, offset + n)), pa.string()), 9, "0")
+    ids = pc.binary_join_element_wise("ev", numbers, "-")  # sorted, as published tables are
     source_ids = pc.binary_join_element_wise(
         "src", pc.cast(pa.array(rng.integers(0, sources, n)), pa.string()), "-"
     )
@@ -282,7 +281,7 @@ def inject_faults(table: pa.Table, seed: int, share: float = 0.01) -> tuple[pa.T
         elif fault == "duplicate-event-id":
             if row == 0:
                 continue
-            put("event_id", row, f"ev-{int(rng.integers(0, row))}")
+            put("event_id", row, f"ev-{int(rng.integers(0, row)):09d}")
         elif fault == "invalid-id":
             put("event_id", row, f"EV {row}")
         elif fault == "coordinates-outside-country":

@@ -258,6 +258,19 @@ def test_uniqueness_across_batches(tmp_path: Path, rows: Rows) -> None:
         assert "row 2" in found[0].message
 
 
+@pytest.mark.parametrize("where", [4, 5, 6], ids=["inside-batch", "at-boundary", "after"])
+def test_sorted_keys_with_an_adjacent_duplicate(tmp_path: Path, rows: Rows, where: int) -> None:
+    """Sorted keys skip hashing only while strictly ascending: a repeated neighbour, inside
+    a batch or across the boundary of two batches (batch size 5), is still found."""
+    data = copy.deepcopy(rows)
+    events = sorted(data["events"], key=lambda e: e["event_id"])
+    events[where]["event_id"] = events[where - 1]["event_id"]
+    data["events"] = events
+    found = validate_flat([write(tmp_path / "flat", data)], batch_size=5).findings
+    found = [f for f in found if f.code == "duplicate-event-id"]
+    assert [f.pointer for f in found] == [f"/events/{where + 1}/event_id"]
+
+
 def test_partitioned_table_folder(tmp_path: Path, rows: Rows) -> None:
     events = table("events", rows["events"])
     folder = tmp_path / "events"

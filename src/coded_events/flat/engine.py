@@ -78,6 +78,22 @@ class _Keys:
     places: list[_Place] = field(default_factory=list)
     total: int = 0
     values: pa.Array | pa.ChunkedArray | None = None
+    # True while every key so far is strictly greater than the one before it: then the
+    # keys are unique without hashing them (published tables are sorted by their key).
+    ascending: bool = True
+
+    def add(self, key: pa.Array, place: _Place) -> None:
+        """Keep a batch's keys, and whether the keys are still strictly ascending."""
+        if self.ascending and len(key):
+            if key.null_count:
+                self.ascending = False
+            elif self.chunks and len(self.chunks[-1]):
+                previous = self.chunks[-1][-1]
+                self.ascending = pc.less(previous, key[0]).as_py() is True
+            if self.ascending and len(key) > 1:
+                self.ascending = pc.all(pc.less(key[:-1], key[1:])).as_py() is True
+        self.chunks.append(key)
+        self.places.append(place)
 
     def locate(self, position: int) -> tuple[_Place, int]:
         starts = [p.start for p in self.places]
@@ -277,7 +293,7 @@ class Validator:
         values = pa.chunked_array(keys.chunks)  # no copy: unique() takes chunks
         keys.chunks = []
         keys.values = values
-        if len(pc.unique(values)) == len(values):
+        if keys.ascending or len(pc.unique(values)) == len(values):
             return
         values = keys.values = values.combine_chunks()
         counts = pc.value_counts(values)
@@ -346,8 +362,7 @@ class Validator:
         self.report.rows[table] += batch.rows
         key = _key(table, batch.columns)
         if key is not None:
-            keys.chunks.append(key)
-            keys.places.append(place)
+            keys.add(key, place)
         keys.total += batch.rows
 
     def summaries(self) -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -649,7 +650,9 @@ def same_actor(cols: Columns) -> Iterator[Hit]:
     rows = pc.indices_nonzero(same_code)
     names = [text(cols[c]).take(rows) for c in ("source_actor_name", "target_actor_name")]
     same_name = pc.fill_null(pc.equal(_folded(names[0]), _folded(names[1])), False)
-    bad = pc.is_in(pa.array(range(len(same_code)), rows.type), pc.filter(rows, same_name))
+    flags = np.zeros(len(same_code), dtype=bool)  # scatter the hits back to their rows
+    flags[pc.filter(rows, same_name).to_numpy()] = True
+    bad = pa.array(flags)
     target, shown = text(cols["target_actor_code"]), text(cols["target_actor_name"])
     yield Hit(
         "target-equals-source",
