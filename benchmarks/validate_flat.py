@@ -43,7 +43,7 @@ from coded_events import codebook, models
 from coded_events.checks.codebook_checks import padded
 from coded_events.checks.consistency import country_bboxes
 from coded_events.table_schema import table_schema
-from coded_events.tables import ARROW_SCHEMAS
+from coded_events.tables import ARROW_SCHEMAS, arrow_table
 
 PYTHON = sys.executable
 CLI = str(Path(sys.executable).with_name("coded-events"))
@@ -203,20 +203,7 @@ def events_table(n: int, seed: int, offset: int = 0, sources: int = 1000) -> pa.
                             "Coded from the article's second paragraph; the date is the "
                             "publication date.", None),
     }  # fmt: skip
-    return _typed(columns)
-
-
-def _typed(columns: dict[str, pa.Array]) -> pa.Table:
-    schema = ARROW_SCHEMAS["events"]
-    arrays = []
-    for field in schema:
-        column = columns[field.name]
-        if pa.types.is_dictionary(field.type):
-            column = pc.cast(column, pa.string()).dictionary_encode()
-        else:
-            column = pc.cast(column, field.type)
-        arrays.append(column)
-    return pa.Table.from_arrays(arrays, schema=schema)
+    return arrow_table("events", columns)
 
 
 def sources_table(count: int = 1000) -> pa.Table:

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from coded_events.cli import app
 from coded_events.flat import is_flat, validate_flat
 from coded_events.publish import csv_bytes
-from coded_events.tables import ARROW_SCHEMAS
+from coded_events.tables import ARROW_SCHEMAS, arrow_table
 from coded_events.validate import validate_paths
 from tests.conftest import ROOT
 
@@ -41,15 +41,7 @@ def rows() -> Rows:
 
 def table(name: str, items: list[dict[str, Any]]) -> pa.Table:
     """Rows in the published Arrow schema (dictionary columns encoded), order kept."""
-    schema = ARROW_SCHEMAS[name]
-    columns = []
-    for field in schema:
-        values = [r[field.name] for r in items]
-        if pa.types.is_dictionary(field.type):
-            columns.append(pa.array(values, pa.string()).dictionary_encode())
-        else:
-            columns.append(pa.array(values, field.type))
-    return pa.Table.from_arrays(columns, schema=schema)
+    return arrow_table(name, {f.name: [r[f.name] for r in items] for f in ARROW_SCHEMAS[name]})
 
 
 def write(folder: Path, data: Rows, fmt: str = "parquet") -> Path:

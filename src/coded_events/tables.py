@@ -280,18 +280,25 @@ def _source_row(source: Source) -> dict[str, Any]:
     }
 
 
+def arrow_table(name: str, columns: dict[str, Any]) -> pa.Table:
+    """Columns (Python lists or Arrow arrays, by column name) as a table in the published
+    Arrow schema of ``name``: each cast to its declared type, codes dictionary-encoded."""
+    schema = ARROW_SCHEMAS[name]
+    arrays = []
+    for field in schema:
+        values = columns[field.name]
+        if pa.types.is_dictionary(field.type):
+            array = pa.array(values, pa.string()) if isinstance(values, list) else values
+            arrays.append(array.cast(pa.string()).dictionary_encode())
+        else:
+            array = pa.array(values, field.type) if isinstance(values, list) else values
+            arrays.append(array.cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
 def _table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
     rows = sorted(rows, key=lambda row: tuple(row[k] for k in SORT_KEYS[name]))
-    schema = ARROW_SCHEMAS[name]
-    columns = []
-    for field in schema:
-        values = [row[field.name] for row in rows]
-        if pa.types.is_dictionary(field.type):
-            column = pa.array(values, pa.string()).dictionary_encode()
-        else:
-            column = pa.array(values, field.type)
-        columns.append(column)
-    return pa.Table.from_arrays(columns, schema=schema)
+    return arrow_table(name, {f.name: [row[f.name] for row in rows] for f in ARROW_SCHEMAS[name]})
 
 
 def _duplicates(values: Iterable[str]) -> list[str]:
