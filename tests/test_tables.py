@@ -139,3 +139,9 @@ def test_data_dictionary_is_current() -> None:
     assert committed.read_text("utf-8") == table_schema.data_dictionary(), (
         "docs/data-dictionary.md is stale: run `coded-events data-dictionary`"
     )
+
+
+def test_vocabulary_names_the_published_tables_in_order() -> None:
+    from coded_events.vocabulary import PUBLISHED_TABLES
+
+    assert tables.TABLE_NAMES == PUBLISHED_TABLES

@@ -11,6 +11,9 @@ import calendar
 import datetime as dt
 from enum import Enum
 
+# The published flat tables, in manifest order (their Arrow schemas: coded_events.tables).
+PUBLISHED_TABLES = ("events", "evidence", "sources", "links")
+
 DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 SOURCE_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 EVENT_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"

@@ -7,6 +7,7 @@ event code in a column is ``unknown-event-code`` as it is in a record file).
 from __future__ import annotations
 
 from coded_events.checks.base import declare
+from coded_events.vocabulary import PUBLISHED_TABLES
 
 CHECKS = declare(
     "table",
@@ -15,8 +16,8 @@ CHECKS = declare(
         "error",
         "Table not recognised",
         "cannot tell which published table this file holds ({reason})",
-        "Name the file after its table (events, evidence or sources, as in the published "
-        "data/ folder) or give it that table's columns.",
+        f"Name the file after its table ({', '.join(PUBLISHED_TABLES)}, as in the "
+        "published data/ folder) or give it that table's columns.",
         "A flat file is matched to a table by its name (`events.parquet`, "
         "`evidence.csv`, `sources/part-0.parquet`), by the `coded_events.table` Parquet "
         "metadata, or by its columns. A file that matches none is not checked further.",

@@ -127,7 +127,8 @@ def table_of(path: Path, fmt: str) -> tuple[str | None, str]:
         set(names) & set(ARROW_SCHEMAS[best].names)
     ) >= len(ARROW_SCHEMAS[best].names):
         return best, ""
-    return None, "neither its name, its metadata nor its columns match events, evidence or sources"
+    known = ", ".join(TABLE_NAMES)
+    return None, f"neither its name, its metadata nor its columns match a table ({known})"
 
 
 # --- which files ----------------------------------------------------------------------
