@@ -46,10 +46,18 @@ QUAD_LABELS = {
 class UnknownCodeError(ValueError):
     """A code that the codebook does not contain; ``suggestions`` holds the closest ones."""
 
-    def __init__(self, kind: str, code: str, suggestions: list[str], where: str = "") -> None:
+    def __init__(
+        self,
+        kind: str,
+        code: str,
+        suggestions: list[str],
+        where: str = "",
+        position: int | None = None,
+    ) -> None:
         self.kind = kind
         self.code = code
         self.suggestions = suggestions
+        self.position = position  # 1-based segment of an actor code, where one is at fault
         hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
         super().__init__(f"unknown {kind} {code!r}{where}{hint}")
 
@@ -106,8 +114,9 @@ class ActorCode:
 
     @property
     def roles(self) -> tuple[str, ...]:
-        """The role, international-type and known-group segments, in order."""
-        return tuple(s.code for s in self.segments if s.code != self.country)
+        """The role, international-type and known-group segments, in order (every segment
+        after the country, region or sub-national one)."""
+        return tuple(s.code for s in self.segments[1 if self.country else 0 :])
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -249,6 +258,7 @@ def actor(code: str) -> ActorCode:
                 piece,
                 closest(piece, pool),
                 f" at position {i // 3 + 1} of {code!r}",
+                position=i // 3 + 1,
             )
         segments.append(segment)
     return ActorCode(code, tuple(segments))

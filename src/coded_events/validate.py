@@ -77,6 +77,11 @@ def _check_document(
     return doc, findings
 
 
+def _unescape(token: str) -> str:
+    """An RFC 6901 pointer token as the raw key."""
+    return token.replace("~1", "/").replace("~0", "~")
+
+
 def _locate(doc: Document, findings: list[Finding]) -> list[Finding]:
     """Fill in line and column (1-based) from each finding's JSON Pointer."""
     if doc.text is None or all(f.line is not None for f in findings):
@@ -88,10 +93,11 @@ def _locate(doc: Document, findings: list[Finding]) -> list[Finding]:
     out = []
     for finding in findings:
         if finding.line is None and finding.file == doc.file:
-            pointer = finding.pointer
-            while pointer not in entries and pointer:
-                pointer = pointer.rsplit("/", 1)[0]
-            entry = entries.get(pointer)
+            # json_source_map keys join the raw keys with "/"; ours escape them (RFC 6901)
+            tokens = [_unescape(t) for t in finding.pointer.split("/")[1:]]
+            while tokens and "/" + "/".join(tokens) not in entries:
+                tokens.pop()
+            entry = entries.get("/" + "/".join(tokens) if tokens else "")
             if entry is not None:
                 where = entry.key_start or entry.value_start
                 finding = dataclasses.replace(finding, line=where.line + 1, column=where.column + 1)

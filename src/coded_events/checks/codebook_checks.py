@@ -177,9 +177,7 @@ def actor_code(value: Any, file: str, pointer: str) -> Iterator[Finding]:
         if error.kind != "CAMEO actor segment":
             yield CHECKS["malformed-actor-code"].finding(file, pointer, value, value=repr(value))
             return
-        position = next(
-            i // 3 + 1 for i in range(0, len(value), 3) if value[i : i + 3] == error.code
-        )
+        position = error.position or 1
         check = CHECKS["unknown-actor-country" if position == 1 else "unknown-actor-role"]
         closest = f" (closest: {', '.join(error.suggestions)})" if error.suggestions else ""
         yield check.finding(

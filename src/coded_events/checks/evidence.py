@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -128,6 +127,14 @@ def source_path(sources_dir: Path, source_id: str) -> tuple[Path, bool]:
     return path, inside
 
 
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, false also for names the system cannot look up (too long)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def read_source(sources_dir: Path, source_id: str, cache: dict[Path, SourceText]) -> SourceText:
     """Read (once) the text of a source; never raises."""
     path, inside = source_path(sources_dir, source_id)
@@ -135,7 +142,7 @@ def read_source(sources_dir: Path, source_id: str, cache: dict[Path, SourceText]
         return cache[path]
     if not inside:
         found = SourceText(path, problem="source-path-outside")
-    elif not path.is_file():
+    elif not _is_file(path):
         found = SourceText(path, problem="source-text-missing")
     else:
         try:
@@ -239,9 +246,18 @@ def _quote_checks(doc: Document, index: int, event, texts: dict[str, SourceText]
             )
         else:
             spans.append((start, end, q, source_id or ""))
-    spans.sort()
-    for (s1, e1, q1, src1), (s2, e2, q2, src2) in itertools.pairwise(spans):
-        if src1 == src2 and s2 < e1:
+    # Every quote that starts before the furthest end seen so far (same source) overlaps
+    # the quote that reaches furthest, not only its neighbour in start order.
+    spans.sort(key=lambda span: (span[3], span[0], span[1]))
+    furthest: dict[str, tuple[int, int, int, str]] = {}
+    for s2, e2, q2, src2 in spans:
+        previous = furthest.get(src2)
+        if previous is None or e2 > previous[1]:
+            furthest[src2] = (s2, e2, q2, src2)
+        if previous is None:
+            continue
+        s1, e1, q1, _ = previous
+        if s2 < e1:
             out.append(
                 CHECKS["quotes-overlap"].finding(
                     doc.file,

@@ -105,7 +105,8 @@ CHECKS = declare(
         "{token} is not a finite JSON number",
         "Write a finite number, or leave the field out when the value is unknown.",
         "`NaN`, `Infinity` and numbers too large for a double (such as `1e400`, which "
-        "readers turn into infinity) are not portable JSON.",
+        "readers turn into infinity, or an integer of hundreds of digits, which some "
+        "readers refuse outright) are not portable JSON.",
     ),
     (
         "nesting-too-deep",
@@ -130,6 +131,9 @@ class Parsed:
     findings: list[Finding] = field(default_factory=list)
     # pointers whose value the syntax layer replaced (non-finite numbers)
     replaced: set[str] = field(default_factory=set)
+
+
+_MAX_INT_DIGITS = 308  # 10**308 is about the largest double
 
 
 class _NonFinite:
@@ -213,13 +217,15 @@ def parse(data: bytes, file: str) -> Parsed:
         )
         return out
     out.text = text
-    duplicates: dict[int, list[str]] = {}
+    # id of an object -> (the object, its repeated keys); holding the object keeps its id
+    # from being reused when a repeated key drops it.
+    duplicates: dict[int, tuple[dict[str, Any], list[str]]] = {}
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         obj: dict[str, Any] = {}
         for key, value in items:
             if key in obj:
-                duplicates.setdefault(id(obj), []).append(key)
+                duplicates.setdefault(id(obj), (obj, []))[1].append(key)
             obj[key] = value
         return obj
 
@@ -227,9 +233,19 @@ def parse(data: bytes, file: str) -> Parsed:
         value = float(token)
         return _NonFinite(token) if math.isinf(value) else value
 
+    def integer(token: str) -> Any:
+        # Beyond a double's range (and Python's 4,300-digit limit for int()).
+        if len(token.lstrip("-")) > _MAX_INT_DIGITS:
+            return _NonFinite(f"{token[:12]}... ({len(token)} digits)")
+        return int(token)
+
     try:
         value = json.loads(
-            text, object_pairs_hook=pairs, parse_constant=_NonFinite, parse_float=number
+            text,
+            object_pairs_hook=pairs,
+            parse_constant=_NonFinite,
+            parse_float=number,
+            parse_int=integer,
         )
     except json.JSONDecodeError as error:
         out.findings.append(
@@ -253,7 +269,9 @@ def parse(data: bytes, file: str) -> Parsed:
     return out
 
 
-def _clean(value: Any, duplicates: dict[int, list[str]], out: Parsed, file: str) -> Any:
+def _clean(
+    value: Any, duplicates: dict[int, tuple[dict[str, Any], list[str]]], out: Parsed, file: str
+) -> Any:
     """Report duplicate keys and non-finite numbers; replace the latter by None."""
     stack: list[tuple[Any, tuple[object, ...]]] = (
         [(value, ())] if isinstance(value, dict | list) else []
@@ -263,7 +281,8 @@ def _clean(value: Any, duplicates: dict[int, list[str]], out: Parsed, file: str)
         item, path = stack.pop()
         entries = item.items() if isinstance(item, dict) else enumerate(item)
         if isinstance(item, dict):
-            for key in duplicates.get(id(item), []):
+            held, repeated = duplicates.get(id(item), (None, []))
+            for key in repeated if held is item else []:
                 out.findings.append(
                     CHECKS["duplicate-key"].finding(file, pointer_of((*path, key)), key=repr(key))
                 )
