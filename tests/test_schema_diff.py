@@ -70,6 +70,20 @@ CASES = {
         lambda s: s["$defs"]["Quantity"]["properties"]["value"].update(type="integer"),
         Level.major,
     ),
+    "allof-constraint-added-is-major": (
+        lambda s: s["$defs"]["Quantity"]["properties"]["unit"].update(allOf=[{"maxLength": 3}]),
+        Level.major,
+    ),
+    "pattern-property-added-is-major": (
+        lambda s: s["$defs"]["Quantity"].update(patternProperties={"^u": {"maxLength": 2}}),
+        Level.major,
+    ),
+    "integer-widened-to-number-is-minor": (
+        lambda s: s["$defs"]["Location"]["properties"]["geonames_id"]["anyOf"][0].update(
+            type="number"
+        ),
+        Level.minor,
+    ),
     "renamed-field-is-major": (
         lambda s: _event(s)["properties"].update(comment=_event(s)["properties"].pop("notes")),
         Level.major,
@@ -83,6 +97,32 @@ def test_change_is_classified(name: str) -> None:
     changes = schema_diff.diff(BASE, _mutate(edit))
     assert changes, name
     assert schema_diff.required_level(changes) == expected
+
+
+def test_new_oneof_branch_is_major() -> None:
+    def one_branch(schema: dict) -> None:
+        _event(schema)["properties"]["coder"]["oneOf"] = [{"maxLength": 40}]
+
+    def two_branches(schema: dict) -> None:
+        _event(schema)["properties"]["coder"]["oneOf"] = [{"maxLength": 40}, {"minLength": 2}]
+
+    changes = schema_diff.diff(_mutate(one_branch), _mutate(two_branches))
+    assert [(c.level, c.description) for c in changes] == [(Level.major, "alternative added")]
+
+
+def test_reordered_alternatives_are_no_change() -> None:
+    def reverse(schema: dict) -> None:
+        _event(schema)["properties"]["target_actor"]["anyOf"].reverse()
+
+    assert schema_diff.diff(BASE, _mutate(reverse)) == []
+
+
+def test_removed_allof_constraint_is_minor() -> None:
+    def constrained(schema: dict) -> None:
+        schema["$defs"]["Quantity"]["properties"]["unit"]["allOf"] = [{"maxLength": 3}]
+
+    changes = schema_diff.diff(_mutate(constrained), BASE)
+    assert schema_diff.required_level(changes) == Level.minor
 
 
 def test_identical_schemas_have_no_changes() -> None:

@@ -75,7 +75,10 @@ def _judge_set(old: Any, new: Any) -> Level:
     if new is None:
         return Level.minor
     before, after = _as_set(old), _as_set(new)
-    if before - after:
+    lost = before - after
+    if '"number"' in after:  # every integer is a number: integer -> number widens
+        lost.discard('"integer"')
+    if lost:
         return Level.major
     return Level.minor if after - before else Level.none
 
@@ -111,8 +114,8 @@ KEYWORD_RULES: dict[str, Callable[[Any, Any], Level]] = {
     **{k: (lambda o, n, k=k: _judge_bound(k, o, n)) for k in _LOWER_BOUNDS | _UPPER_BOUNDS},
 }
 
-_SUBSCHEMA_MAPS = {"properties", "$defs", "patternProperties"}
-_SUBSCHEMA_LISTS = {"anyOf", "oneOf", "allOf", "prefixItems"}
+_SUBSCHEMA_MAPS = {"properties", "$defs", "patternProperties"}  # see MAP_RULES
+_SUBSCHEMA_LISTS = {"anyOf", "oneOf", "allOf", "prefixItems"}  # see LIST_RULES
 _SUBSCHEMA_SINGLE = {"items", "not", "if", "then", "else", "contains"}
 
 
@@ -158,7 +161,7 @@ def _walk(old: Any, new: Any, pointer: str, out: list[Change]) -> None:
         elif keyword in _SUBSCHEMA_MAPS:
             _walk_map(before or {}, after or {}, here, keyword, out)
         elif keyword in _SUBSCHEMA_LISTS:
-            _walk_list(before or [], after or [], here, out)
+            _walk_list(before or [], after or [], here, keyword, out)
         elif keyword in _SUBSCHEMA_SINGLE:
             if before is None or after is None:
                 level = Level.major if before is None else Level.minor
@@ -173,31 +176,61 @@ def _walk(old: Any, new: Any, pointer: str, out: list[Change]) -> None:
             out.append(Change(here, Level.major, f"unclassified keyword {keyword!r} changed"))
 
 
+# What adding or removing one entry of a keyword does to documents that were valid before:
+# (keyword) -> (level when added, what it is, level when removed, what it is).
+MAP_RULES: dict[str, tuple[Level, str, Level, str]] = {
+    # a new property is minor unless it is also required (judged at "required")
+    "properties": (Level.minor, "optional field added", Level.major, "field removed"),
+    # a definition on its own constrains nothing; its uses are judged where they change
+    "$defs": (Level.patch, "definition added", Level.major, "definition removed"),
+    "patternProperties": (
+        Level.major,
+        "pattern property added (constrains matching keys)",
+        Level.minor,
+        "pattern property removed",
+    ),
+}
+LIST_RULES: dict[str, tuple[Level, str, Level, str]] = {
+    "anyOf": (Level.minor, "alternative added", Level.major, "alternative removed"),
+    # a new oneOf branch can make an old document match twice
+    "oneOf": (Level.major, "alternative added", Level.major, "alternative removed"),
+    "allOf": (Level.major, "constraint added", Level.minor, "constraint removed"),
+    "prefixItems": (Level.major, "item schema added", Level.minor, "item schema removed"),
+}
+# In these lists the order of the entries carries no meaning.
+_UNORDERED = {"anyOf", "oneOf", "allOf"}
+
+
 def _walk_map(old: dict, new: dict, pointer: str, keyword: str, out: list[Change]) -> None:
+    added, what_added, removed, what_removed = MAP_RULES[keyword]
     for name in sorted(set(old) | set(new)):
         here = f"{pointer}/{name}"
         if name not in new:
-            what = "field removed" if keyword == "properties" else "definition removed"
-            out.append(Change(here, Level.major, what))
+            out.append(Change(here, removed, what_removed))
         elif name not in old:
-            # A new property is minor unless it is also required (judged at "required");
-            # a new definition on its own changes nothing.
-            level = Level.minor if keyword == "properties" else Level.patch
-            what = "optional field added" if keyword == "properties" else "definition added"
-            out.append(Change(here, level, what))
+            out.append(Change(here, added, what_added))
         else:
             _walk(old[name], new[name], here, out)
 
 
-def _walk_list(old: list, new: list, pointer: str, out: list[Change]) -> None:
-    for i in range(max(len(old), len(new))):
-        here = f"{pointer}/{i}"
-        if i >= len(new):
-            out.append(Change(here, Level.major, "alternative removed"))
-        elif i >= len(old):
-            out.append(Change(here, Level.minor, "alternative added"))
+def _walk_list(old: list, new: list, pointer: str, keyword: str, out: list[Change]) -> None:
+    added, what_added, removed, what_removed = LIST_RULES[keyword]
+    before, after = list(enumerate(old)), list(enumerate(new))
+    if keyword in _UNORDERED:  # entries equal in content match wherever they stand
+        same = {_canonical(x) for _, x in before} & {_canonical(x) for _, x in after}
+        before = [(i, x) for i, x in before if _canonical(x) not in same]
+        after = [(i, x) for i, x in after if _canonical(x) not in same]
+    for k in range(max(len(before), len(after))):
+        if k >= len(after):
+            out.append(Change(f"{pointer}/{before[k][0]}", removed, what_removed))
+        elif k >= len(before):
+            out.append(Change(f"{pointer}/{after[k][0]}", added, what_added))
         else:
-            _walk(old[i], new[i], here, out)
+            _walk(before[k][1], after[k][1], f"{pointer}/{after[k][0]}", out)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
