@@ -391,3 +391,34 @@ def test_progress_bar_draws_and_the_file_is_right(site, tmp_path) -> None:
     target = dl.fetch_file(url, tmp_path / "events.parquet", sha256(source), progress=True)
     assert target.read_bytes() == source.read_bytes()
     assert not list(tmp_path.glob(".*.part"))
+
+
+# ----------------------------------------------------------- a manifest of another release
+
+
+@pytest.mark.parametrize(
+    ("served_name", "served_version", "named"),
+    [
+        (DATASET, "1.0.0", ["'1.0.0'", "'2.0.0'"]),  # the 1.0.0 files served under /2.0.0/
+        ("other-dataset", VERSION, ["'other-dataset'", f"'{DATASET}'"]),
+    ],
+)
+def test_manifest_of_another_release_is_refused(
+    tmp_path, cache, monkeypatch, served_name, served_version, named
+) -> None:
+    root = tmp_path / "site"
+    folder = make_release(root / VERSION, served_version, rows=4)
+    manifest = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    write_manifest(folder, {**manifest, "name": served_name})
+    with serving(root) as server:
+        monkeypatch.setenv(dl.ENV_BASE_URL, server.url.replace("{dataset}/", ""))
+        with pytest.raises(dl.ManifestError) as caught, warnings.catch_warnings():
+            warnings.simplefilter("ignore", dl.UnverifiedReleaseWarning)
+            coded_events.load(DATASET, "events", version=VERSION)
+        for text in named:
+            assert text in str(caught.value)
+        assert "datapackage.json" in str(caught.value)
+        # Nothing of the wrong release stays in the cache, so a fixed server is used next.
+        assert files_in(cache / DATASET / VERSION) == []
+        requests = sum(server.requests.values())
+        assert requests == 1  # only the manifest was fetched

@@ -182,6 +182,17 @@ def test_hostile_bundled_manifest_is_refused(offline_env, fake_bundle) -> None:
         coded_events.load(DATASET)
 
 
+def test_bundled_manifest_of_another_dataset_is_refused(offline_env, fake_bundle) -> None:
+    manifest = json.loads((fake_bundle / "datapackage.json").read_text(encoding="utf-8"))
+    manifest["name"] = "north-caucasus"
+    (fake_bundle / "datapackage.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(dl.ManifestError) as caught:
+        coded_events.load(DATASET)
+    message = str(caught.value)
+    assert "'north-caucasus'" in message and f"'{DATASET}'" in message
+    assert str(fake_bundle / "datapackage.json") in message
+
+
 # ---------------------------------------------------------------------- the registry
 
 

@@ -193,6 +193,28 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
+def check_manifest_identity(
+    manifest: dict[str, Any], dataset: str, version: str, where: str
+) -> None:
+    """Refuse a manifest whose ``name`` or ``version`` is not the release that was asked for.
+
+    A misconfigured base URL (or a mirror) could otherwise serve another release's files
+    under this one's name; they would pass their own hashes.
+    """
+    found = {"name": manifest.get("name"), "version": manifest.get("version")}
+    wanted = {"name": dataset, "version": version}
+    wrong = [
+        f"{key} {str(found[key])!r}, not {wanted[key]!r}"
+        for key in wanted
+        if found[key] is None or str(found[key]) != wanted[key]
+    ]
+    if wrong:
+        raise ManifestError(
+            f"{where}: this is not the manifest of {dataset} {version}: it gives "
+            f"{' and '.join(wrong)}. Check the base URL ({ENV_BASE_URL})."
+        )
+
+
 def manifest_hashes(manifest: dict[str, Any], root: Path, where: str) -> dict[str, str]:
     """{resource path: sha256} from a manifest, each path checked by :func:`safe_join`."""
     hashes: dict[str, str] = {}
@@ -401,7 +423,8 @@ def fetch_release(
     ``known`` is the registry's {path: sha256} for this release (``datapackage.json``
     included), or None for a release the registry does not know: then the manifest is
     downloaded unchecked and the data files are verified against the hashes it declares,
-    with an :class:`UnverifiedReleaseWarning`. Files already cached are re-hashed; a changed
+    with an :class:`UnverifiedReleaseWarning`; a manifest naming another dataset or version
+    raises :class:`ManifestError` and is removed. Files already cached are re-hashed; a changed
     one raises :class:`CacheModifiedError`. Offline mode raises :class:`OfflineError`
     naming every missing file. The manifest is always fetched and checked.
     """
@@ -420,6 +443,13 @@ def fetch_release(
             if not manifest_file.is_file():
                 _require_online(dataset, version, [manifest_file], unknown_release=True)
                 fetch_file(url + MANIFEST, manifest_file, None, **fetch)
+            manifest = read_manifest(manifest_file)
+            try:
+                where = f"{manifest_file} (from {url}{MANIFEST})"
+                check_manifest_identity(manifest, dataset, version, where)
+            except ManifestError:
+                manifest_file.unlink()  # unverified and wrong: do not keep it in the cache
+                raise
             warnings.warn(
                 f"{dataset} {version} is not in the registry of this coded-events "
                 f"({PACKAGE_VERSION}); its files were checked against the sha256 hashes in "
@@ -428,7 +458,6 @@ def fetch_release(
                 UnverifiedReleaseWarning,
                 stacklevel=3,
             )
-            manifest = read_manifest(manifest_file)
             expected = manifest_hashes(manifest, folder, str(manifest_file))
         if only is not None:
             unknown = sorted(set(only) - set(expected))

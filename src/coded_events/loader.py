@@ -254,7 +254,9 @@ def release_folder(
             f"{dataset} {chosen} has no {MANIFEST} in {folder}: the data files were never "
             f"built. Run `coded-events build {folder}`."
         )
-    _verify_bundled(dataset, folder, _dl.read_manifest(manifest_file), only)
+    manifest = _dl.read_manifest(manifest_file)
+    _dl.check_manifest_identity(manifest, dataset, chosen, str(manifest_file))
+    _verify_bundled(dataset, folder, manifest, only)
     return folder
 
 
