@@ -422,3 +422,16 @@ def test_manifest_of_another_release_is_refused(
         assert files_in(cache / DATASET / VERSION) == []
         requests = sum(server.requests.values())
         assert requests == 1  # only the manifest was fetched
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["http://h/{nope}/", "http://h/{0}/", "http://h/{dataset/", "http://h/{dataset.x}/", "}"],
+)
+def test_bad_base_url_template_names_the_placeholders(cache, monkeypatch, template) -> None:
+    monkeypatch.setenv(dl.ENV_BASE_URL, template)
+    with pytest.raises(dl.DataError) as caught:
+        coded_events.download(DATASET, VERSION)
+    message = str(caught.value)
+    assert template in message and dl.ENV_BASE_URL in message
+    assert "{dataset}" in message and "{version}" in message

@@ -67,6 +67,15 @@ def test_errors_are_one_line_messages(env, args, message) -> None:
     assert "Traceback" not in result.output
 
 
+def test_bad_base_url_template_is_a_one_line_error(env) -> None:
+    args = ["download", DATASET, "--version", "X"]
+    result = runner.invoke(app, args, env={dl.ENV_BASE_URL: "http://h/{nope}/"})
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: ") and "{dataset}" in result.stderr
+    assert "Traceback" not in result.output and result.exception is not None
+    assert isinstance(result.exception, SystemExit)
+
+
 def test_corrupted_download_exits_1_and_keeps_nothing(env) -> None:
     tmp_path, server = env
     server.behave(f"{DATASET}/2.0.0/data/events.parquet", "corrupt")

@@ -120,8 +120,21 @@ def base_url_for(dataset: str, version: str, override: str | None = None) -> str
 
     The template may use ``{dataset}`` and ``{version}``; a trailing slash is added if missing.
     """
-    template = override or os.environ.get(ENV_BASE_URL) or read_registry()["base_url"]
-    url = template.format(dataset=dataset, version=version)
+    if override:
+        template, source = override, "the base_url argument"
+    elif os.environ.get(ENV_BASE_URL):
+        template, source = os.environ[ENV_BASE_URL], ENV_BASE_URL
+    else:
+        template, source = read_registry()["base_url"], str(REGISTRY_PATH)
+    try:
+        url = str(template).format(dataset=dataset, version=version)
+    except (KeyError, IndexError, ValueError, AttributeError) as error:
+        raise DataError(
+            f"the base URL template {template!r} (from {source}) cannot be filled in "
+            f"({type(error).__name__}: {error}): the only placeholders allowed are "
+            f"{{dataset}} and {{version}}; write a literal brace as {{{{ or }}}}. "
+            f"Fix --base-url or {ENV_BASE_URL}."
+        ) from None
     return url if url.endswith("/") else url + "/"
 
 
