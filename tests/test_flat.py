@@ -362,3 +362,36 @@ def test_cli_validates_flat_tables(tmp_path: Path, rows: Rows) -> None:
     assert [f["pointer"] for f in found] == ["/events", "/events/1/cameo_code",
                                              "/events/2/cameo_code"]  # fmt: skip
     assert found[0]["value"] == 5
+
+
+# --- hardening: bad input is a catalogue finding, never a traceback ---------------------
+
+
+def _codes_at(found: list) -> list[tuple[str, str]]:
+    return sorted((f.code, f.pointer) for f in found)
+
+
+def loose(name: str, items: list[dict[str, Any]]) -> pa.Table:
+    """Rows in the published Arrow schema with every column nullable (nulls allowed)."""
+    schema = pa.schema([f.with_nullable(True) for f in ARROW_SCHEMAS[name]])
+    return pa.Table.from_pylist(items, schema=schema)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_null_primary_keys_are_missing_not_internal_error(
+    tmp_path: Path, rows: Rows, fmt: str
+) -> None:
+    data = {"events": copy.deepcopy(rows["events"])}
+    data["events"][1]["event_id"] = None
+    data["events"][3]["event_id"] = None
+    path = tmp_path / f"events.{fmt}"
+    arrow = loose("events", data["events"])
+    if fmt == "parquet":
+        pq.write_table(arrow, path)
+    else:
+        path.write_bytes(csv_bytes(arrow))
+    found = validate_flat([path]).findings
+    assert _codes_at(found) == [
+        ("missing-field", "/events/2/event_id"),
+        ("missing-field", "/events/4/event_id"),
+    ]

@@ -293,15 +293,18 @@ class Validator:
         values = pa.chunked_array(keys.chunks)  # no copy: unique() takes chunks
         keys.chunks = []
         keys.values = values
-        if keys.ascending or len(pc.unique(values)) == len(values):
+        # null keys are reported as missing-field by the rules; they repeat nothing
+        distinct = len(pc.unique(values)) - (1 if values.null_count else 0)
+        if keys.ascending or distinct == len(values) - values.null_count:
             return
         values = keys.values = values.combine_chunks()
         counts = pc.value_counts(values)
-        repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+        several = pc.and_(
+            pc.greater(counts.field("counts"), 1), pc.is_valid(counts.field("values"))
+        )
+        repeated = pc.filter(counts.field("values"), several)
         code = KEY_CODES.get(table, "duplicate-row-key")
-        total = pc.sum(
-            pc.subtract(pc.filter(counts.field("counts"), pc.greater(counts.field("counts"), 1)), 1)
-        ).as_py()
+        total = pc.sum(pc.subtract(pc.filter(counts.field("counts"), several), 1)).as_py()
         positions = pc.indices_nonzero(pc.is_in(values, repeated))
         first: dict[str, int] = {}
         column = PRIMARY_KEYS[table][-1]
