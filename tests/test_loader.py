@@ -103,6 +103,8 @@ def test_missing_library_names_the_extra(offline_env, monkeypatch, library) -> N
 def test_bad_as_is_refused(offline_env) -> None:
     with pytest.raises(ValueError, match="arrow, pandas, polars"):
         coded_events.load(DATASET, as_="numpy")
+    with pytest.raises(ValueError, match="arrow, pandas, polars"):
+        coded_events.load(DATASET, as_=["arrow"])
 
 
 def test_path_gives_files_for_duckdb(offline_env) -> None:
@@ -144,6 +146,28 @@ def test_unknown_names_give_known_ones_and_closest(offline_env, call, error, clo
     assert f"Did you mean {closest!r}" in str(caught.value)
     assert "Known:" in str(caught.value)
     assert isinstance(caught.value, LookupError)
+
+
+@pytest.mark.parametrize(
+    ("call", "argument", "known"),
+    [
+        (lambda: coded_events.load(dataset=None), "dataset", DATASET),
+        (lambda: coded_events.load(dataset=["x"]), "dataset", DATASET),
+        (lambda: coded_events.load(DATASET, table=None), "table", "links"),
+        (lambda: coded_events.load(DATASET, table=3), "table", "events"),
+        (lambda: coded_events.load(DATASET, version=1.0), "version", "1.2.0"),
+        (lambda: coded_events.path(DATASET, "events", format=None), "format", "parquet"),
+        (lambda: coded_events.path(b"south-caucasus"), "dataset", DATASET),
+        (lambda: coded_events.download(None), "dataset", DATASET),
+        (lambda: loader.release_folder(DATASET, version=["1.0.0"]), "version", "1.2.0"),
+    ],
+)
+def test_arguments_of_the_wrong_type_are_named(offline_env, call, argument, known) -> None:
+    with pytest.raises(loader.ArgumentTypeError) as caught:
+        call()
+    message = str(caught.value)
+    assert message.startswith(f"{argument} must be a string") and known in message
+    assert isinstance(caught.value, TypeError) and isinstance(caught.value, dl.DataError)
 
 
 def test_unknown_version_offline_lists_known_versions(offline_env) -> None:

@@ -24,6 +24,7 @@ from coded_events.download import (
     OfflineError,
 )
 from coded_events.resources import datasets_dir, repo_root
+from coded_events.vocabulary import PUBLISHED_TABLES
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -37,7 +38,7 @@ class UnknownNameError(DataError, LookupError):
     kind = "name"
 
     def __init__(self, value: str, known: list[str], context: str = "") -> None:
-        closest = difflib.get_close_matches(value, known, n=1, cutoff=0.5)
+        closest = difflib.get_close_matches(str(value), known, n=1, cutoff=0.5)
         hint = f" Did you mean {closest[0]!r}?" if closest else ""
         listing = ", ".join(known) if known else "none"
         super().__init__(f"unknown {self.kind} {value!r}{context}.{hint} Known: {listing}.")
@@ -68,6 +69,10 @@ class UnknownFormatError(UnknownNameError):
     """The release has the table, but not in this file format."""
 
     kind = "format"
+
+
+class ArgumentTypeError(DataError, TypeError):
+    """An argument of the wrong type, e.g. ``load(dataset=None)``."""
 
 
 class MissingExtraError(DataError, ImportError):
@@ -111,6 +116,26 @@ def _normalise_version(version: str | None, known: list[str]) -> str | None:
     if not _VERSION_PATTERN.fullmatch(text) or ".." in text:
         raise UnknownVersionError(text, known, " (a version looks like 1.2.0)")
     return text
+
+
+# argument -> (may it be None?, what it may be, for the message)
+_ARGUMENTS: dict[str, tuple[bool, Callable[[], str]]] = {
+    "dataset": (False, lambda: "Known: " + (", ".join(datasets()) or "none")),
+    "table": (False, lambda: "Tables: " + ", ".join(PUBLISHED_TABLES)),
+    "format": (False, lambda: "Formats: parquet, csv"),
+    "version": (True, lambda: "such as '1.2.0', or None for the bundled release"),
+}
+
+
+def _check_types(**arguments: object) -> None:
+    """Refuse a name argument that is not a string (``None`` only where it means a default)."""
+    for argument, value in arguments.items():
+        may_be_none, known = _ARGUMENTS[argument]
+        if isinstance(value, str) or (value is None and may_be_none):
+            continue
+        raise ArgumentTypeError(
+            f"{argument} must be a string, not {type(value).__name__} ({value!r}). {known()}."
+        )
 
 
 def _bundled_folder(dataset: str) -> Path:
@@ -170,6 +195,7 @@ def download(
     overrides the URL template; ``cache_dir`` (or ``CODED_EVENTS_CACHE``) the cache root.
     ``only`` limits the download to those manifest paths (the manifest always comes).
     """
+    _check_types(dataset=dataset, version=version)
     versions = _versions_of(dataset)
     chosen = _normalise_version(version, versions) or versions[-1]
     known = _dl.registry_versions(dataset).get(chosen)
@@ -244,6 +270,7 @@ def release_folder(
     Every file is verified (fetched first if need be); with ``only``, just the manifest
     and those manifest paths.
     """
+    _check_types(dataset=dataset, version=version)
     chosen, is_bundled = _choose(dataset, version)
     if not is_bundled:
         return download(dataset, chosen, only=only)
@@ -276,6 +303,7 @@ def path(
 
     ``version=None`` is the bundled release; another version is downloaded once and cached.
     """
+    _check_types(dataset=dataset, table=table, version=version, format=format)
     folder = release_folder(dataset, version, only=[])
     manifest_file = folder / MANIFEST
     manifest = _dl.read_manifest(manifest_file)
@@ -305,7 +333,8 @@ def load(
     ``version=None`` reads the release bundled in the package, offline. Tables: ``events``,
     ``evidence``, ``sources``. ``as_``: ``"arrow"``, ``"pandas"`` or ``"polars"``.
     """
-    if as_ not in _CONVERTERS:
+    _check_types(dataset=dataset, table=table, version=version)
+    if not isinstance(as_, str) or as_ not in _CONVERTERS:
         raise ValueError(f"as_ must be one of {', '.join(_CONVERTERS)}; got {as_!r}")
     module, convert = _CONVERTERS[as_]
     if module is not None:
