@@ -395,3 +395,31 @@ def test_null_primary_keys_are_missing_not_internal_error(
         ("missing-field", "/events/2/event_id"),
         ("missing-field", "/events/4/event_id"),
     ]
+
+
+def test_symlinks_are_reported_and_not_read(tmp_path: Path, rows: Rows) -> None:
+    secret = tmp_path / "outside" / "passwd"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:secret-line\n", "utf-8")
+    secret_folder = tmp_path / "outside" / "parts"
+    secret_folder.mkdir()
+    (secret_folder / "a.csv").write_text("root:x:0:0:secret-line\n", "utf-8")
+    data = write(tmp_path / "dataset" / "data", {"sources": rows["sources"]})
+    (data / "events.csv").symlink_to(secret)
+    (data / "evidence").symlink_to(secret_folder, target_is_directory=True)
+    table_folder = tmp_path / "links-only" / "events"
+    table_folder.mkdir(parents=True)
+    (table_folder / "part-0.csv").symlink_to(secret)
+    direct = tmp_path / "direct.csv"
+    direct.symlink_to(secret)
+    runner = CliRunner()
+    for path, links in ((data.parent, {"events.csv", "evidence"}),
+                        (table_folder, {"part-0.csv"}), (direct, {"direct.csv"})):  # fmt: skip
+        assert is_flat(path)
+        result = runner.invoke(app, ["validate", "--format", "json", str(path)])
+        assert "secret-line" not in result.output
+        found = json.loads(result.output)
+        assert {(f["code"], Path(f["file"]).name) for f in found} == {
+            ("symlinked-file", name) for name in links
+        }, found
+        assert result.exit_code == 1

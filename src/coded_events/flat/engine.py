@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import os
 import queue
 import threading
 from collections import Counter
@@ -403,6 +404,12 @@ def validate_sets(
     validator = Validator(max_samples, batch_size, threads)
     try:
         for group in sets:
+            for path in group.links:
+                found = template("symlinked-file", target=os.readlink(path))
+                validator._add(dataclasses.replace(found, file=str(path)), "?")
+            for path, reason in group.unreadable:
+                found = template("file-unreadable", reason=reason)
+                validator._add(dataclasses.replace(found, file=str(path)), "?")
             for path, reason in group.unknown:
                 found = template("unknown-table", reason=reason)
                 validator._add(dataclasses.replace(found, file=str(path)), "?")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,8 @@ class TableSet:
 
     parts: dict[str, list[TablePart]] = field(default_factory=dict)
     unknown: list[tuple[Path, str]] = field(default_factory=list)
+    links: list[Path] = field(default_factory=list)  # symbolic links: reported, not read
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)  # not regular files
 
     def ordered(self) -> list[tuple[str, list[TablePart]]]:
         """Tables in checking order: referenced tables first."""
@@ -135,27 +138,39 @@ def table_of(path: Path, fmt: str) -> tuple[str | None, str]:
 
 
 def _table_files(folder: Path) -> list[Path]:
-    """Files of the published layout in ``folder``: ``<table>.<fmt>`` and ``<table>/`` parts."""
+    """Files of the published layout in ``folder``: ``<table>.<fmt>`` and ``<table>/`` parts.
+    Symbolic links are listed (to be reported), never followed."""
     out = []
     for table in TABLE_NAMES:
         for suffix in FORMATS:
-            if (folder / f"{table}{suffix}").is_file():
-                out.append(folder / f"{table}{suffix}")
-        if (folder / table).is_dir():
-            out += _parts(folder / table)
+            candidate = folder / f"{table}{suffix}"
+            if candidate.is_symlink() or candidate.is_file():
+                out.append(candidate)
+        sub = folder / table
+        if sub.is_symlink():
+            out.append(sub)
+        elif sub.is_dir():
+            out += _parts(sub)
     return out
 
 
 def _parts(folder: Path) -> list[Path]:
+    """Table files under ``folder``, in folder order; links to folders or files are listed,
+    not entered (``os.walk`` does not follow them)."""
+    if folder.is_symlink():
+        return [folder]
     found = []
     for root, dirs, names in os.walk(folder):
         dirs.sort()
-        found += [Path(root) / n for n in sorted(names) if Path(n).suffix in FORMATS]
+        here = Path(root)
+        found += [here / d for d in dirs if (here / d).is_symlink()]
+        found += [here / n for n in sorted(names) if Path(n).suffix.lower() in FORMATS]
     return found
 
 
 def _data_folder(folder: Path) -> Path:
-    return folder / "data" if _table_files(folder / "data") else folder
+    data = folder / "data"
+    return data if data.is_symlink() or _table_files(data) else folder
 
 
 def is_flat(path: Path) -> bool:
@@ -169,20 +184,46 @@ def is_flat(path: Path) -> bool:
     return path.suffix.lower() in FORMATS
 
 
-def table_sets(paths: list[Path]) -> list[TableSet]:
-    """Group flat inputs into sets checked together: one per format (Parquet, CSV)."""
+def expand(paths: list[Path]) -> list[Path]:
+    """The table files of flat inputs (links among them, to be reported), each once."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            files += _parts(path) if path.name in TABLE_NAMES else _table_files(_data_folder(path))
-        else:
+        if path.is_symlink() or not path.is_dir():
             files.append(path)
-    sets: dict[str, TableSet] = {}
+        elif path.name in TABLE_NAMES:
+            files += _parts(path)
+        else:
+            data = _data_folder(path)
+            files += [data] if data.is_symlink() else _table_files(data)
     seen: set[str] = set()
+    out = []
     for path in files:
-        if os.path.abspath(path) in seen:
+        if os.path.abspath(path) not in seen:
+            seen.add(os.path.abspath(path))
+            out.append(path)
+    return out
+
+
+def _irregular(path: Path) -> str:
+    """Why ``path`` is not read ("" for a regular file)."""
+    try:
+        info = path.lstat()
+    except OSError as error:
+        return f"{type(error).__name__}: {error}"
+    return "" if stat.S_ISREG(info.st_mode) else "not a regular file"
+
+
+def table_sets(paths: list[Path]) -> list[TableSet]:
+    """Group flat inputs into sets checked together: one per format (Parquet, CSV)."""
+    sets: dict[str, TableSet] = {}
+    links, unreadable = [], []
+    for path in expand(paths):
+        if path.is_symlink():
+            links.append(path)
             continue
-        seen.add(os.path.abspath(path))
+        if reason := _irregular(path):
+            unreadable.append((path, reason))
+            continue
         fmt = FORMATS.get(path.suffix.lower(), "csv")
         group = sets.setdefault(fmt, TableSet())
         table, reason = table_of(path, fmt)
@@ -190,7 +231,9 @@ def table_sets(paths: list[Path]) -> list[TableSet]:
             group.unknown.append((path, reason))
         else:
             group.parts.setdefault(table, []).append(TablePart(table, path, fmt))
-    return [sets[f] for f in ("parquet", "csv") if f in sets]
+    out = [sets[f] for f in ("parquet", "csv") if f in sets] or [TableSet()]
+    out[0].links, out[0].unreadable = links, unreadable
+    return out
 
 
 # --- column types -----------------------------------------------------------------------
