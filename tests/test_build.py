@@ -345,21 +345,59 @@ def test_built_files_ship_in_the_wheel(tmp_path: Path) -> None:
     assert not any(n.startswith(bundled + "records/") for n in names)
 
 
-def test_fallback_validation_names_file_and_place(tmp_path: Path) -> None:
-    """Without coded_events.validate, the build still checks models, hashes and quotes."""
-    folder = make_dataset(tmp_path / "ds")
-    record = folder / "records" / "hostile.json"
+def test_records_of_an_older_schema_build_like_migrated_ones(tmp_path: Path) -> None:
+    """The validator accepts 1.0.0 records with a warning; the build migrates them in
+    memory and publishes the same tables, leaving the record file as it was."""
+    current = make_dataset(tmp_path / "current")
+    publish.build(current)
+    older = make_dataset(tmp_path / "older")
+    record = older / "records" / "full.json"
     data = json.loads(record.read_text("utf-8"))
-    data["events"][0]["evidence"][0]["quote"] = "not in the text"
-    record.write_text(json.dumps(data), encoding="utf-8")
-    bad = _invalid_fixture("month-13")
-    shutil.copy(bad, folder / "records" / bad.name)
-    files = sorted((folder / "records").glob("*.json"))
-    problems = publish._validate_basic(files, folder / "sources")
-    assert len(problems) == 2
-    (date,) = [p for p in problems if bad.name in p]
-    assert "date.start" in date
-    assert any("hostile.json: /events/0/evidence/0" in p for p in problems)
+    data["schema_version"] = "1.0.0"
+    data["$schema"] = data["$schema"].replace("/1.1.0/", "/1.0.0/")
+    record.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    before = record.read_bytes()
+    result = _cli("build", str(older))
+    assert result.returncode == 0, result.stderr
+    assert record.read_bytes() == before
+    for relative in publish.output_paths():
+        assert (older / relative).read_bytes() == (current / relative).read_bytes(), relative
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"{bad", "not readable JSON"),
+        (b"\xff\xfe", "not readable JSON"),
+        (b"[1, 2]", "must hold a JSON object"),
+        (None, "'citation' must be a JSON string"),
+        (None, "'version' must be a JSON string"),
+        (None, "is not MAJOR.MINOR.PATCH"),
+        (None, "is not an ISO 8601 date"),
+    ],
+    ids=["json", "bytes", "array", "citation", "version-type", "version-form", "created"],
+)
+def test_bad_dataset_metadata_is_refused_with_a_message(
+    tmp_path: Path, content: bytes | None, expected: str
+) -> None:
+    folder = make_dataset(tmp_path / "ds")
+    meta_path = folder / "dataset.json"
+    if content is None:
+        meta = json.loads(meta_path.read_text("utf-8"))
+        edits = {
+            "'citation' must be a JSON string": {"citation": None},
+            "'version' must be a JSON string": {"version": 1},
+            "is not MAJOR.MINOR.PATCH": {"version": "1.0"},
+            "is not an ISO 8601 date": {"created": "yesterday"},
+        }
+        meta.update(edits[expected])
+        content = json.dumps(meta).encode()
+    meta_path.write_bytes(content)
+    result = _cli("build", str(folder))
+    assert result.returncode == 1
+    assert expected in result.stderr
+    assert "dataset.json" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_finding_text_names_file_line_rule_and_fix() -> None:
@@ -372,3 +410,21 @@ def test_finding_text_names_file_line_rule_and_fix() -> None:
     assert publish._finding_text(finding) == (
         "records/x.json:3:7 /events/0/date/start [bad-date] no such day (fix: use a real date)"
     )
+
+
+def test_csv_with_line_breaks_in_cells_reads_back_beyond_one_block(tmp_path: Path) -> None:
+    """Quoted line breaks in text cells survive a CSV larger than pyarrow's 1 MiB block."""
+    rows = 30_000
+    table = tables.arrow_table(
+        "links",
+        {
+            "event_id": [f"ev-{i:06d}\nsecond line" for i in range(rows)],
+            "link_index": [0] * rows,
+            "type": ["part_of"] * rows,
+            "target_event_id": ["ev-000000\r\nthird"] * rows,
+        },
+    )
+    path = tmp_path / "links.csv"
+    path.write_bytes(publish.csv_bytes(table))
+    assert path.stat().st_size > 1 << 20
+    assert publish.read_csv(path, "links").equals(table)

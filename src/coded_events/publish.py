@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -91,17 +92,6 @@ class BuildError(Exception):
 # --- reading and validating records -------------------------------------------------
 
 
-def _validate_with_catalogue(records_dir: Path) -> list[str] | None:
-    """Errors from ``coded_events.validate``, or None when that module is not there."""
-    try:
-        from coded_events.validate import validate_paths  # type: ignore[import-not-found]
-    except ModuleNotFoundError as missing:
-        if missing.name != "coded_events.validate":
-            raise
-        return None
-    return [_finding_text(f) for f in validate_paths([records_dir]) if f.severity == "error"]
-
-
 def _finding_text(finding: Any) -> str:
     """``file:line:column pointer [code] message (hint)`` from a ``Finding``."""
     where = ":".join(
@@ -115,57 +105,33 @@ def _finding_text(finding: Any) -> str:
     return f"{text} (fix: {hint})" if hint else text
 
 
-def _validate_basic(files: list[Path], sources_dir: Path) -> list[str]:
-    """Model validation plus the source-text hash and quote offsets."""
-    problems = []
-    for path in files:
-        try:
-            document = SourceDocument.model_validate_json(path.read_bytes())
-        except ValueError as error:
-            problems.append(f"{path}: does not validate against schema {SCHEMA_VERSION}:\n{error}")
-            continue
-        problems.extend(_check_quotes(path, document, sources_dir))
-    return problems
-
-
-def _check_quotes(path: Path, document: SourceDocument, sources_dir: Path) -> list[str]:
-    own = document.source
-    text_path = sources_dir / f"{own.source_id}.txt"
-    if not text_path.is_file():
-        return [f"{path}: /source/source_id: no source text at {text_path}"]
-    raw = text_path.read_bytes()
-    if hashlib.sha256(raw).hexdigest() != own.text_sha256:
-        return [f"{path}: /source/text_sha256: does not match the sha256 of {text_path}"]
-    texts = {own.source_id: raw.decode("utf-8")}
-    problems = []
-    for i, event in enumerate(document.events):
-        for j, quote in enumerate(event.evidence):
-            source_id = quote.source_id or own.source_id
-            if source_id not in texts:
-                other = sources_dir / f"{source_id}.txt"
-                texts[source_id] = other.read_text("utf-8") if other.is_file() else ""
-            found = texts[source_id][quote.char_start : quote.char_end]
-            if found != quote.quote:
-                problems.append(
-                    f"{path}: /events/{i}/evidence/{j}: the text at "
-                    f"[{quote.char_start}:{quote.char_end}] of {source_id} is {found!r}, "
-                    f"not the quote"
-                )
-    return problems
-
-
 def load_documents(dataset_dir: Path) -> list[SourceDocument]:
-    """The validated source documents of ``dataset_dir/records``; BuildError if any fails."""
+    """The validated source documents of ``dataset_dir/records``; BuildError if any fails.
+
+    The records must pass ``coded-events validate`` (errors refuse the build; warnings do
+    not). Documents of an older released schema are migrated in memory, as the validator
+    checks them; the files are not changed.
+    """
+    from coded_events.migrate import migrate_document
+    from coded_events.validate import validate_paths
+
     records_dir = dataset_dir / "records"
     files = sorted(records_dir.glob("*.json"))
     if not files:
         raise BuildError([f"{records_dir}: no record files (*.json) to build from"])
-    problems = _validate_with_catalogue(records_dir)
-    if problems is None:
-        problems = _validate_basic(files, dataset_dir / "sources")
+    problems = [_finding_text(f) for f in validate_paths([records_dir]) if f.is_error]
     if problems:
         raise BuildError(problems)
-    return [SourceDocument.model_validate_json(p.read_bytes()) for p in files]
+    documents = []
+    for path in files:
+        try:
+            current = migrate_document(json.loads(path.read_text(encoding="utf-8")))
+            documents.append(SourceDocument.model_validate(current))
+        except ValueError as error:  # the validator passed it: should not happen
+            raise BuildError(
+                [f"{path}: cannot be read as schema {SCHEMA_VERSION}: {error}"]
+            ) from None
+    return documents
 
 
 # --- Parquet ------------------------------------------------------------------------
@@ -246,6 +212,8 @@ def read_csv(path: Path, table: str) -> pa.Table:
     raw = pa_csv.read_csv(
         path,
         read_options=pa_csv.ReadOptions(encoding="utf8"),
+        # text cells may hold quoted line breaks (notes, quotes)
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
             column_types={f.name: _csv_read_type(f.type) for f in schema},
             null_values=[""],
@@ -351,15 +319,36 @@ def output_paths() -> list[str]:
     return [*data, "datapackage.json"]
 
 
+# dataset.json: key -> the JSON type it must have (required keys first, then optional ones)
+_METADATA_REQUIRED = {"name": str, "title": str, "description": str, "version": str,
+                      "created": str, "licenses": list, "contributors": list}  # fmt: skip
+_METADATA_OPTIONAL = {"schema_version": str, "citation": str, "homepage": str,
+                      "keywords": list, "licence_note": str}  # fmt: skip
+_SEMVER = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
+
+
 def _metadata(dataset_dir: Path) -> dict[str, Any]:
     path = dataset_dir / "dataset.json"
     if not path.is_file():
         raise BuildError([f"{path}: missing (the dataset's metadata: name, version, ...)"])
-    meta = json.loads(path.read_text("utf-8"))
-    missing = [k for k in ("name", "title", "description", "version", "created",
-                           "licenses", "contributors") if k not in meta]  # fmt: skip
-    if missing:
-        raise BuildError([f"{path}: missing key(s) {', '.join(missing)}"])
+    try:
+        meta = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise BuildError([f"{path}: not readable JSON: {error}"]) from None
+    if not isinstance(meta, dict):
+        raise BuildError([f"{path}: must hold a JSON object"])
+    problems = [f"{path}: missing key {k!r}" for k in _METADATA_REQUIRED if k not in meta]
+    for key, kind in {**_METADATA_REQUIRED, **_METADATA_OPTIONAL}.items():
+        if key in meta and not isinstance(meta[key], kind):
+            problems.append(f"{path}: {key!r} must be a JSON {_JSON_NAMES[kind]}")
+    if isinstance(meta.get("version"), str) and not _SEMVER.fullmatch(meta["version"]):
+        problems.append(
+            f"{path}: version {meta['version']!r} is not MAJOR.MINOR.PATCH (see docs/versioning.md)"
+        )
+    if isinstance(meta.get("created"), str) and not _is_iso_date(meta["created"]):
+        problems.append(f"{path}: created {meta['created']!r} is not an ISO 8601 date")
+    if problems:
+        raise BuildError(problems)
     if meta.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise BuildError(
             [
@@ -368,6 +357,17 @@ def _metadata(dataset_dir: Path) -> dict[str, Any]:
             ]
         )
     return meta
+
+
+_JSON_NAMES = {str: "string", list: "array"}
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def render(dataset_dir: Path) -> dict[str, bytes]:

@@ -1,4 +1,4 @@
-"""Hypothesis strategies that build valid source documents (schema 1.0.0).
+"""Hypothesis strategies that build valid source documents (the current schema version).
 
 Other projects can import them to test their code against our schema::
 
@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from coded_events import codebook
-from coded_events.models import Certainty, GeoPrecision, Qualifier, Status
+from coded_events.models import Certainty, GeoPrecision, LinkType, Qualifier, Status
 from coded_events.versions import SCHEMA_VERSION
 
 __all__ = [
@@ -155,6 +155,14 @@ def source_documents_with_text(draw: st.DrawFn, max_events: int = 5) -> tuple[di
         },
         "events": [draw(events(text, f"{source_id}-{i:04d}")) for i in range(count)],
     }
+    ids = [event["event_id"] for event in document["events"]]
+    for event in document["events"]:  # typed links to other events of the document
+        others = [i for i in ids if i != event["event_id"]]
+        if others and draw(st.booleans()):
+            event["links"] = [
+                {"type": draw(st.sampled_from([t.value for t in LinkType])), "event_id": other}
+                for other in draw(st.lists(st.sampled_from(others), max_size=2, unique=True))
+            ]
     return document, text
 
 

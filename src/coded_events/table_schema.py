@@ -276,7 +276,7 @@ _INTRO = """\
 Generated from `src/coded_events/table_schema.py` by `coded-events data-dictionary`;
 do not edit by hand (a test fails when this page is stale).
 
-Each dataset is published as three tables, each as Parquet and as CSV, described by a
+Each dataset is published as four tables, each as Parquet and as CSV, described by a
 Frictionless Data Package v2 manifest, `datapackage.json`:
 
 | table | one row per | key |
@@ -284,6 +284,7 @@ Frictionless Data Package v2 manifest, `datapackage.json`:
 | `events` | coded event | `event_id` |
 | `evidence` | verbatim quote supporting an event | `event_id`, `evidence_index` |
 | `sources` | source document (news article) | `source_id` |
+| `links` | typed link from one event to another (schema 1.1.0) | `event_id`, `link_index` |
 
 Derived columns (date bounds and precision, actor country and roles, CAMEO label, root
 code, QuadClass, Goldstein) are computed from the records and the shipped codebook at
@@ -310,7 +311,8 @@ first and last calendar day (`2024-04-01`, `2024-04-30`).
 - RFC 4180 quoting: a field is quoted when it holds a comma, a double quote, CR or LF, or
   is the empty string; a double quote inside is doubled.
 - Null is an empty, *unquoted* field; the empty string is `""` (quoted). With pyarrow:
-  `quoted_strings_can_be_null=False`.
+  `quoted_strings_can_be_null=False`, and `newlines_in_values=True` (text cells may hold
+  quoted line breaks).
 - Dates ISO 8601 (`2024-04-17`); booleans `true` / `false`; numbers as the shortest text
   that reads back to the same float64 (`55.7558`, `2000.0`).
 - List columns (`*_roles`, `quantities`) hold a compact JSON array (`["MIL"]`).
@@ -324,13 +326,17 @@ first and last calendar day (`2024-04-01`, `2024-04-30`).
 
 ## datapackage.json
 
-Data Package v2. One resource per table and format: `events`, `evidence`, `sources`
-(Parquet) and `events-csv`, `evidence-csv`, `sources-csv` (CSV), each with `bytes`,
+Data Package v2. One resource per table and format: `events`, `evidence`, `sources`,
+`links` (Parquet) and `events-csv`, `evidence-csv`, `sources-csv`, `links-csv` (CSV), each
+with `bytes`,
 `hash` (`sha256:<hex>`) and the Table Schema below (`missingValues: [""]`, primary and
 foreign keys). The CSV resources are `type: table`, so `frictionless validate` checks
 every cell against the schema; the Parquet resources are `type: file` because
 frictionless 5 reads Parquet through pandas, where list columns do not match its `array`
 type, so it checks their bytes and hash and the project's tests check their contents.
+(The Data Package v2 profile lists only `table` as a resource type; `file` is
+frictionless's own. Declaring the Parquet resources `table` would make `frictionless
+validate` fail on the list columns; leaving the type out has the same effect.)
 """
 
 

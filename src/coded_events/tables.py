@@ -1,9 +1,9 @@
 """Source documents to flat Arrow tables and back, losslessly.
 
-Three tables, one row per event, per evidence quote and per source:
+Four tables, one row per event, per evidence quote, per source and per event link:
 
->>> sorted(ARROW_SCHEMAS)
-['events', 'evidence', 'sources']
+>>> list(ARROW_SCHEMAS)
+['events', 'evidence', 'sources', 'links']
 
 Derived columns (date bounds and precision, actor country and roles, CAMEO label, root
 code, QuadClass, Goldstein) are computed from the models and ``coded_events.codebook``.
@@ -399,7 +399,7 @@ def _event_from_row(
 
 
 def documents_from_tables(
-    events: pa.Table, evidence: pa.Table, sources: pa.Table, links: pa.Table | None = None
+    events: pa.Table, evidence: pa.Table, sources: pa.Table, links: pa.Table
 ) -> list[SourceDocument]:
     """Rebuild source documents (in canonical form, ordered by source id) from the tables."""
     from coded_events import models
@@ -408,7 +408,7 @@ def documents_from_tables(
     for row in evidence.to_pylist():
         quotes[row["event_id"]].append(row)
     linked: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in links.to_pylist() if links is not None else []:
+    for row in links.to_pylist():
         linked[row["event_id"]].append(row)
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in sorted(events.to_pylist(), key=lambda r: r["event_id"]):

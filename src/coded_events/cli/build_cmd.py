@@ -27,7 +27,7 @@ def build_command(
         "release not newer than dataset.json's version.",
     ),
 ) -> None:
-    """Build data/{events,evidence,sources}.{parquet,csv} and datapackage.json."""
+    """Build data/{events,evidence,sources,links}.{parquet,csv} and datapackage.json."""
     if not dataset_dir.is_dir():
         typer.echo(f"error: {dataset_dir}: not a folder", err=True)
         raise typer.Exit(2)
