@@ -423,3 +423,21 @@ def test_symlinks_are_reported_and_not_read(tmp_path: Path, rows: Rows) -> None:
             ("symlinked-file", name) for name in links
         }, found
         assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_duplicate_column_names(tmp_path: Path, rows: Rows, fmt: str) -> None:
+    events = table("events", rows["events"])
+    doubled = events.append_column("cameo_code", events.column("cameo_code"))
+    doubled = doubled.append_column("extra", events.column("coder"))
+    doubled = doubled.append_column("extra", events.column("coder"))
+    path = tmp_path / f"events.{fmt}"
+    if fmt == "parquet":
+        pq.write_table(doubled, path)
+    else:
+        path.write_bytes(csv_bytes(doubled))
+    found = validate_flat([path]).findings
+    assert _codes_at(found) == [
+        ("duplicate-column", "/events/cameo_code"),
+        ("duplicate-column", "/events/extra"),
+    ]

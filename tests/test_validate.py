@@ -93,6 +93,7 @@ BUILT_BY_TESTS = {
     # flat tables (CSV, Parquet): tests/test_flat.py builds them
     "unknown-table",
     "malformed-row",
+    "duplicate-column",
     "duplicate-row-key",
     "unresolved-event-reference",
 }

@@ -33,6 +33,16 @@ CHECKS = declare(
         "quoting mistake. The row is skipped; the rest of the file is still checked.",
     ),
     (
+        "duplicate-column",
+        "error",
+        "Column name used twice",
+        "the column name {name} appears {count} times in the header",
+        "Keep one column of that name: each column of a table has its own name.",
+        "A CSV header or a Parquet schema names the same column more than once. None of "
+        "the columns of that name is read (which one holds the data cannot be told); the "
+        "rules that need it are not run.",
+    ),
+    (
         "duplicate-row-key",
         "error",
         "Primary key used twice",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -276,9 +277,15 @@ def column_problems(table: str, actual: pa.Schema) -> tuple[list[Problem], set[s
     """Missing, unknown and mistyped columns, and the columns fit to be read."""
     expected = ARROW_SCHEMAS[table]
     problems, usable = [], set()
+    counts = Counter(actual.names)
+    for name, count in counts.items():
+        if count > 1:
+            problems.append(Problem("duplicate-column", {"name": repr(name), "count": count}, name))
     for f in expected:
         if f.name not in actual.names:
             problems.append(Problem("missing-field", {"name": repr(f.name)}, f.name))
+            continue
+        if counts[f.name] > 1:
             continue
         got = actual.field(f.name).type
         if _compatible(f.type, got):
@@ -297,8 +304,8 @@ def column_problems(table: str, actual: pa.Schema) -> tuple[list[Problem], set[s
                     f.name,
                 )
             )
-    for name in actual.names:
-        if name not in expected.names:
+    for name in counts:
+        if name not in expected.names and counts[name] == 1:
             problems.append(Problem("unknown-field", {"name": repr(name)}, name))
     return problems, usable
 
