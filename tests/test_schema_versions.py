@@ -133,3 +133,42 @@ def test_invalid_result_is_not_written(tmp_path: Path) -> None:
     result = migrate.migrate_file(target)
     assert result.problems and not result.written
     assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda t: t.replace('"coder": "fixture"', '"coder": "first", "coder": "fixture"', 1),
+            "duplicate-key",
+        ),
+        (lambda t: t.replace('"value": 2000', '"value": 1e400', 1), "non-finite-number"),
+        (lambda t: "[1, 2]", "not hold a JSON object"),
+        (lambda t: t[:-20], "json-syntax"),
+    ],
+    ids=["duplicate-key", "1e400", "array", "truncated"],
+)
+def test_migrate_refuses_files_it_could_not_rewrite_faithfully(
+    tmp_path: Path, edit, expected: str
+) -> None:
+    target = tmp_path / "doc.json"
+    target.write_text(edit((FIXTURES / "migrate" / "1.0.0-full.json").read_text()), "utf-8")
+    before = target.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "coded_events", "migrate", str(target)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert target.read_bytes() == before
+
+
+def test_loss_check_sees_emptied_containers_and_changed_types() -> None:
+    old = {"events": [{"quantities": [], "links": []}], "x": {}, "flag": True}
+    assert migrate._lost(old, {"events": [{}], "flag": True}, {}) == [
+        "/events/0/quantities",
+        "/events/0/links",
+        "/x",
+    ]
+    assert migrate._lost({"flag": True}, {"flag": 1}, {}) == ["/flag"]

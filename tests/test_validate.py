@@ -27,6 +27,7 @@ EXPECTED_POINTER = {
     "invalid-date__february-30.json": "/events/0/date/start",
     "invalid-date__month-13.json": "/events/0/date/start",
     "invalid-date__slashes.json": "/events/0/date/start",
+    "invalid-date__year-0000.json": "/events/0/date/start",
     "invalid-enum__certainty.json": "/events/0/certainty",
     "invalid-enum__geo-precision.json": "/events/0/location/geo_precision",
     "invalid-format__language.json": "/source/language",

@@ -48,7 +48,10 @@ class MigrationError(ValueError):
 
 
 def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict):
+    """Every scalar and every empty container of ``value``, with its JSON Pointer."""
+    if isinstance(value, dict | list) and not value:
+        yield pointer, value
+    elif isinstance(value, dict):
         for key, item in value.items():
             yield from _leaves(item, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}")
     elif isinstance(value, list):
@@ -56,6 +59,9 @@ def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
             yield from _leaves(item, f"{pointer}/{i}")
     else:
         yield pointer, value
+
+
+_MISSING = object()
 
 
 def _lost(old: Document, new: Document, moved: dict[str, str]) -> list[str]:
@@ -69,7 +75,8 @@ def _lost(old: Document, new: Document, moved: dict[str, str]) -> list[str]:
         for old_prefix, new_prefix in moved.items():
             if pointer.startswith(old_prefix):
                 target = new_prefix + pointer[len(old_prefix) :]
-        if target not in have or have[target] != value:
+        kept = have.get(target, _MISSING)
+        if type(kept) is not type(value) or kept != value:  # True is not 1
             lost.append(pointer)
     return lost
 
@@ -135,13 +142,33 @@ def _validator(version: str) -> Any:
     return jsonschema.Draft202012Validator(schema_files.load(version))
 
 
+def _read(path: Path) -> Document:
+    """The document in ``path``, parsed as strictly as the validator parses it: a file
+    with duplicate keys, non-finite numbers or other syntax errors is not migrated (a
+    rewrite would silently drop what they hide)."""
+    from coded_events.checks.syntax import parse
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise MigrationError(f"cannot read the file: {error}") from None
+    parsed = parse(data, str(path))
+    errors = [f for f in parsed.findings if f.is_error]
+    if errors:
+        shown = "; ".join(f"{f.pointer or 'file'}: [{f.code}] {f.message}" for f in errors[:3])
+        raise MigrationError(f"fix the file first (coded-events validate): {shown}")
+    if not isinstance(parsed.data, dict):
+        raise MigrationError("the file does not hold a JSON object (a source document)")
+    return parsed.data
+
+
 def migrate_file(path: Path, target: str = SCHEMA_VERSION, *, write: bool = True) -> FileResult:
     """Migrate one file; write it only if the result validates against ``target``."""
     from pydantic import ValidationError
 
     from coded_events.models import SourceDocument
 
-    document = json.loads(path.read_text(encoding="utf-8"))
+    document = _read(path)
     source = document.get("schema_version", "?")
     if source == target:
         return FileResult(path, source, target, False, [])
@@ -156,7 +183,7 @@ def migrate_file(path: Path, target: str = SCHEMA_VERSION, *, write: bool = True
         except ValidationError as error:
             problems = [f"/{'/'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
     if write and not problems:
-        text = json.dumps(upgraded, indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(upgraded, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         tmp = path.with_name(f".{path.name}.migrating")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)

@@ -43,9 +43,10 @@ SCHEMA_ID = f"{SCHEMA_BASE_URL}/{SCHEMA_VERSION}/source-document.schema.json"
 
 
 def _check_calendar_date(value: str) -> str:
-    """Reject dates the pattern lets through but the calendar does not have (2023-02-30)."""
-    if len(value) == 10:
-        dt.date.fromisoformat(value)
+    """Reject dates the pattern lets through but the calendar does not have (2023-02-30,
+    year 0000)."""
+    first_day(value)
+    last_day(value)
     return value
 
 
