@@ -290,6 +290,51 @@ def test_a_folder_without_manifest_is_refused(tmp_path: Path) -> None:
     assert "no datapackage.json in this folder" in result.stderr
 
 
+def _copy_with_events_path(release: Path, tmp_path: Path, path: Any) -> Path:
+    """A copy of ``release`` whose manifest gives ``path`` for the events Parquet file."""
+    folder = tmp_path / "copy"
+    shutil.copytree(release, folder, ignore=shutil.ignore_patterns("records", "sources"))
+    manifest = json.loads((folder / dl.MANIFEST).read_text("utf-8"))
+    for resource in manifest["resources"]:
+        if resource["path"] == "data/events.parquet":
+            resource["path"] = path
+    _write_json(folder / dl.MANIFEST, manifest)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["data/../data/events.parquet", "data//events.parquet", "../events.parquet", "/x.parquet"],
+)
+def test_release_paths_follow_the_download_rules(release: Path, tmp_path: Path, path) -> None:
+    folder = _copy_with_events_path(release, tmp_path, path)
+    with pytest.raises(data_versions.DataVersionError, match="refused resource path") as caught:
+        data_versions.read_release(folder)
+    assert str(folder / dl.MANIFEST) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        ("[1, 2]", "must be an object with 'resources'"),
+        ('{"resources": [1]}', "needs a single 'path' string"),
+        ('{"resources": [{"path": 7}]}', "needs a single 'path' string"),
+        ("{", "not a readable datapackage.json"),
+    ],
+)
+def test_malformed_release_manifests_are_named(tmp_path: Path, manifest, message) -> None:
+    (tmp_path / dl.MANIFEST).write_text(manifest, encoding="utf-8")
+    with pytest.raises(data_versions.DataVersionError, match=message) as caught:
+        data_versions.read_release(tmp_path)
+    assert str(tmp_path / dl.MANIFEST) in str(caught.value)
+
+
+def test_rendered_manifest_follows_the_same_rules() -> None:
+    files = {dl.MANIFEST: b'{"resources": [{"path": "data//events.parquet"}]}'}
+    with pytest.raises(data_versions.DataVersionError, match="refused resource path"):
+        data_versions.rendered_tables(files)
+
+
 # --- the comparison itself -------------------------------------------------------------
 
 

@@ -17,9 +17,9 @@ nested columns (lists, structs) of matched rows are compared as Python values.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from coded_events.download import (
+    MANIFEST,
+    DataError,
+    parse_manifest,
+    read_manifest,
+    registry_versions,
+    resource_path,
+    safe_join,
+)
+from coded_events.loader import release_folder, table_and_format
 from coded_events.schema_diff import Level, bump_level
 from coded_events.table_schema import PRIMARY_KEYS
 
@@ -46,7 +56,6 @@ __all__ = [
     "version_check",
 ]
 
-MANIFEST = "datapackage.json"
 EXAMPLES = 3
 """How many example keys a change names."""
 
@@ -103,31 +112,32 @@ def _examples(labels: Sequence[str], total: int) -> str:
 # --- reading releases ------------------------------------------------------------------
 
 
-def _parquet_resources(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Table name -> resource, for the Parquet resources of a manifest."""
+@contextmanager
+def _release_rules() -> Iterator[None]:
+    """Report the download module's manifest errors as DataVersionError (one set of rules)."""
+    try:
+        yield
+    except DataError as error:
+        raise DataVersionError(str(error)) from None
+
+
+def _parquet_resources(
+    manifest: dict[str, Any], where: str = f"the {MANIFEST}"
+) -> dict[str, dict[str, Any]]:
+    """Table name -> resource, for the Parquet resources of a manifest (paths checked)."""
     out = {}
-    for resource in manifest.get("resources", []):
-        path = str(resource.get("path", ""))
-        if resource.get("format") == "parquet" or path.endswith(".parquet"):
-            out[Path(path).stem] = resource
+    with _release_rules():
+        for index, resource in enumerate(manifest["resources"]):
+            resource_path(resource, f"{where}: resources[{index}]")
+            table, file_format = table_and_format(resource)
+            if file_format == "parquet":
+                out[table] = resource
     return out
 
 
-def _read_manifest(text: bytes | str, where: str) -> dict[str, Any]:
-    try:
-        manifest = json.loads(text)
-    except ValueError as error:
-        raise DataVersionError(f"{where}: not valid JSON ({error})") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("resources"), list):
-        raise DataVersionError(f"{where}: not a data package (no `resources` list)")
-    return manifest
-
-
-def _resolve_inside(folder: Path, relative: str, where: str) -> Path:
-    path = (folder / relative).resolve()
-    if Path(relative).is_absolute() or folder.resolve() not in path.parents:
-        raise DataVersionError(f"{where}: resource path {relative!r} is outside the release")
-    return path
+def _parse(text: bytes | str, where: str) -> dict[str, Any]:
+    with _release_rules():
+        return parse_manifest(text, where)
 
 
 def read_release(folder: Path) -> tuple[dict[str, Any], dict[str, pa.Table]]:
@@ -135,10 +145,13 @@ def read_release(folder: Path) -> tuple[dict[str, Any], dict[str, pa.Table]]:
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
         raise DataVersionError(f"{folder}: no {MANIFEST} (not a release folder)")
-    manifest = _read_manifest(manifest_path.read_bytes(), str(manifest_path))
+    where = str(manifest_path)
+    with _release_rules():
+        manifest = read_manifest(manifest_path)
     tables = {}
-    for table, resource in _parquet_resources(manifest).items():
-        path = _resolve_inside(folder, str(resource["path"]), str(manifest_path))
+    for table, resource in _parquet_resources(manifest, where).items():
+        with _release_rules():
+            path = safe_join(folder, resource["path"], where)
         try:
             tables[table] = pq.read_table(path)
         except (OSError, pa.ArrowException) as error:
@@ -148,11 +161,13 @@ def read_release(folder: Path) -> tuple[dict[str, Any], dict[str, pa.Table]]:
 
 def rendered_tables(files: dict[str, bytes]) -> tuple[dict[str, Any], dict[str, pa.Table]]:
     """The manifest and Parquet tables of a build rendered in memory (``publish.render``)."""
-    manifest = _read_manifest(files[MANIFEST], f"the rendered {MANIFEST}")
-    tables = {
-        table: pq.read_table(pa.BufferReader(files[str(resource["path"])]))
-        for table, resource in _parquet_resources(manifest).items()
-    }
+    where = f"the rendered {MANIFEST}"
+    manifest = _parse(files[MANIFEST], where)
+    tables = {}
+    for table, resource in _parquet_resources(manifest, where).items():
+        if resource["path"] not in files:
+            raise DataVersionError(f"{where}: {resource['path']} was not rendered")
+        tables[table] = pq.read_table(pa.BufferReader(files[resource["path"]]))
     return manifest, tables
 
 
@@ -432,8 +447,6 @@ def default_previous(dataset: str, version: str) -> str | None:
     A registered release at the same version counts: a released version is frozen, so
     rebuilding it with different data must be refused.
     """
-    from coded_events.download import registry_versions
-
     current = _version_tuple(version)
     candidates = [
         (parsed, v)
@@ -445,11 +458,8 @@ def default_previous(dataset: str, version: str) -> str | None:
 
 def _fetch(dataset: str, version: str) -> Path:
     """The local folder of a published release (bundled, cached or downloaded)."""
-    from coded_events import loader
-    from coded_events.download import DataError
-
     try:
-        return loader.release_folder(dataset, version)
+        return release_folder(dataset, version)
     except DataError as error:
         raise DataVersionError(f"cannot get {dataset} {version}: {error}") from None
 
@@ -502,7 +512,7 @@ def version_check(
     from coded_events.publish import BuildError
 
     def inspect(files: dict[str, bytes]) -> None:
-        manifest = _read_manifest(files[MANIFEST], f"the rendered {MANIFEST}")
+        manifest = _parse(files[MANIFEST], f"the rendered {MANIFEST}")
         name, version = str(manifest.get("name")), str(manifest.get("version"))
         try:
             folder, note = resolve_previous(name, version, previous)

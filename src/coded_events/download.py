@@ -167,11 +167,11 @@ def _is_hex(text: str) -> bool:
 # ----------------------------------------------------------------------- path safety
 
 
-def safe_join(root: Path, relative: str, where: str) -> Path:
-    """``root / relative`` if it stays inside ``root``; hostile paths raise ManifestError.
+def check_relative_path(relative: str, where: str) -> None:
+    """Refuse a resource path that could leave its release folder (ManifestError).
 
-    Refused: empty paths, URLs, absolute POSIX or Windows paths, backslashes, ``..`` and
-    anything that resolves (through symlinks too) outside ``root``.
+    Refused: empty paths, URLs, absolute POSIX or Windows paths, backslashes, ``..``, empty
+    segments (``data//x``) and NUL bytes. :func:`safe_join` adds the check on disk.
     """
     text = str(relative)
     problem = None
@@ -183,27 +183,54 @@ def safe_join(root: Path, relative: str, where: str) -> Path:
         problem = "is absolute or uses backslashes"
     elif any(part in {"..", ""} for part in text.split("/")) or "\0" in text:
         problem = "contains '..' or empty segments"
-    else:
-        candidate = (root / text).resolve()
-        if not candidate.is_relative_to(root.resolve()):
-            problem = "resolves outside the release folder"
     if problem:
         raise ManifestError(f"{where}: refused resource path {text!r}: it {problem}")
+
+
+def safe_join(root: Path, relative: str, where: str) -> Path:
+    """``root / relative`` if it stays inside ``root``; hostile paths raise ManifestError.
+
+    The rules of :func:`check_relative_path`, and the joined path must not resolve (through
+    symlinks too) outside ``root``.
+    """
+    check_relative_path(relative, where)
+    text = str(relative)
+    if not (root / text).resolve().is_relative_to(root.resolve()):
+        raise ManifestError(
+            f"{where}: refused resource path {text!r}: it resolves outside the release folder"
+        )
     return root / text
 
 
 # ------------------------------------------------------------------------- manifests
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
-    """Parse a ``datapackage.json``; refuse anything that is not a JSON object."""
+def parse_manifest(text: str | bytes, where: str) -> dict[str, Any]:
+    """Parse the text of a ``datapackage.json``; refuse anything but an object with resources."""
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ManifestError(f"{path}: not a readable datapackage.json ({error})") from None
+        manifest = json.loads(text)
+    except ValueError as error:
+        raise ManifestError(f"{where}: not a readable datapackage.json ({error})") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("resources"), list):
-        raise ManifestError(f"{path}: a datapackage.json must be an object with 'resources'")
+        raise ManifestError(f"{where}: a datapackage.json must be an object with 'resources'")
     return manifest
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """Read and parse a ``datapackage.json`` file (see :func:`parse_manifest`)."""
+    try:
+        text = path.read_bytes()
+    except OSError as error:
+        raise ManifestError(f"{path}: not a readable datapackage.json ({error})") from None
+    return parse_manifest(text, str(path))
+
+
+def resource_path(resource: object, where: str) -> str:
+    """The ``path`` of one manifest resource, checked by :func:`check_relative_path`."""
+    if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+        raise ManifestError(f"{where}: a resource needs a single 'path' string")
+    check_relative_path(resource["path"], where)
+    return resource["path"]
 
 
 def check_manifest_identity(
@@ -233,9 +260,7 @@ def manifest_hashes(manifest: dict[str, Any], root: Path, where: str) -> dict[st
     hashes: dict[str, str] = {}
     for index, resource in enumerate(manifest["resources"]):
         place = f"{where}: resources[{index}]"
-        if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
-            raise ManifestError(f"{place}: a resource needs a single 'path' string")
-        safe_join(root, resource["path"], place)
+        safe_join(root, resource_path(resource, place), place)
         hashes[resource["path"]] = parse_hash(resource.get("hash"), place)
     return hashes
 

@@ -287,7 +287,9 @@ def release_folder(
     return folder
 
 
-def _table_and_format(resource: dict[str, Any]) -> tuple[str, str]:
+def table_and_format(resource: dict[str, Any]) -> tuple[str, str]:
+    """The table and file format of a manifest resource: ``data/events.parquet`` ->
+    ``("events", "parquet")``; a ``format`` given in the resource wins over the suffix."""
     path = PurePosixPath(str(resource.get("path", "")))
     file_format = str(resource.get("format") or path.suffix.lstrip(".")).lower()
     return path.stem, file_format
@@ -309,7 +311,7 @@ def path(
     manifest = _dl.read_manifest(manifest_file)
     files: dict[str, dict[str, str]] = {}
     for resource in manifest["resources"]:
-        name, file_format = _table_and_format(resource)
+        name, file_format = table_and_format(resource)
         files.setdefault(name, {})[file_format] = resource["path"]
     where = f" in {dataset} {manifest.get('version', '')}".rstrip()
     if table not in files:

@@ -90,7 +90,7 @@ def _row_counts(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
 
     counts = {}
     for resource in manifest["resources"]:
-        table, file_format = loader._table_and_format(resource)
+        table, file_format = loader.table_and_format(resource)
         if file_format != "parquet":
             continue
         file = _dl.safe_join(folder, resource["path"], str(folder / _dl.MANIFEST))
