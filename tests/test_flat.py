@@ -441,3 +441,41 @@ def test_duplicate_column_names(tmp_path: Path, rows: Rows, fmt: str) -> None:
         ("duplicate-column", "/events/cameo_code"),
         ("duplicate-column", "/events/extra"),
     ]
+
+
+def csv_with(name: str, items: list[dict[str, Any]], cells: dict[tuple[int, str], str]) -> bytes:
+    """The published CSV of ``items`` with some cells (row from 0, column) replaced as text."""
+    import csv
+    import io
+
+    lines = list(csv.reader(io.StringIO(csv_bytes(table(name, items)).decode("utf-8"))))
+    header = lines[0]
+    for (row, column), value in cells.items():
+        lines[row + 1][header.index(column)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(lines)
+    return out.getvalue().encode("utf-8")
+
+
+def test_csv_numbers_parse_strictly_into_their_type(tmp_path: Path, rows: Rows) -> None:
+    cells = {(0, "evidence_index"): "1_0", (1, "evidence_index"): "\u0663",
+             (2, "char_start"): " 2", (3, "evidence_index"): "3000000000",
+             (4, "char_end"): "99999999999999999999", (5, "char_start"): "1.5"}  # fmt: skip
+    path = tmp_path / "evidence.csv"
+    path.write_bytes(csv_with("evidence", rows["evidence"], cells))
+    found = validate_flat([path]).findings
+    assert _codes_at(found) == [
+        ("out-of-range", "/evidence/4/evidence_index"),
+        ("out-of-range", "/evidence/5/char_end"),
+        ("wrong-type", "/evidence/1/evidence_index"),
+        ("wrong-type", "/evidence/2/evidence_index"),
+        ("wrong-type", "/evidence/3/char_start"),
+        ("wrong-type", "/evidence/6/char_start"),
+    ]
+    events = tmp_path / "events.csv"
+    cells = {(0, "latitude"): "4_0.1", (1, "longitude"): " 44.5", (2, "goldstein"): "1e400"}
+    events.write_bytes(csv_with("events", rows["events"], cells))
+    found = [f for f in validate_flat([events]).findings if f.pointer.count("/") == 3]
+    assert ("wrong-type", "/events/1/latitude") in _codes_at(found)
+    assert ("wrong-type", "/events/2/longitude") in _codes_at(found)
+    assert ("non-finite-number", "/events/3/goldstein") in _codes_at(found)

@@ -359,7 +359,10 @@ class Validator:
         present = set(batch.columns)
         active = [r for r in rules if runnable(r, present)]
         conversions = self._conversion_hits(batch)
-        bad_cells = {h.column: h.mask for h, _ in conversions}
+        bad_cells: dict[str, pa.Array] = {}
+        for hit, _ in conversions:
+            known = bad_cells.get(hit.column)
+            bad_cells[hit.column] = hit.mask if known is None else pc.or_(known, hit.mask)
         hits = self._run_rules(active, batch.columns, bad_cells)
         hits += conversions + self._references(table, batch.columns)
         self._hits(hits, place, table, batch.rows)

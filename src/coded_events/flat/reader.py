@@ -9,6 +9,7 @@ parse) comes back as a :class:`Problem`, never as an exception.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import stat
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -363,43 +365,80 @@ def _parse_dates(column: pa.Array) -> tuple[pa.Array, pa.Array]:
     return values, pc.and_(pc.is_valid(column), pc.is_null(values))
 
 
-def _parse_numbers(column: pa.Array, target: pa.DataType) -> tuple[pa.Array, pa.Array | None]:
+INTEGER_TEXT = r"^-?[0-9]+$"
+NUMBER_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+"""Plain numbers, cast together; other text is cast value by value (Arrow's own rules)."""
+
+
+def _cast_each(column: pa.Array, target: pa.DataType) -> pa.Array:
+    """Arrow's cast of each distinct value on its own: null where it fails."""
+    encoded = pc.dictionary_encode(column)
+    out = []
+    for value in encoded.dictionary.to_pylist():
+        try:
+            out.append(pc.cast(pa.array([value], pa.string()), target)[0].as_py())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            out.append(None)
+    return pa.array(out, target).take(encoded.indices)
+
+
+def _parse_numbers(column: pa.Array, target: pa.DataType) -> tuple[pa.Array, list[Problem]]:
+    """Numbers in ``target`` as Arrow casts text (no spaces, ``_`` or non-ASCII digits);
+    integers beyond ``target`` are out-of-range, other text is wrong-type."""
     try:
-        return pc.cast(column, target), None
+        return pc.cast(column, target), []
     except pa.ArrowInvalid:
         pass
-    convert = float if pa.types.is_floating(target) else int
-    values = []
-    for text in column.to_pylist():
-        try:
-            values.append(None if text is None else convert(text))
-        except ValueError:
-            values.append(None)
-    out = pa.array(values, pa.float64() if convert is float else pa.int64())
-    return out, pc.and_(pc.is_valid(column), pc.is_null(out))
+    integer = pa.types.is_integer(target)
+    plain = pc.fill_null(
+        pc.match_substring_regex(column, INTEGER_TEXT if integer else NUMBER_TEXT), False
+    )
+    none = pa.scalar(None, pa.string())
+    candidates, others = pc.if_else(plain, column, none), pc.if_else(plain, none, column)
+    if integer:  # beyond the type: left null, reported as out of range below
+        info = np.iinfo(target.to_pandas_dtype())
+        wide = pc.cast(candidates, pa.float64())
+        outside = pc.or_(pc.less(wide, float(info.min)), pc.greater(wide, float(info.max)))
+        candidates = pc.if_else(pc.fill_null(outside, False), none, candidates)
+    try:
+        values = pc.cast(candidates, target)
+    except pa.ArrowInvalid:  # at the edge of the type's range
+        values = _cast_each(candidates, target)
+    if others.null_count < len(others):
+        values = pc.coalesce(values, _cast_each(others, target))
+    bad = pc.and_(pc.is_valid(column), pc.is_null(values))
+    kind = "an integer" if integer else "a number"
+    found = [("wrong-type", pc.and_(bad, pc.invert(plain)), {"expected": kind, "found": "text"})]
+    if integer:
+        rule = f"{target} ({info.min} .. {info.max})"
+        found.append(("out-of-range", pc.and_(bad, plain), {"rule": rule}))
+    problems = [Problem(code, params, mask=mask) for code, mask, params in found
+                if pc.any(mask).as_py()]  # fmt: skip
+    return values, problems
 
 
-def _convert(name: str, column: pa.Array, target: pa.DataType) -> tuple[pa.Array, Problem | None]:
-    """One CSV column (read as text) in its table type; a Problem for cells that do not parse."""
+def _convert(name: str, column: pa.Array, target: pa.DataType) -> tuple[pa.Array, list[Problem]]:
+    """One CSV column (read as text) in its table type; Problems for cells that do not parse."""
     if pa.types.is_string(target) or pa.types.is_dictionary(target) or pa.types.is_list(target):
         quoted = pc.starts_with(column, "'")
         if pc.any(quoted).as_py():
             column = pc.if_else(quoted, pc.utf8_slice_codeunits(column, 1), column)
-        return column, None
+        return column, []
     if pa.types.is_date(target):
         values, bad = _parse_dates(column)
-        code, params = "invalid-date", {}
+        problems = [Problem("invalid-date", {}, mask=bad)]
     elif pa.types.is_boolean(target):
         values = pc.equal(column, "true")
         bad = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, pa.array(["true", "false"]))))
-        code, params = "wrong-type", {"expected": "true or false", "found": "text"}
+        params = {"expected": "true or false", "found": "text"}
+        problems = [Problem("wrong-type", params, mask=bad)]
     else:
-        values, bad = _parse_numbers(column, target)
-        kind = "a number" if pa.types.is_floating(target) else "an integer"
-        code, params = "wrong-type", {"expected": kind, "found": "text"}
-    if bad is None or not pc.any(bad).as_py():
-        return values, None
-    return values, Problem(code, params, name, mask=bad, values=column)
+        values, problems = _parse_numbers(column, target)
+    out = []
+    for problem in problems:
+        if pc.any(problem.mask).as_py():
+            out.append(dataclasses.replace(problem, column=name, values=column))
+    return values, out
 
 
 def _line_breaks(arrays: dict[str, pa.Array], types: dict[str, pa.DataType]) -> tuple[Any, int]:
@@ -474,10 +513,8 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
             raw = dict(zip(record_batch.schema.names, record_batch.columns, strict=True))
             arrays, found = {}, []
             for name in usable:
-                converted, problem = _convert(name, raw[name], types[name])
-                arrays[name] = converted
-                if problem:
-                    found.append(problem)
+                arrays[name], problems = _convert(name, raw[name], types[name])
+                found += problems
             breaks, total = _line_breaks(raw, types)
             yield Batch(arrays, record_batch.num_rows, row, found, line, breaks)
             row += record_batch.num_rows
