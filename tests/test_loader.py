@@ -127,6 +127,17 @@ def test_datasets_lists_bundled_and_registry(monkeypatch, tmp_path) -> None:
     assert known[DATASET][0] == "0.9.0" and known["other"] == ["2.0.0"]
 
 
+def test_versions_sort_as_semantic_versions_other_forms_first(monkeypatch, tmp_path) -> None:
+    versions = ["1.10.0", "2024-06", "1.9.0", "1.2", "10.0.0", "1.0.0-rc1", "2.0.0"]
+    registry = {"base_url": "x/", "datasets": {"other": {v: {} for v in versions}}}
+    (tmp_path / "r.json").write_text(json.dumps(registry), encoding="utf-8")
+    monkeypatch.setattr(dl, "REGISTRY_PATH", tmp_path / "r.json")
+    assert coded_events.datasets()["other"] == [
+        "1.0.0-rc1", "2024-06", "1.2", "1.9.0", "1.10.0", "2.0.0", "10.0.0"
+    ]  # fmt: skip
+    assert sorted(versions, key=loader.version_sort_key) == coded_events.datasets()["other"]
+
+
 # -------------------------------------------------------------------------- bad names
 
 

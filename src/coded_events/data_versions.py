@@ -38,7 +38,7 @@ from coded_events.download import (
     safe_join,
 )
 from coded_events.loader import release_folder, table_and_format
-from coded_events.schema_diff import Level, bump_level
+from coded_events.schema_diff import Level, bump_level, version_key
 from coded_events.table_schema import PRIMARY_KEYS
 
 __all__ = [
@@ -352,7 +352,7 @@ def required_level(changes: Sequence[DataChange]) -> Level:
 def _parts(version: str, where: str) -> tuple[int, int, int]:
     if not _SEMVER.fullmatch(version):
         raise DataVersionError(f"{where}: version {version!r} is not MAJOR.MINOR.PATCH")
-    major, minor, patch = (int(p) for p in version.split("."))
+    major, minor, patch = version_key(version)
     return major, minor, patch
 
 
@@ -438,7 +438,7 @@ def compare(previous_dir: Path, files: dict[str, bytes]) -> Comparison:
 
 
 def _version_tuple(version: str) -> tuple[int, ...] | None:
-    return tuple(int(p) for p in version.split(".")) if _SEMVER.fullmatch(version) else None
+    return version_key(version) if _SEMVER.fullmatch(version) else None
 
 
 def default_previous(dataset: str, version: str) -> str | None:

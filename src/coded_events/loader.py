@@ -24,7 +24,6 @@ from coded_events.download import (
     OfflineError,
 )
 from coded_events.resources import datasets_dir, repo_root
-from coded_events.vocabulary import PUBLISHED_TABLES
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -100,15 +99,30 @@ _CONVERTERS: dict[str, tuple[str | None, Callable[[pa.Table], Any]]] = {
 # ---------------------------------------------------------------------------- names
 
 
-def _version_key(version: str) -> tuple[tuple[int, str], ...]:
-    return tuple((int(part), "") if part.isdigit() else (-1, part) for part in version.split("."))
+def version_sort_key(version: str) -> tuple[int, tuple[int, ...], str]:
+    """Sort key of a release version: semantic versions in order, after any other form.
+
+    Semantic versions are parsed by :func:`coded_events.schema_diff.version_key`. Other
+    forms (``1.0.0-rc1``, ``2024-06``) are deliberately accepted, since registry entries
+    and cache folder names need not be semantic versions; they sort first, by text.
+    """
+    from coded_events.schema_diff import version_key  # here: `import coded_events` stays fast
+
+    try:
+        return (1, version_key(version), "")
+    except ValueError:
+        return (0, (), version)
 
 
 _VERSION_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,63}")
 
 
 def _normalise_version(version: str | None, known: list[str]) -> str | None:
-    """``"v1.2.0"`` -> ``"1.2.0"``; refuse text that is no version (it names a cache folder)."""
+    """``"v1.2.0"`` -> ``"1.2.0"``; refuse text that is no version (it names a cache folder).
+
+    Deliberately wider than semantic versions (letters, ``-`` and ``+`` are allowed), so
+    that a release named otherwise can still be fetched; it only has to be a safe name.
+    """
     if version is None:
         return None
     text = str(version).strip()
@@ -121,10 +135,16 @@ def _normalise_version(version: str | None, known: list[str]) -> str | None:
 # argument -> (may it be None?, what it may be, for the message)
 _ARGUMENTS: dict[str, tuple[bool, Callable[[], str]]] = {
     "dataset": (False, lambda: "Known: " + (", ".join(datasets()) or "none")),
-    "table": (False, lambda: "Tables: " + ", ".join(PUBLISHED_TABLES)),
+    "table": (False, lambda: "Tables: " + ", ".join(_published_tables())),
     "format": (False, lambda: "Formats: parquet, csv"),
     "version": (True, lambda: "such as '1.2.0', or None for the bundled release"),
 }
+
+
+def _published_tables() -> tuple[str, ...]:
+    from coded_events.vocabulary import PUBLISHED_TABLES  # here: `import coded_events` stays fast
+
+    return PUBLISHED_TABLES
 
 
 def _check_types(**arguments: object) -> None:
@@ -163,7 +183,9 @@ def datasets() -> dict[str, list[str]]:
                 known.setdefault(folder.name, set()).add(version)
     for name, versions in _dl.read_registry().get("datasets", {}).items():
         known.setdefault(name, set()).update(versions)
-    return {name: sorted(versions, key=_version_key) for name, versions in sorted(known.items())}
+    return {
+        name: sorted(versions, key=version_sort_key) for name, versions in sorted(known.items())
+    }
 
 
 def _versions_of(dataset: str) -> list[str]:

@@ -44,7 +44,7 @@ def _cached_versions(dataset: str) -> list[str]:
     if not folder.is_dir():
         return []
     found = [p.name for p in folder.iterdir() if (p / _dl.MANIFEST).is_file()]
-    return sorted(found, key=loader._version_key)
+    return sorted(found, key=loader.version_sort_key)
 
 
 def _where(dataset: str, version: str) -> str:
@@ -65,7 +65,7 @@ def datasets_command() -> None:
     for dataset, versions in known.items():
         typer.echo(dataset)
         for version in sorted(
-            set(versions) | set(_cached_versions(dataset)), key=loader._version_key
+            set(versions) | set(_cached_versions(dataset)), key=loader.version_sort_key
         ):
             typer.echo(f"  {version:<10} {_where(dataset, version)}")
     typer.echo(f"cache: {_dl.cache_dir()}")
@@ -119,7 +119,7 @@ def info_command(
     typer.echo(f"{dataset} {shown}  {manifest.get('title', '')}".rstrip())
     versions = sorted(
         set(loader.datasets().get(dataset, [])) | set(_cached_versions(dataset)),
-        key=loader._version_key,
+        key=loader.version_sort_key,
     )
     typer.echo("versions: " + ", ".join(f"{v} ({_where(dataset, v)})" for v in versions))
     typer.echo(f"folder: {folder}")
