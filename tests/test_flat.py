@@ -373,7 +373,13 @@ def _codes_at(found: list) -> list[tuple[str, str]]:
 
 def loose(name: str, items: list[dict[str, Any]]) -> pa.Table:
     """Rows in the published Arrow schema with every column nullable (nulls allowed)."""
-    schema = pa.schema([f.with_nullable(True) for f in ARROW_SCHEMAS[name]])
+
+    def relaxed(kind: pa.DataType) -> pa.DataType:
+        if pa.types.is_list(kind) and pa.types.is_struct(kind.value_type):
+            return pa.list_(pa.struct([f.with_nullable(True) for f in kind.value_type]))
+        return kind
+
+    schema = pa.schema([pa.field(f.name, relaxed(f.type)) for f in ARROW_SCHEMAS[name]])
     return pa.Table.from_pylist(items, schema=schema)
 
 
@@ -479,3 +485,70 @@ def test_csv_numbers_parse_strictly_into_their_type(tmp_path: Path, rows: Rows) 
     assert ("wrong-type", "/events/1/latitude") in _codes_at(found)
     assert ("wrong-type", "/events/2/longitude") in _codes_at(found)
     assert ("non-finite-number", "/events/3/goldstein") in _codes_at(found)
+
+
+QUANTITY = {"value": 2.0, "unit": "troops", "qualifier": "exact", "as_written": "two"}
+
+
+def _with_quantities(rows: Rows, items: list[Any]) -> list[dict[str, Any]]:
+    events = copy.deepcopy(rows["events"])
+    for row, value in zip(events, items, strict=False):
+        row["quantities"] = value
+    return events
+
+
+def test_parquet_quantities_struct_is_compared_field_by_field(tmp_path: Path, rows: Rows) -> None:
+    events = table("events", rows["events"])
+    kind = pa.list_(pa.struct([("value", pa.float64()), ("unit", pa.string()),
+                               ("as_written", pa.int64()), ("extra", pa.string())]))  # fmt: skip
+    column = pa.array([[{"value": 1.0, "unit": "t", "as_written": 1, "extra": "x"}]]
+                      * events.num_rows, kind)  # fmt: skip
+    index = events.schema.get_field_index("quantities")
+    pq.write_table(events.set_column(index, "quantities", column), tmp_path / "events.parquet")
+    found = validate_flat([tmp_path / "events.parquet"]).findings
+    assert {f.code for f in found} == {"missing-field", "wrong-type", "unknown-field"}, found
+    assert all(f.pointer == "/events/quantities" for f in found)
+
+
+def test_parquet_quantities_values(tmp_path: Path, rows: Rows) -> None:
+    bad = [[dict(QUANTITY, value=float("nan"))], [dict(QUANTITY, qualifier=None)],
+           [QUANTITY, dict(QUANTITY, unit=None)]]  # fmt: skip
+    path = tmp_path / "events.parquet"
+    pq.write_table(loose("events", _with_quantities(rows, bad)), path)
+    found = validate_flat([path]).findings
+    assert _codes_at(found) == [
+        ("missing-field", "/events/2/quantities"),
+        ("missing-field", "/events/3/quantities"),
+        ("non-finite-number", "/events/1/quantities"),
+    ]
+
+
+def test_csv_quantities_are_checked_item_by_item(tmp_path: Path, rows: Rows) -> None:
+    item = json.dumps(QUANTITY)
+    cells = {
+        (0, "quantities"): '[{"unit": "t", "qualifier": "exact", "as_written": null}]',
+        (
+            1,
+            "quantities",
+        ): '[{"value": "2", "unit": "t", "qualifier": "exact", "as_written": null}]',
+        (2, "quantities"): f'[{item[:-1]}, "colour": "red"}}]',
+        (3, "quantities"): '[{"value": 2.0, "unit": "t", "as_written": null}]',
+        (4, "quantities"): "[{not json",
+        (5, "quantities"): f"[{item[:-1].replace('2.0', 'NaN')}}}]",
+        (6, "quantities"): '{"value": 2}',
+        (7, "quantities"): f"[{item}, {item}]",  # valid
+        (8, "quantities"): f"[{item.replace('exact', 'roughly')}]",
+    }
+    path = tmp_path / "events.csv"
+    path.write_bytes(csv_with("events", rows["events"], cells))
+    found = validate_flat([path]).findings
+    assert _codes_at(found) == [
+        ("invalid-enum", "/events/9/quantities"),
+        ("missing-field", "/events/1/quantities"),
+        ("missing-field", "/events/4/quantities"),
+        ("non-finite-number", "/events/6/quantities"),
+        ("unknown-field", "/events/3/quantities"),
+        ("wrong-type", "/events/2/quantities"),
+        ("wrong-type", "/events/5/quantities"),
+        ("wrong-type", "/events/7/quantities"),
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import stat
 from collections import Counter
@@ -260,9 +261,34 @@ def _compatible(expected: pa.DataType, actual: pa.DataType) -> bool:
             return False
         inner = expected.value_type
         if pa.types.is_struct(inner):
-            return pa.types.is_struct(actual.value_type)
+            return pa.types.is_struct(actual.value_type)  # fields: see _item_problems
         return _compatible(inner, actual.value_type)
     return actual == expected
+
+
+def _item_problems(column: str, expected: pa.DataType, actual: pa.DataType) -> list[Problem]:
+    """A list-of-struct column (``quantities``): the struct's fields, one by one."""
+    if not (pa.types.is_list(expected) and pa.types.is_struct(expected.value_type)):
+        return []
+    want, got = expected.value_type, actual.value_type
+    names = Counter(got.field(i).name for i in range(got.num_fields))
+    problems = []
+    for name, count in names.items():
+        where = f"'{name}' (of an item of {column})"
+        if count > 1:
+            problems.append(Problem("duplicate-column", {"name": where, "count": count}, column))
+        elif want.get_field_index(name) < 0:
+            problems.append(Problem("unknown-field", {"name": where}, column))
+    for f in want:
+        where = f"'{f.name}' (of an item of {column})"
+        if f.name not in names:
+            problems.append(Problem("missing-field", {"name": where}, column))
+        elif names[f.name] == 1 and not _compatible(f.type, got.field(f.name).type):
+            found = _type_name(got.field(f.name).type)
+            expected = f"{_type_name(f.type)} for {where}"
+            params = {"expected": expected, "found": found, "value": "?", "fixed": "?"}
+            problems.append(Problem("wrong-type", params, column))
+    return problems
 
 
 def _type_name(t: pa.DataType) -> str:
@@ -291,7 +317,10 @@ def column_problems(table: str, actual: pa.Schema) -> tuple[list[Problem], set[s
             continue
         got = actual.field(f.name).type
         if _compatible(f.type, got):
-            usable.add(f.name)
+            items = _item_problems(f.name, f.type, got)
+            problems += items
+            if not items:
+                usable.add(f.name)
         else:
             code = _wrong_type_code(f.name, got)
             problems.append(
@@ -417,14 +446,79 @@ def _parse_numbers(column: pa.Array, target: pa.DataType) -> tuple[pa.Array, lis
     return values, problems
 
 
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = Counter(k for k, _ in pairs)
+    repeated = [k for k, n in keys.items() if n > 1]
+    if repeated:
+        raise _Repeated(repeated[0])
+    return dict(pairs)
+
+
+class _Repeated(ValueError):
+    """A JSON object names a key twice (Python's json keeps the last one silently)."""
+
+
+JSON_KINDS = {"number": (int, float), "string": str}
+
+
+def _item_reason(items: Any, struct: pa.StructType) -> tuple[str, dict[str, Any]] | None:
+    """Why a parsed CSV list cell does not fit ``list<struct>`` (None when it does)."""
+    if not isinstance(items, list):
+        return "wrong-type", {"expected": "a JSON array", "found": type(items).__name__}
+    for item in items:
+        if not isinstance(item, dict):
+            return "wrong-type", {"expected": "JSON objects", "found": type(item).__name__}
+        for key in item:
+            if struct.get_field_index(key) < 0:
+                return "unknown-field", {"name": f"{key!r} (of a quantity)"}
+        for f in struct:
+            value = item.get(f.name)
+            if value is None:
+                if f.name not in item or not f.nullable:
+                    return "missing-field", {"name": f"{f.name!r} (of a quantity)"}
+                continue
+            kind = "number" if pa.types.is_floating(f.type) else "string"
+            if isinstance(value, bool) or not isinstance(value, JSON_KINDS[kind]):
+                found = type(value).__name__
+                return "wrong-type", {"expected": f"a {kind} for {f.name!r}", "found": found}
+    return None
+
+
+def _parse_items(column: pa.Array, target: pa.DataType) -> tuple[pa.Array, list[Problem]]:
+    """A CSV list-of-struct column (``quantities``, compact JSON) in ``target``: every item
+    has every field of the struct, in its type (NaN is left to the rules to report)."""
+    struct = target.value_type
+    encoded = pc.dictionary_encode(column)
+    parsed, by_reason = [], {}
+    for index, text in enumerate(encoded.dictionary.to_pylist()):
+        try:
+            items = json.loads(text, object_pairs_hook=_json_object)
+            reason = _item_reason(items, struct)
+        except _Repeated as error:
+            reason = "duplicate-key", {"key": repr(str(error))}
+        except ValueError as error:
+            reason = "wrong-type", {"expected": "a JSON array", "found": f"bad JSON ({error})"}
+        parsed.append(None if reason else items)
+        if reason:
+            by_reason.setdefault((reason[0], tuple(reason[1].items())), []).append(index)
+    values = pa.array(parsed, target).take(encoded.indices)
+    problems = []
+    for (code, params), indices in by_reason.items():
+        mask = pc.is_in(encoded.indices, pa.array(indices, encoded.indices.type))
+        problems.append(Problem(code, dict(params), mask=mask))
+    return values, problems
+
+
 def _convert(name: str, column: pa.Array, target: pa.DataType) -> tuple[pa.Array, list[Problem]]:
     """One CSV column (read as text) in its table type; Problems for cells that do not parse."""
-    if pa.types.is_string(target) or pa.types.is_dictionary(target) or pa.types.is_list(target):
+    if pa.types.is_list(target) and pa.types.is_struct(target.value_type):
+        values, problems = _parse_items(column, target)
+    elif pa.types.is_string(target) or pa.types.is_dictionary(target) or pa.types.is_list(target):
         quoted = pc.starts_with(column, "'")
         if pc.any(quoted).as_py():
             column = pc.if_else(quoted, pc.utf8_slice_codeunits(column, 1), column)
         return column, []
-    if pa.types.is_date(target):
+    elif pa.types.is_date(target):
         values, bad = _parse_dates(column)
         problems = [Problem("invalid-date", {}, mask=bad)]
     elif pa.types.is_boolean(target):

@@ -15,7 +15,6 @@ distinct value of low-cardinality columns (codes, dates), never per row.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -703,50 +702,46 @@ def self_links(cols: Columns) -> Iterator[Hit]:
 _QUALIFIERS = [q.value for q in vocabulary.Qualifier]
 
 
-def _quantity_items(column: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array] | None:
-    """(row of each quantity, qualifier, unit), from a list column or CSV JSON text."""
-    if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
-        items = pc.list_flatten(column)
-        parents = pc.list_parent_indices(column)
-        return parents, pc.struct_field(items, "qualifier"), pc.struct_field(items, "unit")
-    rows, qualifiers, units = [], [], []
-    busy = pc.indices_nonzero(pc.fill_null(pc.not_equal(column, "[]"), False))
-    for row in busy.to_pylist():
-        try:
-            items = json.loads(column[row].as_py())
-        except (TypeError, ValueError):
-            items = None
-        for item in items if isinstance(items, list) else [{}]:
-            item = item if isinstance(item, dict) else {}
-            rows.append(row)
-            qualifiers.append(str(item.get("qualifier", "?")))
-            units.append(str(item.get("unit", "?")))
-    if not rows:
-        return None
-    return pa.array(rows, pa.int64()), pa.array(qualifiers), pa.array(units)
-
-
 def quantities(cols: Columns) -> Iterator[Hit]:
+    """Each quantity (a list of structs; CSV JSON is parsed by the reader): value, unit and
+    qualifier present, the value finite, the unit not empty, the qualifier known."""
     column = cols["quantities"]
-    found = _quantity_items(column)
-    if found is None:
+    items = pc.list_flatten(column)
+    if len(items) == 0:
         return
-    parents, qualifier, unit = found
+    parents = pc.list_parent_indices(column)
+    value = pc.cast(pc.struct_field(items, "value"), pa.float64())
+    unit, qualifier = (text(pc.struct_field(items, n)) for n in ("unit", "qualifier"))
+    checks = [
+        ("missing-field", pc.is_null(value), "value"),
+        ("missing-field", pc.is_null(unit), "unit"),
+        ("missing-field", pc.is_null(qualifier), "qualifier"),
+        ("non-finite-number", pc.or_(pc.is_nan(value), pc.is_inf(value)), "value"),
+        (
+            "invalid-enum",
+            pc.and_(pc.is_valid(qualifier), pc.invert(pc.is_in(qualifier, pa.array(_QUALIFIERS)))),
+            "qualifier",
+        ),
+        ("empty-value", pc.equal(unit, ""), "unit"),
+    ]
+    shown = {"value": value, "unit": unit, "qualifier": qualifier}
     rows = len(column)
-    for code, bad, shown in (
-        ("invalid-enum", pc.invert(pc.is_in(qualifier, pa.array(_QUALIFIERS))), qualifier),
-        ("empty-value", pc.equal(unit, ""), unit),
-    ):
-        bad_rows = pc.filter(parents, pc.fill_null(bad, False))
-        if len(bad_rows) == 0:
+    for code, bad, name in checks:
+        bad = pc.fill_null(bad, False)
+        if not pc.any(bad).as_py():
             continue
-        mask = pc.is_in(pa.array(range(rows), pa.int64()), pc.cast(bad_rows, pa.int64()))
+        mask = pc.is_in(pa.array(range(rows), pa.int64()),
+                        pc.cast(pc.filter(parents, bad), pa.int64()))  # fmt: skip
 
-        def describe(row: int, code: str = code, shown: pa.Array = shown) -> Finding:
+        def describe(row: int, code: str = code, bad: pa.Array = bad, name: str = name) -> Finding:
+            here = pc.and_(pc.equal(parents, row), bad)
+            value = pc.filter(shown[name], here)[0].as_py()
+            if code == "missing-field":
+                return template(code, name=f"{name!r} (of a quantity)")
             if code == "empty-value":
-                return template(code, what="'unit'")
-            values = pc.filter(shown, pc.equal(parents, row)).to_pylist()
-            value = next((v for v in values if v not in _QUALIFIERS), values[0])
+                return template(code, what=f"{name!r}")
+            if code == "non-finite-number":
+                return template(code, value, token=repr(value))
             return template(code, value, value=repr(value), expected=", ".join(_QUALIFIERS))
 
         yield Hit(code, "quantities", mask, describe)
