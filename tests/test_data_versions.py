@@ -7,6 +7,7 @@ import hashlib
 import importlib
 import json
 import random
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -417,3 +418,13 @@ def test_nested_columns_compare_like_python_values() -> None:
         changes = data_versions.compare_tables(_release(events=before), _release(events=after))
         expected = sum(a != b for a, b in zip(old, new, strict=True))
         assert changes[0].description.startswith(f"{expected} events changed"), arrow_type
+
+
+def test_module_docstring_agrees_with_the_table_levels() -> None:
+    text = data_versions.__doc__ or ""
+    bullets = {
+        level: " ".join(rule.split())
+        for level, rule in re.findall(r"^- \*\*(\w+)\*\*: (.*?)(?=^- |^$)", text, re.M | re.S)
+    }
+    for kind, level in data_versions.TABLE_LEVELS.items():
+        assert f"a table (resource) {kind}" in bullets[str(level)], (kind, level)

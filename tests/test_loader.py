@@ -302,3 +302,10 @@ def test_load_by_version_downloads_only_that_table(tmp_path, monkeypatch) -> Non
         "data/evidence.parquet",
         "datapackage.json",
     ]
+
+
+def test_load_docstring_names_every_published_table() -> None:
+    from coded_events.vocabulary import PUBLISHED_TABLES
+
+    for table in PUBLISHED_TABLES:
+        assert f"``{table}``" in (loader.load.__doc__ or "")

@@ -4,9 +4,9 @@ The dataset's ``version`` follows the Frictionless data-versioning recipe (see
 ``docs/versioning.md``), judged per table by primary key:
 
 - **patch**: rows changed (a record fixed);
-- **minor**: rows added;
+- **minor**: rows added, a table (resource) added;
 - **major**: rows removed, a column added, removed or retyped, the column order or the
-  primary key changed, a table (resource) added or removed.
+  primary key changed, a table (resource) removed.
 
 ``compare(previous_dir, files)`` reads the previous release (its ``datapackage.json`` and
 Parquet files) and the freshly rendered files (``publish.render``) and lists every

@@ -355,7 +355,8 @@ def load(
     """Load one table of a dataset release as a pyarrow Table (or pandas / polars frame).
 
     ``version=None`` reads the release bundled in the package, offline. Tables: ``events``,
-    ``evidence``, ``sources``. ``as_``: ``"arrow"``, ``"pandas"`` or ``"polars"``.
+    ``evidence``, ``sources``, ``links`` (those the release's manifest lists).
+    ``as_``: ``"arrow"``, ``"pandas"`` or ``"polars"``.
     """
     _check_types(dataset=dataset, table=table, version=version)
     if not isinstance(as_, str) or as_ not in _CONVERTERS:
