@@ -552,3 +552,22 @@ def test_csv_quantities_are_checked_item_by_item(tmp_path: Path, rows: Rows) -> 
         ("wrong-type", "/events/5/quantities"),
         ("wrong-type", "/events/7/quantities"),
     ]
+
+
+def test_foreign_keys_across_formats(tmp_path: Path, rows: Rows) -> None:
+    """events.parquet with evidence.csv (and sources.csv): keys still checked across them,
+    whichever format comes first; both formats of one table are not duplicates."""
+    data = copy.deepcopy(rows)
+    data["evidence"][2]["event_id"] = "sc-9999"
+    data["evidence"][4]["source_id"] = "gone"
+    write(tmp_path / "a", {"events": data["events"]}, "parquet")
+    write(tmp_path / "a", {"evidence": data["evidence"], "sources": data["sources"]}, "csv")
+    write(tmp_path / "b", {"events": data["events"]}, "csv")
+    write(tmp_path / "b", {"evidence": data["evidence"], "sources": data["sources"]}, "parquet")
+    expected = [("unresolved-event-reference", "/evidence/3/event_id"),
+                ("unresolved-source-reference", "/evidence/5/source_id")]  # fmt: skip
+    for folder in ("a", "b"):
+        assert _codes_at(validate_flat([tmp_path / folder]).findings) == expected
+    both = write(tmp_path / "c", data, "parquet")
+    write(both, data, "csv")
+    assert _codes_at(validate_flat([both]).findings) == sorted(expected * 2)

@@ -161,7 +161,8 @@ class Validator:
         self.samples: dict[str, int] = Counter()
         self.file_counts: Counter = Counter()  # (file, table, code) -> rows
         self.shown: Counter = Counter()  # (file, table, code) -> samples shown
-        self.keys: dict[str, _Keys] = {}
+        self.keys: dict[str, _Keys] = {}  # of the set being checked
+        self.other_keys: list[dict[str, _Keys]] = []  # of the other sets (other formats)
         self.pool = ThreadPoolExecutor(threads) if threads > 1 else None
         self.threads = threads
 
@@ -270,6 +271,8 @@ class Validator:
         out = []
         for (names,), target, _ in [(tuple(k[0]), k[1], k[2]) for k in FOREIGN_KEYS[table]]:
             known = self.keys.get(target)
+            if known is None:
+                known = next((k[target] for k in self.other_keys if target in k), None)
             if known is None or known.values is None or names not in columns:
                 continue
             if isinstance(known.values, pa.ChunkedArray):  # once, when first referenced
@@ -416,14 +419,22 @@ def validate_sets(
             for path, reason in group.unknown:
                 found = template("unknown-table", reason=reason)
                 validator._add(dataclasses.replace(found, file=str(path)), "?")
-            for table, parts in group.ordered():
+        # table by table across the sets (one per format), so that a foreign key finds the
+        # table it names in its own set or, when that set lacks it, in another one
+        keys: list[dict[str, _Keys]] = [{} for _ in sets]
+        for table in reader.table_order():
+            for index, group in enumerate(sets):
+                parts = group.parts.get(table)
+                if not parts:
+                    continue
+                validator.keys = keys[index]
+                validator.other_keys = [k for i, k in enumerate(keys) if i != index]
                 try:
                     validator.table(table, parts)
                 except Exception as error:  # a bug: report it, check the other tables
                     reason = f"{type(error).__name__}: {error}"[:300]
                     found = template("internal-error", layer=f"table ({table})", reason=reason)
                     validator._add(dataclasses.replace(found, file=parts[0].file), table)
-            validator.keys.clear()
         validator.summaries()
     finally:
         validator.close()

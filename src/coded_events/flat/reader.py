@@ -90,10 +90,10 @@ class TableSet:
     links: list[Path] = field(default_factory=list)  # symbolic links: reported, not read
     unreadable: list[tuple[Path, str]] = field(default_factory=list)  # not regular files
 
-    def ordered(self) -> list[tuple[str, list[TablePart]]]:
-        """Tables in checking order: referenced tables first."""
-        order = [*TABLE_ORDER, *(t for t in TABLE_NAMES if t not in TABLE_ORDER)]
-        return [(t, self.parts[t]) for t in order if t in self.parts]
+
+def table_order() -> list[str]:
+    """Every table, in checking order: referenced tables first."""
+    return [*TABLE_ORDER, *(t for t in TABLE_NAMES if t not in TABLE_ORDER)]
 
 
 # --- which table ----------------------------------------------------------------------
