@@ -571,3 +571,22 @@ def test_foreign_keys_across_formats(tmp_path: Path, rows: Rows) -> None:
     both = write(tmp_path / "c", data, "parquet")
     write(both, data, "csv")
     assert _codes_at(validate_flat([both]).findings) == sorted(expected * 2)
+
+
+def test_table_from_metadata_then_name_then_folders_below_the_input(tmp_path: Path) -> None:
+    """Ancestor folders above the input (``sources-2024``) never name the table."""
+    imported = tmp_path / "sources-2024" / "import" / "quotes.parquet"
+    imported.parent.mkdir(parents=True)
+    shutil.copy(DATA / "evidence.parquet", imported)  # holds coded_events.table = evidence
+    report = validate_flat([imported])
+    assert report.findings == [] and set(report.rows) == {"evidence"}
+    plain = tmp_path / "events-2024" / "evidence.csv"  # the file's own name wins
+    plain.parent.mkdir()
+    shutil.copy(DATA / "evidence.csv", plain)
+    report = validate_flat([plain])
+    assert report.findings == [] and set(report.rows) == {"evidence"}
+    parts = tmp_path / "sources-old" / "evidence" / "year=2024" / "part-0.csv"
+    parts.parent.mkdir(parents=True)
+    shutil.copy(DATA / "evidence.csv", parts)  # a partition folder below the input
+    report = validate_flat([tmp_path / "sources-old" / "evidence"])
+    assert report.findings == [] and set(report.rows) == {"evidence"}

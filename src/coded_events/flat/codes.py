@@ -18,9 +18,10 @@ CHECKS = declare(
         "cannot tell which published table this file holds ({reason})",
         f"Name the file after its table ({', '.join(PUBLISHED_TABLES)}, as in the "
         "published data/ folder) or give it that table's columns.",
-        "A flat file is matched to a table by its name (`events.parquet`, "
-        "`evidence.csv`, `sources/part-0.parquet`), by the `coded_events.table` Parquet "
-        "metadata, or by its columns. A file that matches none is not checked further.",
+        "A flat file is matched to a table by the `coded_events.table` Parquet metadata, "
+        "then by its name (`events.parquet`, `evidence.csv`), then by a folder below the "
+        "folder given (`sources/part-0.parquet`, never a folder above it), then by its "
+        "columns. A file that matches none is not checked further.",
     ),
     (
         "malformed-row",

@@ -99,13 +99,21 @@ def table_order() -> list[str]:
 # --- which table ----------------------------------------------------------------------
 
 
-def _table_from_name(path: Path) -> str | None:
-    for part in (path.stem, *(p.name for p in path.parents)):
-        name = part.split("=")[-1]
-        for table in TABLE_NAMES:
-            if name == table or name.startswith((f"{table}-", f"{table}_", f"{table}.")):
-                return table
+def _table_named(name: str) -> str | None:
+    name = name.split("=")[-1]
+    for table in TABLE_NAMES:
+        if name == table or name.startswith((f"{table}-", f"{table}_", f"{table}.")):
+            return table
     return None
+
+
+def _table_from_name(path: Path, root: Path | None) -> str | None:
+    """The table named by the file's stem, else by a folder between ``root`` (the input
+    folder, included) and the file; folders above the input never count."""
+    names = [path.stem]
+    if root is not None:
+        names += [p.name for p in path.parents if p == root or root in p.parents]
+    return next((t for t in map(_table_named, names) if t), None)
 
 
 def _columns_of(path: Path, fmt: str) -> tuple[list[str], dict[bytes, bytes]]:
@@ -120,15 +128,16 @@ def _columns_of(path: Path, fmt: str) -> tuple[list[str], dict[bytes, bytes]]:
         return [], {}
 
 
-def table_of(path: Path, fmt: str) -> tuple[str | None, str]:
-    """The table a file holds (by name, Parquet metadata or columns), or None and why not."""
-    by_name = _table_from_name(path)
-    if by_name:
-        return by_name, ""
+def table_of(path: Path, fmt: str, root: Path | None = None) -> tuple[str | None, str]:
+    """The table a file holds (by Parquet metadata, its name, the folders below the input
+    folder ``root``, or its columns), or None and why not."""
     names, metadata = _columns_of(path, fmt)
     declared = metadata.get(TABLE_METADATA_KEY, b"").decode("utf-8", "replace")
     if declared in TABLE_NAMES:
         return declared, ""
+    by_name = _table_from_name(path, root)
+    if by_name:
+        return by_name, ""
     best = max(TABLE_NAMES, key=lambda t: len(set(names) & set(ARROW_SCHEMAS[t].names)))
     if set(PRIMARY_KEYS[best]) <= set(names) and 2 * len(
         set(names) & set(ARROW_SCHEMAS[best].names)
@@ -188,23 +197,26 @@ def is_flat(path: Path) -> bool:
     return path.suffix.lower() in FORMATS
 
 
-def expand(paths: list[Path]) -> list[Path]:
-    """The table files of flat inputs (links among them, to be reported), each once."""
-    files: list[Path] = []
+def expand(paths: list[Path]) -> list[tuple[Path, Path | None]]:
+    """The table files of flat inputs (links among them, to be reported), each once, with
+    the input folder they were found in (None for a file given itself)."""
+    files: list[tuple[Path, Path | None]] = []
     for path in paths:
         if path.is_symlink() or not path.is_dir():
-            files.append(path)
+            files.append((path, None))
         elif path.name in TABLE_NAMES:
-            files += _parts(path)
+            files += [(p, path) for p in _parts(path)]
         else:
             data = _data_folder(path)
-            files += [data] if data.is_symlink() else _table_files(data)
+            files += (
+                [(data, None)] if data.is_symlink() else [(p, data) for p in _table_files(data)]
+            )
     seen: set[str] = set()
     out = []
-    for path in files:
+    for path, root in files:
         if os.path.abspath(path) not in seen:
             seen.add(os.path.abspath(path))
-            out.append(path)
+            out.append((path, root))
     return out
 
 
@@ -221,7 +233,7 @@ def table_sets(paths: list[Path]) -> list[TableSet]:
     """Group flat inputs into sets checked together: one per format (Parquet, CSV)."""
     sets: dict[str, TableSet] = {}
     links, unreadable = [], []
-    for path in expand(paths):
+    for path, root in expand(paths):
         if path.is_symlink():
             links.append(path)
             continue
@@ -230,7 +242,7 @@ def table_sets(paths: list[Path]) -> list[TableSet]:
             continue
         fmt = FORMATS.get(path.suffix.lower(), "csv")
         group = sets.setdefault(fmt, TableSet())
-        table, reason = table_of(path, fmt)
+        table, reason = table_of(path, fmt, root)
         if table is None:
             group.unknown.append((path, reason))
         else:
