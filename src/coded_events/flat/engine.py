@@ -28,7 +28,7 @@ from coded_events.checks import CATALOGUE
 from coded_events.findings import Finding
 from coded_events.flat import reader
 from coded_events.flat.reader import Batch, Problem, TablePart, TableSet
-from coded_events.flat.rules import Hit, Rule, rules_for, runnable, template
+from coded_events.flat.rules import Hit, Rule, rules_for, runnable, template, text
 from coded_events.table_schema import FOREIGN_KEYS, PRIMARY_KEYS
 from coded_events.tables import ARROW_SCHEMAS
 
@@ -107,13 +107,9 @@ def _key(table: str, columns: dict[str, pa.Array]) -> pa.Array | None:
     if any(n not in columns for n in names):
         return None
     if len(names) == 1:
-        return reader_text(columns[names[0]])
-    parts = [pc.cast(reader_text(columns[n]), pa.string()) for n in names]
+        return text(columns[names[0]])
+    parts = [pc.cast(text(columns[n]), pa.string()) for n in names]
     return pc.binary_join_element_wise(*parts, "\x1f")
-
-
-def reader_text(array: pa.Array) -> pa.Array:
-    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
 
 
 _DONE = object()
@@ -277,7 +273,7 @@ class Validator:
                 continue
             if isinstance(known.values, pa.ChunkedArray):  # once, when first referenced
                 known.values = known.values.combine_chunks()
-            values = reader_text(columns[names])
+            values = text(columns[names])
             bad = pc.and_(pc.invert(pc.is_in(values, known.values)), pc.is_valid(values))
             count = pc.sum(bad).as_py() or 0
             if count:

@@ -386,8 +386,6 @@ def parquet_batches(
 
 # --- CSV ----------------------------------------------------------------------------------
 
-TEXT_LIKE = ("string", "dictionary", "list")
-
 
 def _strict_date(text: str | None) -> dt.date | None:
     if text is None or len(text) != 10 or text[4] != "-" or text[7] != "-":
