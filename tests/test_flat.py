@@ -590,3 +590,10 @@ def test_table_from_metadata_then_name_then_folders_below_the_input(tmp_path: Pa
     shutil.copy(DATA / "evidence.csv", parts)  # a partition folder below the input
     report = validate_flat([tmp_path / "sources-old" / "evidence"])
     assert report.findings == [] and set(report.rows) == {"evidence"}
+
+
+def test_cli_counts_flat_files(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["validate", str(DATA)])
+    assert result.exit_code == 0, result.output
+    tables = len(list(DATA.glob("*.parquet"))) + len(list(DATA.glob("*.csv")))
+    assert f"{tables} file(s) checked" in result.output

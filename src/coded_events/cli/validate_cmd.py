@@ -86,6 +86,7 @@ def validate_command(
 ) -> None:
     """Validate record files: exit 0 when there are no errors, 1 when there are, 2 on usage
     problems."""
+    from coded_events.flat import flat_files, is_flat
     from coded_events.validate import expand_paths
 
     findings = validate_paths(paths, strict=strict, max_samples=max_samples)
@@ -94,7 +95,9 @@ def validate_command(
     elif output is Format.github:
         _write([github_line(f) for f in findings])
     else:
-        _write(text_lines(findings, len(expand_paths(paths))))
+        flat = [p for p in paths if is_flat(p)]
+        records = expand_paths([p for p in paths if p not in flat])
+        _write(text_lines(findings, len(records) + len(flat_files(flat))))
     raise typer.Exit(1 if any(f.is_error for f in findings) else 0)
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from coded_events.flat.engine import FlatReport
 
-__all__ = ["is_flat", "validate_flat"]
+__all__ = ["flat_files", "is_flat", "validate_flat"]
 
 
 def is_flat(path: Path) -> bool:
@@ -31,6 +31,13 @@ def is_flat(path: Path) -> bool:
     from coded_events.flat.reader import is_flat as check
 
     return check(path)
+
+
+def flat_files(paths: list[Path]) -> list[Path]:
+    """The table files that flat inputs stand for (links included), each once."""
+    from coded_events.flat.reader import expand
+
+    return [path for path, _ in expand(paths)]
 
 
 def validate_flat(
