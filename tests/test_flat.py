@@ -597,3 +597,29 @@ def test_cli_counts_flat_files(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     tables = len(list(DATA.glob("*.parquet"))) + len(list(DATA.glob("*.csv")))
     assert f"{tables} file(s) checked" in result.output
+
+
+@pytest.mark.parametrize("malformed", [False, True])
+def test_csv_lines_after_blank_lines_and_skipped_rows(
+    tmp_path: Path, rows: Rows, malformed: bool
+) -> None:
+    """Lines stay exact after blank lines and rows skipped as malformed (which carry their
+    own line), also across batches."""
+    data = copy.deepcopy(rows)
+    data["events"][0]["notes"] = "a note\non two lines"
+    text = csv_with("events", data["events"], {(9, "latitude"): "north"}).decode("utf-8")
+    lines = text.split("\r\n")  # [0] is the header (line 1); [1] is row 1 (lines 2-3)
+    lines.insert(3, "")  # a blank line after row 2 (line 5)
+    if malformed:
+        lines[5] += ",extra"  # row 4, on line 7: skipped
+    path = tmp_path / "events.csv"
+    path.write_text("\r\n".join(lines), "utf-8")
+    for batch_size in (10, 1000):
+        found = validate_flat([path], batch_size=batch_size).findings
+        where = {f.code: f.line for f in found}
+        index = next(i for i, line in enumerate(lines) if ",north," in line)
+        bad_line = "\r\n".join(lines[:index]).count("\n") + 2  # physical lines before it
+        assert where["wrong-type"] == bad_line, found
+        if malformed:
+            assert where["malformed-row"] == 7
+        assert set(where) == {"wrong-type", "malformed-row"} if malformed else {"wrong-type"}

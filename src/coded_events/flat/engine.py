@@ -69,6 +69,7 @@ class _Place:
     first_row: int
     first_line: int | None
     extra_lines: Any
+    lines: Any = None
 
 
 @dataclass
@@ -176,7 +177,9 @@ class Validator:
         """A rule's finding at row ``row`` (0-based, of the batch) and ``column``."""
         data_row = place.first_row + row + 1
         line = data_row
-        if place.first_line is not None:
+        if place.lines is not None:
+            line = int(place.lines[row])
+        elif place.first_line is not None:
             extra = int(place.extra_lines[row]) if place.extra_lines is not None else 0
             line = place.first_line + row + extra
         names = ARROW_SCHEMAS[table].names
@@ -354,7 +357,8 @@ class Validator:
 
     def _batch(self, table: str, part: TablePart, batch: Batch, rules: list[Rule],
                keys: _Keys) -> None:  # fmt: skip
-        place = _Place(keys.total, part, batch.first_row, batch.first_line, batch.extra_lines)
+        place = _Place(keys.total, part, batch.first_row, batch.first_line, batch.extra_lines,
+                       batch.lines)  # fmt: skip
         present = set(batch.columns)
         active = [r for r in rules if runnable(r, present)]
         conversions = self._conversion_hits(batch)

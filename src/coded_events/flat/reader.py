@@ -9,6 +9,7 @@ parse) comes back as a :class:`Problem`, never as an exception.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import json
@@ -66,6 +67,7 @@ class Batch:
     problems: list[Problem] = field(default_factory=list)
     first_line: int | None = None  # CSV: the line of the batch's first row
     extra_lines: Any = None  # CSV: cumulative line breaks inside values before each row
+    lines: Any = None  # CSV after skipped rows or blank lines: each row's line
 
 
 @dataclass
@@ -561,33 +563,76 @@ def _line_breaks(arrays: dict[str, pa.Array], types: dict[str, pa.DataType]) -> 
     return cumulative - total.to_numpy(zero_copy_only=False), int(cumulative[-1])
 
 
-def _ends_inside_quotes(path: Path) -> bool:
-    """Whether the file has an odd number of double quotes: a quoted value is never closed
-    (a truncated file), which CSV readers otherwise accept silently at the end of a file."""
-    quotes = 0
+def _scan(path: Path) -> tuple[bool, bool]:
+    """Whether the file has an odd number of double quotes (a quoted value is never closed:
+    a truncated file, which CSV readers otherwise accept silently at the end of a file), and
+    whether it has a blank line outside quoted values (which CSV readers skip)."""
+    quotes, tail = 0, b""
     with path.open("rb") as handle:
+        blank = handle.read(2).startswith((b"\n", b"\r\n"))  # before the header
+        handle.seek(0)
         while chunk := handle.read(16 * 1024 * 1024):
+            if not blank:
+                buffer = tail + chunk  # the tail holds line breaks only, never quotes
+                found = sorted(i for pattern in (b"\n\n", b"\n\r\n")
+                               for i in _positions(buffer, pattern))  # fmt: skip
+                last, before = 0, quotes
+                for position in found:
+                    before += buffer.count(b'"', last, position)
+                    last = position
+                    if before % 2 == 0:
+                        blank = True
+                        break
             quotes += chunk.count(b'"')
-    return quotes % 2 == 1
+            end = chunk[-2:]
+            tail = end[len(end.rstrip(b"\r\n")) :]
+    return quotes % 2 == 1, blank
+
+
+def _positions(data: bytes, pattern: bytes) -> Iterator[int]:
+    position = data.find(pattern)
+    while position >= 0:
+        yield position
+        position = data.find(pattern, position + 1)
+
+
+def _record_lines(path: Path, columns: int) -> tuple[Any, list[int]] | None:
+    """The first line of each data row a CSV reader keeps, and of each row it skips as
+    malformed (blank lines are neither): exact lines when rows were skipped. None when the
+    file cannot be split into rows here."""
+    kept, skipped, last, header = [], [], 0, True
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            rows = csv.reader(handle)
+            for record in rows:
+                start, last = last + 1, rows.line_num
+                if not record:
+                    continue
+                if header:
+                    header = False
+                    continue
+                (kept if len(record) == columns else skipped).append(start)
+    except (OSError, csv.Error):
+        return None
+    return np.array(kept, np.int64), skipped
 
 
 def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[Batch | Problem]:
     """Record batches of a CSV file in the table's types, cells that do not parse reported."""
     expected = ARROW_SCHEMAS[part.table]
-    malformed: list[Problem] = []
+    malformed: list[tuple[int, Problem]] = []
+    calls = [0]  # rows skipped so far (each reported, up to a limit)
 
     def on_invalid(row: Any) -> str:
         if len(malformed) < 10_000:
             text = row.text if len(row.text) <= 120 else row.text[:119] + "…"
-            malformed.append(
-                Problem(
-                    "malformed-row",
-                    {"actual": row.actual_columns, "expected": row.expected_columns, "text": text},
-                )
-            )
+            params = {"actual": row.actual_columns, "expected": row.expected_columns, "text": text}
+            malformed.append((calls[0], Problem("malformed-row", params)))
+        calls[0] += 1
         return "skip"
 
     try:
+        truncated, blank = _scan(part.path)
         reader = pa_csv.open_csv(
             part.path,
             read_options=pa_csv.ReadOptions(encoding="utf8", block_size=batch_size * 400),
@@ -610,25 +655,41 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
     yield from problems
     types = {f.name: f.type for f in expected}
     row, line = 0, 2
+    exact: tuple[Any, list[int]] | None = None  # once rows are skipped: every row's line
+
+    def skipped() -> Iterator[Problem]:
+        for index, problem in malformed:
+            if exact is not None and index < len(exact[1]):
+                problem.line = exact[1][index]
+            yield problem
+        malformed.clear()
+
     try:
         for record_batch in reader:
-            yield from malformed
-            malformed.clear()
+            if exact is None and (blank or calls[0]):
+                exact = _record_lines(part.path, len(reader.schema.names))
+                blank = False  # tried once
+            yield from skipped()
             raw = dict(zip(record_batch.schema.names, record_batch.columns, strict=True))
             arrays, found = {}, []
             for name in usable:
                 arrays[name], problems = _convert(name, raw[name], types[name])
                 found += problems
             breaks, total = _line_breaks(raw, types)
-            yield Batch(arrays, record_batch.num_rows, row, found, line, breaks)
+            lines = None
+            if exact is not None and len(exact[0]) >= row + record_batch.num_rows:
+                lines = exact[0][row : row + record_batch.num_rows]
+            yield Batch(arrays, record_batch.num_rows, row, found, line, breaks, lines)
             row += record_batch.num_rows
             line += record_batch.num_rows + total
-        yield from malformed
-        if _ends_inside_quotes(part.path):
+        if exact is None and calls[0]:
+            exact = _record_lines(part.path, len(reader.schema.names))
+        yield from skipped()
+        if truncated:
             reason = "the file ends inside a quoted value (is it truncated?)"
             yield Problem("file-unreadable", {"reason": reason})
     except (OSError, pa.ArrowException, ValueError) as error:
-        yield from malformed
+        yield from skipped()
         yield _unreadable(error, f" (after {row} rows)")
 
 
