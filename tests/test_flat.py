@@ -623,3 +623,10 @@ def test_csv_lines_after_blank_lines_and_skipped_rows(
         if malformed:
             assert where["malformed-row"] == 7
         assert set(where) == {"wrong-type", "malformed-row"} if malformed else {"wrong-type"}
+
+
+def test_csv_header_not_utf8_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_bytes(b"event_\xe9id,x\r\nsc-0001,1\r\n")
+    found = validate_flat([path]).findings
+    assert [f.code for f in found] == ["file-unreadable"]

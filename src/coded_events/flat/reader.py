@@ -646,11 +646,12 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
                 quoted_strings_can_be_null=False,
             ),
         )
+        names = reader.schema.names  # not UTF-8: a ValueError
     except (OSError, pa.ArrowException, ValueError) as error:
         yield _unreadable(error)
         return
     header = pa.schema([pa.field(n, expected.field(n).type if n in expected.names else pa.string())
-                        for n in reader.schema.names])  # fmt: skip
+                        for n in names])  # fmt: skip
     problems, usable = column_problems(part.table, header)
     yield from problems
     types = {f.name: f.type for f in expected}
@@ -667,7 +668,7 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
     try:
         for record_batch in reader:
             if exact is None and (blank or calls[0]):
-                exact = _record_lines(part.path, len(reader.schema.names))
+                exact = _record_lines(part.path, len(names))
                 blank = False  # tried once
             yield from skipped()
             raw = dict(zip(record_batch.schema.names, record_batch.columns, strict=True))
@@ -683,7 +684,7 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
             row += record_batch.num_rows
             line += record_batch.num_rows + total
         if exact is None and calls[0]:
-            exact = _record_lines(part.path, len(reader.schema.names))
+            exact = _record_lines(part.path, len(names))
         yield from skipped()
         if truncated:
             reason = "the file ends inside a quoted value (is it truncated?)"
