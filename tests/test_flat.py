@@ -538,6 +538,8 @@ def test_csv_quantities_are_checked_item_by_item(tmp_path: Path, rows: Rows) -> 
         (6, "quantities"): '{"value": 2}',
         (7, "quantities"): f"[{item}, {item}]",  # valid
         (8, "quantities"): f"[{item.replace('exact', 'roughly')}]",
+        (10, "quantities"): f"[{item.replace('2.0', '1' + '0' * 400)}]",
+        (11, "quantities"): f"[{item.replace('2.0', '1' + '0' * 30)}]",  # valid
     }
     path = tmp_path / "events.csv"
     path.write_bytes(csv_with("events", rows["events"], cells))
@@ -547,6 +549,7 @@ def test_csv_quantities_are_checked_item_by_item(tmp_path: Path, rows: Rows) -> 
         ("missing-field", "/events/1/quantities"),
         ("missing-field", "/events/4/quantities"),
         ("non-finite-number", "/events/6/quantities"),
+        ("out-of-range", "/events/11/quantities"),
         ("unknown-field", "/events/3/quantities"),
         ("wrong-type", "/events/2/quantities"),
         ("wrong-type", "/events/5/quantities"),

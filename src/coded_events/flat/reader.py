@@ -493,6 +493,11 @@ def _item_reason(items: Any, struct: pa.StructType) -> tuple[str, dict[str, Any]
             if isinstance(value, bool) or not isinstance(value, JSON_KINDS[kind]):
                 found = type(value).__name__
                 return "wrong-type", {"expected": f"a {kind} for {f.name!r}", "found": found}
+            if isinstance(value, int):
+                try:
+                    item[f.name] = float(value)
+                except OverflowError:
+                    return "out-of-range", {"rule": f"{f.name!r} is beyond a 64-bit float"}
     return None
 
 
