@@ -296,9 +296,11 @@ class Validator:
         values = pa.chunked_array(keys.chunks)  # no copy: unique() takes chunks
         keys.chunks = []
         keys.values = values
+        if keys.ascending:  # sorted keys: unique without hashing them
+            return
         # null keys are reported as missing-field by the rules; they repeat nothing
         distinct = len(pc.unique(values)) - (1 if values.null_count else 0)
-        if keys.ascending or distinct == len(values) - values.null_count:
+        if distinct == len(values) - values.null_count:
             return
         values = keys.values = values.combine_chunks()
         counts = pc.value_counts(values)
