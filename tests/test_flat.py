@@ -633,3 +633,17 @@ def test_csv_header_not_utf8_is_unreadable(tmp_path: Path) -> None:
     path.write_bytes(b"event_\xe9id,x\r\nsc-0001,1\r\n")
     found = validate_flat([path]).findings
     assert [f.code for f in found] == ["file-unreadable"]
+
+
+def test_csv_blank_lines_are_not_rows_but_a_line_of_commas_is(tmp_path: Path, rows: Rows) -> None:
+    text = csv_with("evidence", rows["evidence"][:3], {}).decode("utf-8")
+    lines = text.split("\r\n")
+    commas = "," * (len(lines[0].split(",")) - 1)
+    lines[2:2] = ["", commas, ""]  # lines 3 (blank), 4 (commas), 5 (blank)
+    path = tmp_path / "evidence.csv"
+    path.write_text("\r\n".join(lines) + "\r\n\r\n", "utf-8")
+    report = validate_flat([path])
+    assert report.rows["evidence"] == 4
+    assert {(f.code, f.line, f.pointer.split("/")[2]) for f in report.findings} == {
+        ("missing-field", 4, "2")  # every column of row 2, on line 4; blank lines ignored
+    }

@@ -568,58 +568,49 @@ def _line_breaks(arrays: dict[str, pa.Array], types: dict[str, pa.DataType]) -> 
     return cumulative - total.to_numpy(zero_copy_only=False), int(cumulative[-1])
 
 
-def _scan(path: Path) -> tuple[bool, bool]:
-    """Whether the file has an odd number of double quotes (a quoted value is never closed:
-    a truncated file, which CSV readers otherwise accept silently at the end of a file), and
-    whether it has a blank line outside quoted values (which CSV readers skip)."""
-    quotes, tail = 0, b""
+def _ends_inside_quotes(path: Path) -> bool:
+    """Whether the file has an odd number of double quotes: a quoted value is never closed
+    (a truncated file), which CSV readers otherwise accept silently at the end of a file."""
+    quotes = 0
     with path.open("rb") as handle:
-        blank = handle.read(2).startswith((b"\n", b"\r\n"))  # before the header
-        handle.seek(0)
         while chunk := handle.read(16 * 1024 * 1024):
-            if not blank:
-                buffer = tail + chunk  # the tail holds line breaks only, never quotes
-                found = sorted(i for pattern in (b"\n\n", b"\n\r\n")
-                               for i in _positions(buffer, pattern))  # fmt: skip
-                last, before = 0, quotes
-                for position in found:
-                    before += buffer.count(b'"', last, position)
-                    last = position
-                    if before % 2 == 0:
-                        blank = True
-                        break
             quotes += chunk.count(b'"')
-            end = chunk[-2:]
-            tail = end[len(end.rstrip(b"\r\n")) :]
-    return quotes % 2 == 1, blank
+    return quotes % 2 == 1
 
 
-def _positions(data: bytes, pattern: bytes) -> Iterator[int]:
-    position = data.find(pattern)
-    while position >= 0:
-        yield position
-        position = data.find(pattern, position + 1)
-
-
-def _record_lines(path: Path, columns: int) -> tuple[Any, list[int]] | None:
-    """The first line of each data row a CSV reader keeps, and of each row it skips as
-    malformed (blank lines are neither): exact lines when rows were skipped. None when the
-    file cannot be split into rows here."""
-    kept, skipped, last, header = [], [], 0, True
+def _record_lines(path: Path, columns: int) -> tuple[Any, Any, list[int]] | None:
+    """Where the rows of a CSV file are, for exact lines once rows were skipped or lines were
+    blank: the first line of each row the CSV reader yields (blank lines included, flagged
+    in the second array) and of each row it skips as malformed. None when the file cannot
+    be split into rows here."""
+    lines, blank, skipped, last, header = [], [], [], 0, True
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
             rows = csv.reader(handle)
             for record in rows:
                 start, last = last + 1, rows.line_num
-                if not record:
-                    continue
                 if header:
-                    header = False
+                    header = bool(not record)  # blank lines before the header: skipped
                     continue
-                (kept if len(record) == columns else skipped).append(start)
+                if record and len(record) != columns:
+                    skipped.append(start)
+                    continue
+                lines.append(start)
+                blank.append(not record)
     except (OSError, csv.Error):
         return None
-    return np.array(kept, np.int64), skipped
+    return np.array(lines, np.int64), np.array(blank, bool), skipped
+
+
+def _all_null(batch: pa.RecordBatch) -> Any:
+    """Rows with no value at all (blank lines), as a numpy mask; None when there are none
+    (known from the first column alone when it has no nulls)."""
+    if batch.num_columns == 0 or batch.column(0).null_count == 0:
+        return None
+    mask = pc.is_null(batch.column(0))
+    for column in batch.columns[1:]:
+        mask = pc.and_(mask, pc.is_null(column))
+    return mask.to_numpy(zero_copy_only=False) if pc.any(mask).as_py() else None
 
 
 def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[Batch | Problem]:
@@ -637,12 +628,11 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
         return "skip"
 
     try:
-        truncated, blank = _scan(part.path)
         reader = pa_csv.open_csv(
             part.path,
             read_options=pa_csv.ReadOptions(encoding="utf8", block_size=batch_size * 400),
             parse_options=pa_csv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=on_invalid
+                newlines_in_values=True, invalid_row_handler=on_invalid, ignore_empty_lines=False
             ),
             convert_options=pa_csv.ConvertOptions(
                 column_types={f.name: pa.string() for f in expected},
@@ -660,38 +650,44 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
     problems, usable = column_problems(part.table, header)
     yield from problems
     types = {f.name: f.type for f in expected}
-    row, line = 0, 2
-    exact: tuple[Any, list[int]] | None = None  # once rows are skipped: every row's line
+    row, read, line = 0, 0, 2  # rows kept, rows read (blank lines too), the next row's line
+    exact: Any = None  # once rows were skipped or lines blank: where every row is
 
     def skipped() -> Iterator[Problem]:
         for index, problem in malformed:
-            if exact is not None and index < len(exact[1]):
-                problem.line = exact[1][index]
+            if exact and index < len(exact[2]):
+                problem.line = exact[2][index]
             yield problem
         malformed.clear()
 
     try:
         for record_batch in reader:
-            if exact is None and (blank or calls[0]):
-                exact = _record_lines(part.path, len(names))
-                blank = False  # tried once
+            count = record_batch.num_rows
+            blank = _all_null(record_batch)
+            if exact is None and (blank is not None or calls[0]):
+                exact = _record_lines(part.path, len(names)) or False
             yield from skipped()
+            lines = None
+            if exact and len(exact[0]) >= read + count:
+                lines, flags = exact[0][read : read + count], exact[1][read : read + count]
+                blank = flags if flags.any() else None  # a line of commas only is no blank
+            if blank is not None:  # blank lines: not rows
+                record_batch = record_batch.filter(pa.array(~blank))
+                lines = lines[~blank] if lines is not None else None
             raw = dict(zip(record_batch.schema.names, record_batch.columns, strict=True))
             arrays, found = {}, []
             for name in usable:
                 arrays[name], problems = _convert(name, raw[name], types[name])
                 found += problems
             breaks, total = _line_breaks(raw, types)
-            lines = None
-            if exact is not None and len(exact[0]) >= row + record_batch.num_rows:
-                lines = exact[0][row : row + record_batch.num_rows]
             yield Batch(arrays, record_batch.num_rows, row, found, line, breaks, lines)
             row += record_batch.num_rows
-            line += record_batch.num_rows + total
+            read += count
+            line += count + total
         if exact is None and calls[0]:
-            exact = _record_lines(part.path, len(names))
+            exact = _record_lines(part.path, len(names)) or False
         yield from skipped()
-        if truncated:
+        if _ends_inside_quotes(part.path):
             reason = "the file ends inside a quoted value (is it truncated?)"
             yield Problem("file-unreadable", {"reason": reason})
     except (OSError, pa.ArrowException, ValueError) as error:
