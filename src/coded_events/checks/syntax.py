@@ -30,11 +30,12 @@ CHECKS = declare(
     (
         "symlinked-file",
         "error",
-        "Record file is a symbolic link",
+        "File is a symbolic link",
         "the file is a symbolic link (to {target}); it is not read",
-        "Commit the record itself, not a link to it.",
-        "Record files must be regular files. Links are reported and never followed, so "
-        "that a pull request cannot make the validator read files outside the repository.",
+        "Commit the file itself, not a link to it.",
+        "Record files and flat tables (and folders inside a table folder) must be regular "
+        "files. Links are reported and never followed, so that a pull request cannot make "
+        "the validator read files outside the repository.",
     ),
     (
         "file-too-large",
