@@ -370,8 +370,13 @@ def _is_iso_date(value: str) -> bool:
     return True
 
 
-def render(dataset_dir: Path) -> dict[str, bytes]:
-    """Every output file's bytes, keyed by path relative to the dataset folder."""
+def render(
+    dataset_dir: Path, inspect: Callable[[dict[str, bytes]], None] | None = None
+) -> dict[str, bytes]:
+    """Every output file's bytes, keyed by path relative to the dataset folder.
+
+    ``inspect`` sees them before they are returned and may refuse them (BuildError).
+    """
     meta = _metadata(dataset_dir)
     documents = load_documents(dataset_dir)
     try:
@@ -385,6 +390,8 @@ def render(dataset_dir: Path) -> dict[str, bytes]:
     package = _package(meta, documents, files)
     text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
     files["datapackage.json"] = text.encode("utf-8")
+    if inspect is not None:
+        inspect(files)
     return files
 
 
@@ -400,9 +407,7 @@ def build(
     raising BuildError (the CLI checks the version bump there: ``data_versions``).
     """
     target = out_dir or dataset_dir
-    files = render(dataset_dir)
-    if inspect is not None:
-        inspect(files)
+    files = render(dataset_dir, inspect)
     written = []
     for relative, content in files.items():
         path = target / relative
@@ -420,9 +425,7 @@ def check(
     The fresh build is rendered in memory; nothing in ``dataset_dir`` is written.
     ``inspect`` sees the rendered files first, as in ``build``.
     """
-    files = render(dataset_dir)
-    if inspect is not None:
-        inspect(files)
+    files = render(dataset_dir, inspect)
     stale = []
     for relative, content in files.items():
         committed = dataset_dir / relative
