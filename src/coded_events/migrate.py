@@ -81,13 +81,6 @@ def _lost(old: Document, new: Document, moved: dict[str, str]) -> list[str]:
     return lost
 
 
-def schema_url(version: str) -> str:
-    """The ``$id`` of the source-document schema of ``version``."""
-    from coded_events.models import SCHEMA_BASE_URL
-
-    return f"{SCHEMA_BASE_URL}/{version}/source-document.schema.json"
-
-
 def path_to(source: str, target: str = SCHEMA_VERSION) -> list[Step]:
     """The chain of steps from ``source`` to ``target``."""
     chain, version = [], source
@@ -105,6 +98,8 @@ def path_to(source: str, target: str = SCHEMA_VERSION) -> list[Step]:
 
 def migrate_document(document: Document, target: str = SCHEMA_VERSION) -> Document:
     """Return ``document`` upgraded to ``target``; the input is not modified."""
+    from coded_events import models  # the editor hint ($schema) follows the version
+
     version = document.get("schema_version")
     if not isinstance(version, str):
         raise MigrationError("the document has no schema_version string")
@@ -112,8 +107,8 @@ def migrate_document(document: Document, target: str = SCHEMA_VERSION) -> Docume
     for item in path_to(version, target):
         upgraded = item.upgrade(copy.deepcopy(current))
         upgraded["schema_version"] = item.target
-        if upgraded.get("$schema") == schema_url(item.source):
-            upgraded["$schema"] = schema_url(item.target)  # the editor hint follows along
+        if upgraded.get("$schema") == models.schema_url(item.source):
+            upgraded["$schema"] = models.schema_url(item.target)  # the editor hint follows along
         lost = _lost(current, upgraded, item.moved)
         if lost:
             raise MigrationError(

@@ -39,7 +39,14 @@ from coded_events.vocabulary import (  # re-exported: models is the schema's pub
 )
 
 SCHEMA_BASE_URL = "https://coded-events.github.io/coded-events/schema"
-SCHEMA_ID = f"{SCHEMA_BASE_URL}/{SCHEMA_VERSION}/source-document.schema.json"
+
+
+def schema_url(version: str) -> str:
+    """The ``$id`` of the source-document schema of ``version``."""
+    return f"{SCHEMA_BASE_URL}/{version}/source-document.schema.json"
+
+
+SCHEMA_ID = schema_url(SCHEMA_VERSION)
 
 
 def _check_calendar_date(value: str) -> str:

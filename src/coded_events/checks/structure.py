@@ -181,13 +181,15 @@ def json_type(value: Any) -> str:
     return "a list" if isinstance(value, list) else "an object"
 
 
-def _resolve(data: Any, path: Iterable[object]) -> Any:
-    for key in path:
-        try:
-            data = data[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
+def _form_finding(
+    file: str, pointer: str, value: Any, too_long: bool, pattern: Any, rule: str
+) -> Finding:
+    """A value that does not have its field's form (pattern, or length for a free string),
+    as the models and the JSON Schema both report it."""
+    check = _pattern_check(field_of(pointer))
+    if check.code == "invalid-format" and too_long:
+        check = CHECKS["out-of-range"]
+    return check.finding(file, pointer, value, value=repr(value), pattern=pattern, rule=rule)
 
 
 def _pattern_check(field: str) -> Check:
@@ -230,17 +232,8 @@ def _from_pydantic(error: dict[str, Any], data: Any, file: str) -> Finding:
     if kind in ("string_pattern_mismatch", "string_too_long") or (
         kind == "value_error" and field in DATE_FIELDS
     ):
-        check = _pattern_check(field)
-        if check.code == "invalid-format" and kind == "string_too_long":
-            check = CHECKS["out-of-range"]
-        return check.finding(
-            file,
-            pointer,
-            value,
-            value=repr(value),
-            pattern=ctx.get("pattern", "?"),
-            rule=error["msg"],
-        )
+        too_long = kind == "string_too_long"
+        return _form_finding(file, pointer, value, too_long, ctx.get("pattern", "?"), error["msg"])
     if kind in ("string_too_short", "too_short"):
         return CHECKS["empty-value"].finding(
             file, pointer, value, what=repr(loc[-1] if loc else "value")
@@ -315,17 +308,8 @@ def _from_jsonschema(error: jsonschema.ValidationError, file: str) -> Iterator[F
             file, pointer, value, value=repr(value), expected=shown
         )
     elif kind in ("pattern", "maxLength") and isinstance(value, str):
-        check = _pattern_check(field)
-        if check.code == "invalid-format" and kind == "maxLength":
-            check = CHECKS["out-of-range"]
-        yield check.finding(
-            file,
-            pointer,
-            value,
-            value=repr(value),
-            pattern=error.validator_value,
-            rule=error.message,
-        )
+        too_long = kind == "maxLength"
+        yield _form_finding(file, pointer, value, too_long, error.validator_value, error.message)
     elif kind in ("minLength", "minItems"):
         yield CHECKS["empty-value"].finding(
             file, pointer, value, what=repr(path[-1] if path else "value")
