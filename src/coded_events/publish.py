@@ -4,6 +4,15 @@
 and writes ``data/{events,evidence,sources}.{parquet,csv}`` and ``datapackage.json``.
 Nothing depends on the clock: every date comes from the records or ``dataset.json``.
 
+Writing is crash-consistent (``coded_events.safe_files``): each file goes to a temporary
+file in its folder and is renamed into place, files whose bytes are already right are not
+touched, and ``datapackage.json`` is replaced last, so an interrupted build leaves complete
+old or complete new files whose torn state the manifest's hashes reveal; the next build
+removes the temporary debris and repairs it. No file is written through a symbolic link.
+A committed Parquet file that holds the same rows, schema and metadata as the fresh one,
+written by another pyarrow (only the writer differs), is kept, and the manifest
+describes the kept file.
+
 CSV conventions (see ``docs/data-dictionary.md``): UTF-8 without BOM, comma, CRLF line
 ends, RFC 4180 quoting (a field is quoted when it holds a comma, a double quote, CR or
 LF, or is the empty string); a null is an empty *unquoted* field; dates ISO 8601; booleans
@@ -20,7 +29,9 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from coded_events import codebook
+from coded_events import codebook, safe_files
 from coded_events.models import SourceDocument
 from coded_events.table_schema import table_schema
 from coded_events.tables import (
@@ -44,14 +55,17 @@ from coded_events.versions import SCHEMA_VERSION
 __all__ = [
     "FORMULA_PREFIXES",
     "BuildError",
+    "BuildResult",
     "build",
     "check",
     "csv_bytes",
     "load_documents",
+    "manifest_mismatches",
     "output_paths",
     "parquet_bytes",
     "read_csv",
     "render",
+    "same_parquet_content",
 ]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -79,6 +93,12 @@ FORMATS = {
     "parquet": {"type": "file", "format": "parquet", "mediatype": "application/vnd.apache.parquet"},
     "csv": {"type": "table", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8"},
 }
+
+
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""C0 control characters other than tab, line feed and carriage return: never published."""
+_CONTROL_BYTES = re.compile(CONTROL_CHARACTERS.pattern.encode())
+MANIFEST = "datapackage.json"
 
 
 class BuildError(Exception):
@@ -122,16 +142,56 @@ def load_documents(dataset_dir: Path) -> list[SourceDocument]:
     problems = [_finding_text(f) for f in validate_paths([records_dir]) if f.is_error]
     if problems:
         raise BuildError(problems)
-    documents = []
+    documents, problems = [], []
     for path in files:
         try:
-            current = migrate_document(json.loads(path.read_text(encoding="utf-8")))
+            safe_files.check_no_links(path, dataset_dir)
+            data = safe_files.read_regular(path)
+            current = migrate_document(json.loads(data))
             documents.append(SourceDocument.model_validate(current))
-        except ValueError as error:  # the validator passed it: should not happen
+        except (ValueError, OSError) as error:  # the validator passed it: should not happen
             raise BuildError(
                 [f"{path}: cannot be read as schema {SCHEMA_VERSION}: {error}"]
             ) from None
+        if b"\\u00" in data:  # a control character can only arrive escaped
+            problems.extend(_control_character_problems(path, current))
+    if problems:
+        raise BuildError(problems)
     return documents
+
+
+def _strings(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """Every string of a JSON value with its JSON Pointer."""
+    if isinstance(value, str):
+        yield pointer, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{pointer}/{index}")
+
+
+def _control_character_problems(path: Path, document: dict[str, Any]) -> list[str]:
+    """One line per text field of ``document`` that holds a C0 control character."""
+    problems = []
+    for pointer, text in _strings(document):
+        match = CONTROL_CHARACTERS.search(text)
+        if match is None:
+            continue
+        parts = pointer.split("/")
+        if parts[1] == "events" and len(parts) > 3:
+            event = document["events"][int(parts[2])].get("event_id", f"#{parts[2]}")
+            what = f"event {event}: field {'.'.join(parts[3:])!r}"
+        else:
+            what = f"field {'.'.join(parts[1:])!r}"
+        problems.append(
+            f"{path} {pointer} [control-character] {what} holds the control character "
+            f"U+{ord(match.group()):04X}; text may hold tab, line feed and carriage return "
+            "but no other C0 control character, and the build never writes one into a CSV "
+            "(fix: remove it from the record)"
+        )
+    return problems
 
 
 # --- Parquet ------------------------------------------------------------------------
@@ -157,6 +217,44 @@ def parquet_bytes(name: str, table: pa.Table, meta: dict[str, Any]) -> bytes:
         table, sink, row_group_size=ROW_GROUP_SIZE, sorting_columns=sorting, **PARQUET_OPTIONS
     )
     return sink.getvalue().to_pybytes()
+
+
+def parquet_writer(content: bytes) -> str:
+    """The ``created_by`` string of a Parquet file (the library and version that wrote it)."""
+    return str(pq.ParquetFile(pa.BufferReader(content)).metadata.created_by)
+
+
+def _parquet_layout(meta: pq.FileMetaData) -> tuple[Any, ...]:
+    """What a build sets in a Parquet file's metadata, without the writer's own marks."""
+    kv = {k: v for k, v in (meta.metadata or {}).items() if k != b"ARROW:schema"}
+    groups = [
+        (
+            group.num_rows,
+            group.sorting_columns,
+            tuple(group.column(i).compression for i in range(group.num_columns)),
+        )
+        for group in (meta.row_group(i) for i in range(meta.num_row_groups))
+    ]
+    return kv, meta.format_version, meta.num_rows, groups
+
+
+def same_parquet_content(first: bytes, second: bytes) -> bool:
+    """True when two Parquet files hold the same rows, schemas and metadata.
+
+    They may differ in how they were written: the writer's ``created_by``, page layout,
+    statistics and the encoding of the stored Arrow schema (compared decoded instead).
+    Unreadable bytes are never the same content.
+    """
+    try:
+        files = [pq.ParquetFile(pa.BufferReader(content)) for content in (first, second)]
+        if _parquet_layout(files[0].metadata) != _parquet_layout(files[1].metadata):
+            return False
+        if not files[0].schema.equals(files[1].schema):
+            return False
+        tables = [file.read() for file in files]
+    except (OSError, pa.ArrowException):
+        return False
+    return tables[0].equals(tables[1], check_metadata=True)
 
 
 # --- CSV ----------------------------------------------------------------------------
@@ -370,13 +468,47 @@ def _is_iso_date(value: str) -> bool:
     return True
 
 
-def render(
-    dataset_dir: Path, inspect: Callable[[dict[str, bytes]], None] | None = None
-) -> dict[str, bytes]:
-    """Every output file's bytes, keyed by path relative to the dataset folder.
+def _csv_control_problems(relative: str, content: bytes) -> list[str]:
+    """The last guard: a rendered CSV never carries a C0 control character (but tab/LF/CR)."""
+    match = _CONTROL_BYTES.search(content)
+    if match is None:
+        return []
+    line = content.count(b"\n", 0, match.start()) + 1
+    return [
+        f"{relative}: line {line} would hold the control character "
+        f"U+{match.group()[0]:04X} [control-character]; not written"
+    ]
 
-    ``inspect`` sees them before they are returned and may refuse them (BuildError).
-    """
+
+@dataclass
+class _Rendered:
+    files: dict[str, bytes]
+    kept: dict[str, str] = dataclass_field(default_factory=dict)  # relative path -> why it was kept
+
+
+def _keep_committed_parquet(files: dict[str, bytes], committed: Path) -> dict[str, str]:
+    """Swap in committed Parquet files whose content equals the fresh one's; say why."""
+    kept = {}
+    for relative, fresh in files.items():
+        if not relative.endswith(".parquet"):
+            continue
+        old = _current_bytes(committed / relative, committed)
+        if old is None or old == fresh or not same_parquet_content(old, fresh):
+            continue
+        files[relative] = old
+        kept[relative] = (
+            f"kept {committed / relative}: same rows, schema and metadata as a fresh build; "
+            f"only the writer differs ({parquet_writer(old)!r} committed, "
+            f"{parquet_writer(fresh)!r} here)"
+        )
+    return kept
+
+
+def _render(
+    dataset_dir: Path,
+    inspect: Callable[[dict[str, bytes]], None] | None = None,
+    committed: Path | None = None,
+) -> _Rendered:
     meta = _metadata(dataset_dir)
     documents = load_documents(dataset_dir)
     try:
@@ -387,12 +519,68 @@ def render(
     for name, table in tables.items():
         files[f"data/{name}.parquet"] = parquet_bytes(name, table, meta)
         files[f"data/{name}.csv"] = csv_bytes(table)
+    problems = [
+        p for k, v in files.items() if k.endswith(".csv") for p in _csv_control_problems(k, v)
+    ]
+    if problems:
+        raise BuildError(problems)
+    kept = _keep_committed_parquet(files, committed) if committed is not None else {}
     package = _package(meta, documents, files)
     text = json.dumps(package, indent=2, ensure_ascii=False) + "\n"
-    files["datapackage.json"] = text.encode("utf-8")
+    files[MANIFEST] = text.encode("utf-8")
     if inspect is not None:
         inspect(files)
-    return files
+    return _Rendered(files, kept)
+
+
+def render(
+    dataset_dir: Path,
+    inspect: Callable[[dict[str, bytes]], None] | None = None,
+    *,
+    committed: Path | None = None,
+) -> dict[str, bytes]:
+    """Every output file's bytes, keyed by path relative to the dataset folder.
+
+    ``inspect`` sees them before they are returned and may refuse them (BuildError).
+    With ``committed`` (a built folder), its Parquet files that differ from the fresh ones
+    only in their writer are returned instead, and the manifest describes them.
+    """
+    return _render(dataset_dir, inspect, committed).files
+
+
+@dataclass
+class BuildResult:
+    """What a build did to each output file."""
+
+    written: list[Path] = dataclass_field(default_factory=list)
+    """Files replaced by new bytes (the manifest last)."""
+    unchanged: list[Path] = dataclass_field(default_factory=list)
+    """Files that already held the fresh bytes; not touched."""
+    kept: dict[Path, str] = dataclass_field(default_factory=dict)
+    """Committed Parquet files kept because only their writer differs, with the reason."""
+    debris: list[Path] = dataclass_field(default_factory=list)
+    """Temporary files of an interrupted build, removed."""
+
+
+def _current_bytes(path: Path, root: Path) -> bytes | None:
+    """The bytes of an output file (None if absent); links and non-files refused."""
+    safe_files.check_no_links(path, root)
+    if not path.exists():
+        return None
+    return safe_files.read_regular(path)
+
+
+def _check_outputs(target: Path) -> None:
+    """Refuse, before anything is written, an output path that is a link or not a file."""
+    data = target / "data"
+    safe_files.check_no_links(data, target)
+    if data.exists() and not data.is_dir():
+        raise safe_files.UnsafePathError(data, "is not a folder")
+    for relative in output_paths():
+        path = target / relative
+        safe_files.check_no_links(path, target)
+        if path.exists() and not path.is_file():
+            raise safe_files.NotRegularFile(path, path.lstat().st_mode)
 
 
 def build(
@@ -400,35 +588,87 @@ def build(
     out_dir: Path | None = None,
     *,
     inspect: Callable[[dict[str, bytes]], None] | None = None,
-) -> list[Path]:
-    """Build the dataset into ``out_dir`` (default: the dataset folder); the written paths.
+) -> BuildResult:
+    """Build the dataset into ``out_dir`` (default: the dataset folder); what was done.
 
     ``inspect`` sees the rendered files before anything is written and may refuse them by
-    raising BuildError (the CLI checks the version bump there: ``data_versions``).
+    raising BuildError (the CLI checks the version bump there: ``data_versions``). A link
+    or a non-file among the outputs raises ``safe_files.UnsafePathError`` before any write.
     """
     target = out_dir or dataset_dir
-    files = render(dataset_dir, inspect)
-    written = []
-    for relative, content in files.items():
-        path = target / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        written.append(path)
-    return written
+    _check_outputs(target)
+    rendered = _render(dataset_dir, inspect, committed=target)
+    data = target / "data"
+    result = BuildResult(kept={target / k: v for k, v in rendered.kept.items()})
+    result.debris = safe_files.remove_debris(target)
+    if data.is_dir():
+        result.debris += safe_files.remove_debris(data)
+    safe_files.make_dirs(data, target)
+    order = sorted(rendered.files, key=lambda relative: relative == MANIFEST)  # manifest last
+    for relative in order:
+        path, content = target / relative, rendered.files[relative]
+        if relative == MANIFEST:
+            safe_files.sync_folder(data)  # the tables' renames reach the disk first
+        if _current_bytes(path, target) == content:
+            result.unchanged.append(path)
+            continue
+        safe_files.write_atomic(path, content, root=target)
+        result.written.append(path)
+    safe_files.sync_folder(target)
+    return result
+
+
+def manifest_mismatches(folder: Path) -> list[str]:
+    """Where ``folder/datapackage.json`` does not describe the files on disk (bytes, sha256).
+
+    Empty when every resource matches: a build interrupted between its tables and its
+    manifest shows up here.
+    """
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(_current_bytes(path, folder) or b"null")
+        resources = manifest["resources"]
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        return [f"{path}: not a readable manifest ({error})"]
+    problems = []
+    for resource in resources:
+        relative = str(resource.get("path"))
+        try:
+            content = _current_bytes(folder / relative, folder)
+        except OSError as error:
+            problems.append(f"{folder / relative}: {error}")
+            continue
+        if content is None:
+            problems.append(f"{folder / relative}: missing, though {MANIFEST} lists it")
+        elif resource.get("bytes") != len(content) or resource.get("hash") != (
+            f"sha256:{hashlib.sha256(content).hexdigest()}"
+        ):
+            problems.append(
+                f"{folder / relative}: its size or sha256 differs from {MANIFEST} "
+                "(an interrupted build or an edit)"
+            )
+    return problems
 
 
 def check(
-    dataset_dir: Path, *, inspect: Callable[[dict[str, bytes]], None] | None = None
+    dataset_dir: Path,
+    *,
+    inspect: Callable[[dict[str, bytes]], None] | None = None,
+    echo: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Relative paths whose committed bytes differ from a fresh build (empty: up to date).
 
     The fresh build is rendered in memory; nothing in ``dataset_dir`` is written.
-    ``inspect`` sees the rendered files first, as in ``build``.
+    ``inspect`` sees the rendered files first, as in ``build``. Committed Parquet files
+    that differ only in their writer count as up to date (``echo`` is told), as ``build``
+    keeps them; the manifest must then describe them, hashes included.
     """
-    files = render(dataset_dir, inspect)
+    rendered = _render(dataset_dir, inspect, committed=dataset_dir)
+    for note in rendered.kept.values():
+        if echo is not None:
+            echo(note)
     stale = []
-    for relative, content in files.items():
-        committed = dataset_dir / relative
-        if not committed.is_file() or committed.read_bytes() != content:
+    for relative, content in rendered.files.items():
+        if _current_bytes(dataset_dir / relative, dataset_dir) != content:
             stale.append(relative)
     return stale

@@ -144,3 +144,17 @@ def remove_debris(folder: Path) -> list[Path]:
             entry.unlink()
             removed.append(entry)
     return removed
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush ``folder``'s entries (the renames done in it) to disk, where the OS allows."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the renames are still atomic
+    finally:
+        os.close(fd)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
-from coded_events import data_versions, publish
+from coded_events import data_versions, publish, safe_files
 from coded_events.cli.base import app
 
 
@@ -34,22 +36,46 @@ def build_command(
     inspect = data_versions.version_check(dataset_dir, previous, echo=typer.echo)
     try:
         if check:
-            stale = publish.check(dataset_dir, inspect=inspect)
-            for relative in stale:
-                typer.echo(f"stale: {dataset_dir / relative}", err=True)
-            if stale:
-                typer.echo(f"run `coded-events build {dataset_dir}` and commit", err=True)
-                raise typer.Exit(1)
-            typer.echo(f"{dataset_dir}: built files are up to date")
+            _check(dataset_dir, inspect)
             return
-        written = publish.build(dataset_dir, inspect=inspect)
+        result = publish.build(dataset_dir, inspect=inspect)
     except publish.BuildError as error:
-        typer.echo(f"error: cannot build {dataset_dir}:", err=True)
-        for problem in error.problems:
-            typer.echo(f"  {problem}", err=True)
-        raise typer.Exit(1) from None
-    for path in written:
+        _refuse(dataset_dir, error.problems)
+    except safe_files.UnsafePathError as error:
+        _refuse(dataset_dir, [f"{error} (the build writes real files only: remove it)"])
+    except OSError as error:
+        _refuse(dataset_dir, [f"{error.filename or dataset_dir}: {error.strerror or error}"])
+    for path in result.debris:
+        typer.echo(f"removed {path} (left by an interrupted build)")
+    for path in result.written:
         typer.echo(f"wrote {path}")
+    for note in result.kept.values():
+        typer.echo(note)
+    if result.unchanged and not result.written:
+        typer.echo(f"{dataset_dir}: built files were already up to date; nothing written")
+    elif result.unchanged:
+        typer.echo(f"{len(result.unchanged)} file(s) already up to date; not rewritten")
+
+
+def _refuse(dataset_dir: Path, problems: list[str]) -> NoReturn:
+    typer.echo(f"error: cannot build {dataset_dir}:", err=True)
+    for problem in problems:
+        typer.echo(f"  {problem}", err=True)
+    raise typer.Exit(1)
+
+
+def _check(dataset_dir: Path, inspect: Callable[[dict[str, bytes]], None]) -> None:
+    """``build --check``: stale files and a manifest that does not describe the files."""
+    stale = publish.check(dataset_dir, inspect=inspect, echo=typer.echo)
+    torn = publish.manifest_mismatches(dataset_dir) if (dataset_dir / "data").is_dir() else []
+    for relative in stale:
+        typer.echo(f"stale: {dataset_dir / relative}", err=True)
+    for problem in torn:
+        typer.echo(f"manifest: {problem}", err=True)
+    if stale or torn:
+        typer.echo(f"run `coded-events build {dataset_dir}` and commit", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{dataset_dir}: built files are up to date")
 
 
 @app.command("data-dictionary")
@@ -68,6 +94,10 @@ def data_dictionary_command(
             raise typer.Exit(1)
         typer.echo(f"{out} is up to date")
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    try:
+        safe_files.make_dirs(out.parent)
+        safe_files.write_atomic(out, text.encode("utf-8"))
+    except OSError as error:
+        typer.echo(f"error: cannot write {out}: {error}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"wrote {out}")
