@@ -136,6 +136,22 @@ def read_regular(path: Path) -> bytes:
         return handle.read()
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading in binary, refusing a final link (for streaming)."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except OSError as error:
+        if path.is_symlink():
+            raise LinkRefused(path) from error
+        raise
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotRegularFile(path, mode)
+    return os.fdopen(fd, "rb")
+
+
 def remove_debris(folder: Path) -> list[Path]:
     """Delete temporary files an interrupted write left in ``folder``; return them."""
     removed = []
