@@ -22,15 +22,18 @@ validates a 10-million-row Parquet file, written in chunks, and reports its peak
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -60,18 +63,25 @@ COUNTRIES = [
     "ISR",
 ]  # no antimeridian
 ACTOR_ROLES = ["", "GOV", "MIL", "COP", "OPP", "REB", "CVL", "GOVMIL", "LEG", "MED"]
-FAULTS = [
-    "unknown-event-code",
-    "event-code-lost-leading-zero",
-    "invalid-enum",
-    "derived-value-mismatch",
-    "date-range-reversed",
-    "invalid-date",
-    "out-of-range",
-    "duplicate-event-id",
-    "invalid-id",
-    "coordinates-outside-country",
-]
+FAULTS = {  # injected fault -> the one catalogue code it must produce
+    "unknown-event-code": "unknown-event-code",
+    "event-code-lost-leading-zero": "event-code-lost-leading-zero",
+    "invalid-enum": "invalid-enum",
+    "wrong-label": "derived-value-mismatch",
+    "wrong-goldstein": "derived-value-mismatch",
+    "wrong-quad-class": "derived-value-mismatch",
+    "wrong-actor-country": "derived-value-mismatch",
+    "wrong-date-precision": "derived-value-mismatch",
+    "date-range-reversed": "date-range-reversed",
+    "invalid-date": "invalid-date",
+    "out-of-range": "out-of-range",
+    "duplicate-event-id": "duplicate-event-id",
+    "invalid-id": "invalid-id",
+    "coordinates-outside-country": "coordinates-outside-country",
+    "coordinates-incomplete": "coordinates-incomplete",
+    "target-equals-source": "target-equals-source",
+    "quantity-empty-unit": "empty-value",
+}
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -222,7 +232,8 @@ def sources_table(count: int = 1000) -> pa.Table:
 
 
 def inject_faults(table: pa.Table, seed: int, share: float = 0.01) -> tuple[pa.Table, Counter]:
-    """1% bad rows, each with one fault that maps to exactly one catalogue code."""
+    """1% bad rows, each with one fault that maps to exactly one catalogue code; the
+    count of each injected fault."""
     rng = np.random.default_rng(seed)
     n = table.num_rows
     rows = rng.choice(n, int(n * share), replace=False)
@@ -243,7 +254,7 @@ def inject_faults(table: pa.Table, seed: int, share: float = 0.01) -> tuple[pa.T
     zero_rows = np.flatnonzero(np.isin(code.astype(str), sorted(losable)))
     used: set[int] = set()
     for row, k in zip(rows.tolist(), kind.tolist(), strict=True):
-        fault = FAULTS[k]
+        fault = list(FAULTS)[k]
         if fault == "event-code-lost-leading-zero":
             row = int(zero_rows[rng.integers(0, len(zero_rows))])
         if row in used:  # one fault per row
@@ -254,8 +265,18 @@ def inject_faults(table: pa.Table, seed: int, share: float = 0.01) -> tuple[pa.T
             put("cameo_code", row, "999")
         elif fault == "invalid-enum":
             put("certainty", row, "sure")
-        elif fault == "derived-value-mismatch":
+        elif fault == "wrong-label":
             put("cameo_label", row, "Not the codebook's label")
+        elif fault == "wrong-goldstein":
+            score = py["goldstein"][row].as_py()
+            put("goldstein", row, 1.0 if score is None else score + (1 if score <= 9 else -1))
+        elif fault == "wrong-quad-class":
+            put("quad_class", row, py["quad_class"][row].as_py() % 4 + 1)
+        elif fault == "wrong-actor-country":
+            put("source_actor_country", row, "FRA")  # no actor of the table is French
+        elif fault == "wrong-date-precision":
+            precision = py["date_precision"][row].as_py()
+            put("date_precision", row, {"day": "month", "month": "year", "year": "day"}[precision])
         elif fault == "date-range-reversed":
             start = py["date_start"][row].as_py()
             end = start - dt.timedelta(days=400)
@@ -273,6 +294,14 @@ def inject_faults(table: pa.Table, seed: int, share: float = 0.01) -> tuple[pa.T
             put("event_id", row, f"EV {row}")
         elif fault == "coordinates-outside-country":
             put("latitude", row, -45.0)
+        elif fault == "coordinates-incomplete":
+            put("longitude", row, None)
+        elif fault == "target-equals-source":
+            for part in ("code", "name", "country", "roles"):
+                put(f"target_actor_{part}", row, py[f"source_actor_{part}"][row].as_py())
+        elif fault == "quantity-empty-unit":
+            put("quantities", row, [{"value": 3.0, "unit": "", "qualifier": "approximately",
+                                     "as_written": "three"}])  # fmt: skip
         used.add(row)
         expected[fault] += 1
     # duplicates of a row that is itself changed would not be duplicates: redo those
@@ -432,38 +461,7 @@ def frictionless_descriptor(folder: Path, name: str) -> Path:
     return path
 
 
-def row_constraints() -> list[str]:
-    """Frictionless row-constraint formulas for the cross-field rules our validator applies
-    to ``events`` beyond the Table Schema (derived values, date order, coordinates,
-    target versus source), so that frictionless can be timed on the same rules."""
-    codes = codebook.event_codes()
-    roots = {c: e.root_code for c, e in codes.items()}
-    quads = {c: e.quad_class for c, e in codes.items()}
-    scores = {c: e.goldstein for c, e in codes.items()}
-    labels = {c: e.label for c, e in codes.items()}
-    boxes = {k: tuple(v) for k, v in country_bboxes().items() if k in COUNTRIES}
-    return [
-        "date_end >= date_start",
-        f"{roots!r}.get(cameo_code) == root_code",
-        f"{quads!r}.get(cameo_code) == quad_class",
-        f"{scores!r}.get(cameo_code) == goldstein",
-        f"{labels!r}.get(cameo_code) == cameo_label",
-        "(latitude == None) == (longitude == None)",
-        f"latitude == None or location_country not in {boxes!r} or "
-        f"({boxes!r}[location_country][0] - 0.5 <= latitude <= "
-        f"{boxes!r}[location_country][1] + 0.5)",
-        "target_actor_code != source_actor_code or target_actor_name != source_actor_name",
-    ]
-
-
-FRICTIONLESS_SAME_RULES = r"""
-import json, sys, time
-from frictionless import Checklist, Resource, checks, validate
-descriptor, formulas = sys.argv[1], json.load(open(sys.argv[2]))
-checklist = Checklist(checks=[checks.row_constraint(formula=f) for f in formulas])
-report = validate(Resource.from_descriptor(descriptor), checklist=checklist, limit_errors=10**7)
-print(json.dumps({"errors": len(report.flatten(["rowNumber"]))}))
-"""
+FRICTIONLESS_RULES = str(Path(__file__).with_name("frictionless_rules.py"))
 
 
 def counts_from_json(output: bytes) -> Counter:
@@ -483,134 +481,277 @@ def counts_from_json(output: bytes) -> Counter:
     return Counter({code: summary.get(code) or shown[code] for code in shown | summary})
 
 
+# --- same rules: the findings of both sides on the same rows -----------------------------------
+
+Flag = tuple[int, str, str]  # (data row counted from 1, column, catalogue code)
+
+_CONSTRAINT_CODES = {"required": "missing-field", "enum": "invalid-enum", "minimum": "out-of-range",
+                     "maximum": "out-of-range", "minLength": "empty-value",
+                     "maxLength": "invalid-id"}  # fmt: skip
+_PATTERN_CODES = {"event_id": "invalid-id", "source_id": "invalid-id",
+                  "date_start_text": "invalid-date", "date_end_text": "invalid-date",
+                  "source_actor_code": "malformed-actor-code",
+                  "target_actor_code": "malformed-actor-code"}  # fmt: skip
+
+
+def frictionless_flag(row: int, column: str | None, kind: str, note: str, cell: str | None) -> Flag:
+    """One frictionless error as (row, column, catalogue code).
+
+    Errors of the custom check carry the code in their note. Table Schema errors map by
+    constraint; frictionless's one enum error on ``cameo_code`` is split by the cell's value
+    into ``event-code-lost-leading-zero`` (the code with its zeros restored exists) and
+    ``unknown-event-code``. frictionless counts the header as row 1."""
+    data_row = row - 1
+    if kind == "coded-events-rule":
+        return data_row, str(column), note.split(":", 1)[0]
+    if kind == "primary-key":
+        return data_row, "event_id", "duplicate-event-id"
+    if kind == "constraint-error":
+        match = re.match(r'constraint "(\w+)"', note)
+        constraint = match.group(1) if match else "?"
+        if column == "cameo_code" and constraint == "enum":
+            code = "event-code-lost-leading-zero" if padded(cell or "") else "unknown-event-code"
+        elif constraint == "pattern":
+            code = _PATTERN_CODES.get(str(column), "invalid-format")
+        else:
+            code = _CONSTRAINT_CODES.get(constraint, f"frictionless {constraint}")
+        return data_row, str(column), code
+    return data_row, str(column), f"frictionless {kind}"
+
+
+def our_flags(output: bytes) -> set[Flag]:
+    """(row, column, code) of every finding of ``coded-events validate --format json``."""
+    out = set()
+    for f in json.loads(output):
+        parts = f["pointer"].split("/")
+        if len(parts) < 4:
+            raise RuntimeError(f"a summary finding: raise --max-samples ({f['message']})")
+        out.add((int(parts[2]), parts[3], f["code"]))
+    return out
+
+
+def agreement(ours: set[Flag], theirs: set[Flag], label: str) -> bool:
+    """Print how far the two sets of flags agree; True when they are the same."""
+    both, only_ours, only_theirs = ours & theirs, ours - theirs, theirs - ours
+    union = len(ours | theirs)
+    print(f"same rules, {label}: coded-events {len(ours)} flags (row, column, code), "
+          f"frictionless + check {len(theirs)}; in both {len(both)}, only ours "
+          f"{len(only_ours)}, only frictionless {len(only_theirs)}; agreement "
+          f"{len(both) / union if union else 1:.1%}")  # fmt: skip
+    for name, flags in (("only ours", only_ours), ("only frictionless", only_theirs)):
+        by_code = Counter((code, column) for _, column, code in flags)
+        for (code, column), count in sorted(by_code.items()):
+            rows = sorted(r for r, c, k in flags if (k, c) == (code, column))[:5]
+            print(f"  {name}: {code} on {column}: {count} (rows {rows})")
+    if both:
+        per_rule = Counter(f"{code} on {column}" for _, column, code in both)
+        print("  in both: " + ", ".join(f"{r} {n}" for r, n in sorted(per_rule.items())))
+    return not only_ours and not only_theirs
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Job:
+    """One tool on one file, run ``repeats`` times in fresh processes."""
+
+    tool: str
+    file: str  # "valid" or "1% bad"
+    rows: int
+    command: list[str]
+    cwd: Path | None = None
+    times: list[float] = dataclasses.field(default_factory=list)
+    rss: float = 0.0
+    output: bytes = b""
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+
+def time_jobs(jobs: list[Job], repeats: int) -> None:
+    """Every job once per round, ``repeats`` rounds: load that drifts during the run hits
+    all tools alike, and each tool's time is the median of its rounds."""
+    for round_ in range(repeats):
+        start = time.perf_counter()
+        for job in jobs:
+            seconds, rss, output = run(job.command, stdout=None, cwd=job.cwd)
+            job.times.append(seconds)
+            job.rss, job.output = max(job.rss, rss), output
+        print(f"  round {round_ + 1}/{repeats}: {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def write_inputs(folder: Path, n: int, m: int) -> tuple[dict[str, Path], dict[str, Path], Counter]:
+    """The N-row files (Parquet and CSV) and the M-row CSV/Parquet slices (their first M rows),
+    valid and 1% bad; the injected faults of the N-row bad file."""
+    valid = events_table(n, seed=1)
+    bad, expected = inject_faults(valid, seed=2)
+    big, small = {}, {}
+    for label, table in (("valid", valid), ("bad", bad)):
+        for where, rows, out in ((folder / label, n, big), (folder / f"small-{label}", m, small)):
+            where.mkdir(exist_ok=True)
+            part = table.slice(0, rows)
+            pq.write_table(part, where / "events.parquet", compression="zstd",
+                           row_group_size=max(rows, 1))  # fmt: skip
+            write_csv(part, where / "events.csv")
+            frictionless_descriptor(where, "events.csv")
+            (where / "row.schema.json").write_text(json.dumps(row_json_schema("events")))
+            out[label] = where
+    return big, small, expected
+
+
+def build_jobs(big: dict[str, Path], small: dict[str, Path], n: int, m: int) -> list[Job]:
+    """Every tool on the valid and on the 1%-bad file."""
+    files = {"valid": "valid", "bad": "1% bad"}
+    jobs = [Job("pyarrow read only (floor)", "valid", n,
+                [PYTHON, "-c", READ_ONLY, str(big["valid"] / "events.parquet")])]  # fmt: skip
+    ours = [CLI, "validate", "--format", "json"]
+    for key, label in files.items():
+        jobs += [
+            Job("coded-events validate, Parquet", label, n,
+                [*ours, str(big[key] / "events.parquet")]),
+            Job("coded-events validate, CSV", label, n, [*ours, str(big[key] / "events.csv")]),
+            Job("coded-events validate, CSV", label, m, [*ours, str(small[key] / "events.csv")]),
+            Job("frictionless, Table Schema + custom Check (same rules), CSV", label, m,
+                [PYTHON, FRICTIONLESS_RULES, "events.csv.resource.json", "--check"], small[key]),
+            Job("frictionless, Table Schema alone (fewer rules), CSV", label, m,
+                [PYTHON, FRICTIONLESS_RULES, "events.csv.resource.json"], small[key]),
+        ]  # fmt: skip
+        for tool in ("jsonschema", "pydantic"):
+            jobs.append(Job(f"{tool} on row dicts (fewer rules), Parquet", label, m,
+                            [PYTHON, "-c", ROW_TOOLS, tool, str(small[key] / "events.parquet"),
+                             str(m), str(small[key] / "row.schema.json")]))  # fmt: skip
+    return jobs
+
+
+def find(jobs: list[Job], tool: str, file: str, rows: int | None = None) -> Job:
+    return next(j for j in jobs if j.tool.startswith(tool) and j.file == file
+                and (rows is None or j.rows == rows))  # fmt: skip
+
+
+def print_table(jobs: list[Job], n: int) -> None:
+    base = {f: find(jobs, "coded-events validate, CSV", f, n).rate for f in ("valid", "1% bad")}
+    print("| tool | file | rows | median s | rows/s | peak RSS MB | our CSV rows/s / its rows/s |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for job in jobs:
+        ratio = base[job.file] / job.rate
+        print(f"| {job.tool} | {job.file} | {job.rows:,} | {job.seconds:.2f} | {job.rate:,.0f} "
+              f"| {job.rss:.0f} | {ratio:.2f} |")  # fmt: skip
+
+
+def print_ratios(jobs: list[Job], n: int, m: int) -> None:
+    for file in ("valid", "1% bad"):
+        csv_n = find(jobs, "coded-events validate, CSV", file, n)
+        csv_m = find(jobs, "coded-events validate, CSV", file, m)
+        parquet = find(jobs, "coded-events validate, Parquet", file)
+        check = find(jobs, "frictionless, Table Schema + custom Check", file)
+        alone = find(jobs, "frictionless, Table Schema alone", file)
+        print(f"{file}: rows/s, coded-events CSV ({n:,} rows) / frictionless + check CSV "
+              f"({m:,} rows): {csv_n.rate / check.rate:.1f}x; same {m:,}-row file for both: "
+              f"{csv_m.rate / check.rate:.1f}x; vs frictionless Table Schema alone: "
+              f"{csv_n.rate / alone.rate:.1f}x; [extra, not like for like: our Parquet / "
+              f"frictionless CSV {parquet.rate / check.rate:.0f}x]")  # fmt: skip
+    floor = find(jobs, "pyarrow read only", "valid")
+    for file in ("valid", "1% bad"):
+        ours = find(jobs, "coded-events validate, Parquet", file)
+        print(f"ours Parquet ({file}) / read-only floor: {ours.seconds / floor.seconds:.2f}x")
+
+
+def check_counts(jobs: list[Job], expected: Counter, n: int) -> bool:
+    """Every injected bad row counted, per code, in Parquet and CSV; no finding when valid."""
+    ok = True
+    counts = {fmt: counts_from_json(find(jobs, f"coded-events validate, {fmt}", "1% bad",
+                                         n).output) for fmt in ("Parquet", "CSV")}  # fmt: skip
+    injected: Counter = Counter()
+    for fault, count in expected.items():
+        injected[FAULTS[fault]] += count
+    print("injected faults vs counted, per code (Parquet | CSV):")
+    for code in sorted(set(FAULTS.values())):
+        got, got_csv = counts["Parquet"].get(code, 0), counts["CSV"].get(code, 0)
+        good = got == injected[code] == got_csv
+        ok &= good
+        print(f"  {code:<32} injected {injected[code]:>6}  counted {got:>6} | {got_csv:>6}"
+              f"  {'ok' if good else 'MISMATCH'}")  # fmt: skip
+    extra = (set(counts["Parquet"]) | set(counts["CSV"])) - set(injected)
+    if extra:
+        ok = False
+        print(f"  codes not injected: {sorted(extra)}")
+    for fmt in ("Parquet", "CSV"):
+        if json.loads(find(jobs, f"coded-events validate, {fmt}", "valid", n).output):
+            ok = False
+            print(f"  findings on the valid {fmt} file")
+    print(f"every injected bad row counted, nothing on the valid files: {'yes' if ok else 'NO'}")
+    return ok
+
+
+def compare_findings(small: dict[str, Path]) -> None:
+    """Both sides on the same M-row CSV files, every finding listed (no sampling)."""
+    for key, label in (("valid", "valid file"), ("bad", "1%-bad file")):
+        ours = run([CLI, "validate", "--format", "json", "--max-samples", str(10**9),
+                    str(small[key] / "events.csv")], stdout=None)[2]  # fmt: skip
+        errors = small[key] / "frictionless-errors.json"
+        run([PYTHON, FRICTIONLESS_RULES, "events.csv.resource.json", "--check", "--errors",
+             errors.name], cwd=small[key])  # fmt: skip
+        theirs = {frictionless_flag(*e) for e in json.loads(errors.read_text())}
+        agreement(our_flags(ours), theirs, label)
+
+
+def big_file(folder: Path, rows: int) -> None:
+    """One large Parquet file written in chunks; ours and the read-only floor, once each."""
+    big = folder / "big"
+    big.mkdir(exist_ok=True)
+    path = big / "events.parquet"
+    chunk = 1_000_000
+    with pq.ParquetWriter(path, ARROW_SCHEMAS["events"], compression="zstd") as writer:
+        for i in range(0, rows, chunk):
+            writer.write_table(events_table(min(chunk, rows - i), seed=10 + i, offset=i),
+                               row_group_size=chunk)  # fmt: skip
+    seconds, rss, _ = run([CLI, "validate", str(path)])
+    floor_big = run([PYTHON, "-c", READ_ONLY, str(path)])
+    print(
+        f"{rows:,} rows (one run each): ours {seconds:.1f} s, peak RSS {rss:.0f} MB; "
+        f"read-only (whole table in memory) {floor_big[0]:.1f} s, {floor_big[1]:.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--slow-rows", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the fast tools")
+    parser.add_argument("--slow-rows", type=int, default=20_000, help="rows for every tool")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds (median)")
     parser.add_argument("--big", type=int, default=0, help="also validate this many rows")
     parser.add_argument("--folder", type=Path, default=None)
     args = parser.parse_args()
     folder = args.folder or Path(tempfile.mkdtemp(prefix="validate-flat-"))
     folder.mkdir(parents=True, exist_ok=True)
-    n = args.rows
+    n, m = args.rows, args.slow_rows
 
     t0 = time.perf_counter()
-    valid = events_table(n, seed=1)
-    bad, expected = inject_faults(valid, seed=2)
-    paths = {}
-    for label, table in (("valid", valid), ("bad", bad)):
-        sub = folder / label
-        sub.mkdir(exist_ok=True)
-        pq.write_table(table, sub / "events.parquet", compression="zstd", row_group_size=n)
-        write_csv(table, sub / "events.csv")
-        paths[label] = sub
-    small = folder / "small"
-    small.mkdir(exist_ok=True)
-    write_csv(bad.slice(0, args.slow_rows), small / "events.csv")
-    (small / "row.schema.json").write_text(json.dumps(row_json_schema("events")))
+    big, small, expected = write_inputs(folder, n, m)
     print(f"generated {n:,} rows in {time.perf_counter() - t0:.1f} s in {folder}", flush=True)
-
-    results = []
-
-    def record(tool: str, rows: int, seconds: float, rss: float, measured: int | None = None):
-        results.append((tool, rows, seconds, rss, measured))
-        print(f"  {tool}: {seconds:.2f} s, {rss:.0f} MB", flush=True)
-
-    r = args.repeats
-    floor = median_run([PYTHON, "-c", READ_ONLY, str(paths["valid"] / "events.parquet")], r)
-    record("pyarrow read only (floor)", n, floor[0], floor[1])
-    ours = median_run([CLI, "validate", str(paths["valid"] / "events.parquet")], r)
-    record("coded-events validate (Parquet, valid)", n, ours[0], ours[1])
-    ours_bad = median_run(
-        [CLI, "validate", "--format", "json", str(paths["bad"] / "events.parquet")], r
-    )
-    record("coded-events validate (Parquet, 1% bad)", n, ours_bad[0], ours_bad[1])
-    csv_run = median_run([CLI, "validate", "--format", "json", str(paths["bad"] / "events.csv")],
-                         1)  # fmt: skip
-    record("coded-events validate (CSV, 1% bad)", n, csv_run[0], csv_run[1])
-
-    m = args.slow_rows
-    resource = frictionless_descriptor(small, "events.csv")
-    command = [str(Path(PYTHON).with_name("frictionless")), "validate", "--limit-errors",
-               "1000000"]  # fmt: skip
-    tiny = frictionless_descriptor(small, "tiny.csv")
-    write_csv(bad.slice(0, 100), small / "tiny.csv")
-    start_up = run([*command, tiny.name], cwd=small)[0]
-    fl = run([*command, resource.name], cwd=small)
-    rate = m / (fl[0] - start_up)  # rows per second once started
-    record(f"frictionless validate, Table Schema only (CSV, {m:,} rows; start "
-           f"{start_up:.1f} s + rows at {rate:,.0f}/s, extrapolated)",
-           m, start_up + n / rate, fl[1], n)  # fmt: skip
-    (small / "constraints.json").write_text(json.dumps(row_constraints()))
-    same = [PYTHON, "-c", FRICTIONLESS_SAME_RULES]
-    same_start = run([*same, tiny.name, "constraints.json"], cwd=small)[0]
-    fl_same = run([*same, resource.name, "constraints.json"], cwd=small)
-    same_rate = m / (fl_same[0] - same_start)
-    fl_same_full = same_start + n / same_rate
-    record(f"frictionless, Table Schema + row constraints for our cross-field rules (CSV, "
-           f"{m:,} rows; start {same_start:.1f} s + rows at {same_rate:,.0f}/s, "
-           f"extrapolated)", m, fl_same_full, fl_same[1], n)  # fmt: skip
-    for tool in ("jsonschema", "pydantic"):
-        seconds, rss, out = run(
-            [PYTHON, "-c", ROW_TOOLS, tool, str(paths["bad"] / "events.parquet"), str(m),
-             str(small / "row.schema.json")], stdout=None)  # fmt: skip
-        inner = json.loads(out)["seconds"]
-        full = seconds + inner * (n - m) / m  # start and loading + the loop for N rows
-        record(f"{tool} on row dicts ({m:,} rows, {m / inner:,.0f} rows/s; extrapolated)",
-               m, full, rss, n)  # fmt: skip
-
-    counts = counts_from_json(ours_bad[2])
-    csv_counts = counts_from_json(csv_run[2])
+    jobs = build_jobs(big, small, n, m)
+    t0 = time.perf_counter()
+    time_jobs(jobs, args.repeats)
     print()
-    print(f"rows: {n:,}; machine: {os.cpu_count()} cores (shared); repeats: {r} (median)")
+    print(f"rows: {n:,} (fast tools) and {m:,} (every tool, the first rows of the same files); "
+          f"{os.cpu_count()} cores (shared); medians of {args.repeats} rounds; timing took "
+          f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
     print()
-    print(f"| tool | rows timed | seconds for {n:,} rows | rows/s | peak RSS MB (rows timed) "
-          "| time / ours |")  # fmt: skip
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    base = ours[0]
-    for tool, rows, seconds, rss, _ in results:  # seconds: for N rows (measured or extrapolated)
-        print(f"| {tool} | {rows:,} | {seconds:.1f} | {n / seconds:,.0f} "
-              f"| {rss:.0f} | {seconds / base:.2f} |")  # fmt: skip
+    print_table(jobs, n)
     print()
-    print(f"ours / floor (Parquet, valid): {ours[0] / floor[0]:.2f}x (target <= 2)")
-    print(f"ours / floor (Parquet, 1% bad): {ours_bad[0] / floor[0]:.2f}x")
-    fl_full = start_up + n / rate
-    print(f"throughput vs frictionless on the same rules (Table Schema + row constraints; "
-          f"start included): {fl_same_full / ours[0]:.0f}x (target >= 100)")  # fmt: skip
-    print(f"throughput vs frictionless on the Table Schema alone (fewer rules than ours): "
-          f"{fl_full / ours[0]:.0f}x")  # fmt: skip
+    print_ratios(jobs, n, m)
     print()
-    print("injected faults vs counted (Parquet | CSV):")
-    ok = True
-    for fault in FAULTS:
-        got, got_csv = counts.get(fault, 0), csv_counts.get(fault, 0)
-        good = got == expected[fault] == got_csv
-        ok &= good
-        print(f"  {fault:<32} injected {expected[fault]:>6}  counted {got:>6} | {got_csv:>6}"
-              f"  {'ok' if good else 'MISMATCH'}")  # fmt: skip
-    extra = set(counts) - set(FAULTS)
-    if extra:
-        ok = False
-        print(f"  codes not injected: {sorted(extra)}")
-    print(f"every injected bad row counted: {'yes' if ok else 'NO'}")
-
+    compare_findings(small)
+    print()
+    check_counts(jobs, expected, n)
     if args.big:
-        big = folder / "big"
-        big.mkdir(exist_ok=True)
-        path = big / "events.parquet"
-        chunk = 1_000_000
-        with pq.ParquetWriter(path, ARROW_SCHEMAS["events"], compression="zstd") as writer:
-            for i in range(0, args.big, chunk):
-                writer.write_table(events_table(min(chunk, args.big - i), seed=10 + i, offset=i),
-                                   row_group_size=chunk)  # fmt: skip
-        seconds, rss, _ = run([CLI, "validate", str(path)])
-        floor_big = run([PYTHON, "-c", READ_ONLY, str(path)])
         print()
-        print(
-            f"{args.big:,} rows: ours {seconds:.1f} s, peak RSS {rss:.0f} MB; "
-            f"read-only (whole table in memory) {floor_big[0]:.1f} s, {floor_big[1]:.0f} MB"
-        )
+        big_file(folder, args.big)
 
 
 if __name__ == "__main__":
