@@ -13,18 +13,21 @@ from typing import Any
 
 from coded_events.cli import base
 
-# command name -> the module (in this package) that registers it, in --help order
+# command name -> the module (in this package) that registers it. The order is the --help
+# order (base.OrderedGroup): the order in which a user meets the commands. Contributors
+# validate, maintainers build, anyone looks up codes, analysts find and fetch releases,
+# and the schema and migration commands come last.
 COMMANDS: dict[str, str] = {
-    "codebook": "codebook_cmd",
-    "schema": "schema_cmd",
-    "migrate": "migrate_cmd",
-    "build": "build_cmd",
-    "data-dictionary": "build_cmd",
     "validate": "validate_cmd",
     "checks": "validate_cmd",
+    "build": "build_cmd",
+    "data-dictionary": "build_cmd",
+    "codebook": "codebook_cmd",
     "datasets": "data_cmd",
-    "download": "data_cmd",
     "info": "data_cmd",
+    "download": "data_cmd",
+    "schema": "schema_cmd",
+    "migrate": "migrate_cmd",
 }
 
 

@@ -15,7 +15,9 @@ from coded_events.cli.base import app
 @app.command("build")
 def build_command(
     dataset_dir: Path = typer.Argument(
-        ..., help="The dataset folder (holds dataset.json, records/ and sources/)."
+        ...,
+        metavar="DATASET_DIR",
+        help="The dataset folder (holds dataset.json, records/ and sources/).",
     ),
     check: bool = typer.Option(
         False, "--check", help="Build in memory and exit 1 if the committed files differ."
@@ -29,7 +31,11 @@ def build_command(
         "release not newer than dataset.json's version.",
     ),
 ) -> None:
-    """Build data/{events,evidence,sources,links}.{parquet,csv} and datapackage.json."""
+    """Build a dataset's Parquet and CSV tables and its datapackage.json from its records.
+
+    Writes data/{events,evidence,sources,links}.{parquet,csv} and datapackage.json in the
+    dataset folder.
+    """
     if not dataset_dir.is_dir():
         typer.echo(f"error: {dataset_dir}: not a folder", err=True)
         raise typer.Exit(2)
@@ -80,7 +86,9 @@ def _check(dataset_dir: Path, inspect: Callable[[dict[str, bytes]], None]) -> No
 
 @app.command("data-dictionary")
 def data_dictionary_command(
-    out: Path = typer.Option(Path("docs/data-dictionary.md"), help="Where to write it."),
+    out: Path = typer.Option(
+        Path("docs/data-dictionary.md"), "--out", metavar="FILE", help="Where to write it."
+    ),
     check: bool = typer.Option(False, "--check", help="Exit 1 if the file is stale."),
 ) -> None:
     """Write the data dictionary of the published tables (generated from table_schema.py)."""

@@ -31,8 +31,12 @@ def _show_actor(parsed: codebook.ActorCode) -> None:
 
 @app.command("codebook")
 def codebook_command(
-    code: str = typer.Argument(None, help="An event code (0874) or an actor code (RUSMIL)."),
-    search: str = typer.Option(None, "--search", "-s", help="Find event codes by label."),
+    code: str = typer.Argument(
+        None, metavar="CODE", help="An event code (0874) or an actor code (RUSMIL)."
+    ),
+    search: str = typer.Option(
+        None, "--search", "-s", metavar="TEXT", help="Find event codes by label."
+    ),
 ) -> None:
     """Look up a CAMEO event code or actor code, or search event labels."""
     if search:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ from typing import Any, TypeVar
 import typer
 
 from coded_events import loader
+from coded_events.citation import dataset_citation
 from coded_events.cli.base import app
 
 _dl = importlib.import_module("coded_events.download")
@@ -73,12 +73,21 @@ def datasets_command() -> None:
 
 @app.command("download")
 def download_command(
-    dataset: str = typer.Argument(..., help="Dataset name, e.g. south-caucasus."),
-    version: str = typer.Option(None, "--version", "-v", help="Release (default: newest)."),
-    base_url: str = typer.Option(
-        None, help="URL template with {dataset} and {version} (or CODED_EVENTS_BASE_URL)."
+    dataset: str = typer.Argument(
+        ..., metavar="DATASET", help="Dataset name, e.g. south-caucasus."
     ),
-    cache_dir: Path = typer.Option(None, help="Cache root (or CODED_EVENTS_CACHE)."),
+    version: str = typer.Option(
+        None, "--version", metavar="VERSION", help="The release, e.g. 1.0.0 (default: newest)."
+    ),
+    base_url: str = typer.Option(
+        None,
+        "--base-url",
+        metavar="URL",
+        help="URL template with {dataset} and {version} (or CODED_EVENTS_BASE_URL).",
+    ),
+    cache_dir: Path = typer.Option(
+        None, "--cache-dir", metavar="DIR", help="Cache root (or CODED_EVENTS_CACHE)."
+    ),
 ) -> None:
     """Download a release into the cache, verify every file's sha256, print its folder."""
     folder = _run(lambda: loader.download(dataset, version, base_url=base_url, cache_dir=cache_dir))
@@ -99,18 +108,17 @@ def _row_counts(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
 
 
 def _citation(dataset: str, manifest: dict[str, Any]) -> str:
-    text = manifest.get("citation")
-    if not text:
-        meta_file = loader._bundled_folder(dataset) / "dataset.json"
-        meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
-        text = meta.get("citation", "")
-    return str(text).replace("{version}", str(manifest.get("version", "")))
+    """Generated from the release's metadata (``coded_events.citation``); the manifest's own
+    text only for a release whose metadata lacks a title or version."""
+    return dataset_citation(manifest) or str(manifest.get("citation") or "")
 
 
 @app.command("info")
 def info_command(
-    dataset: str = typer.Argument(loader.DEFAULT_DATASET, help="Dataset name."),
-    version: str = typer.Option(None, "--version", "-v", help="Release (default: bundled)."),
+    dataset: str = typer.Argument(loader.DEFAULT_DATASET, metavar="DATASET", help="Dataset name."),
+    version: str = typer.Option(
+        None, "--version", metavar="VERSION", help="The release, e.g. 1.0.0 (default: bundled)."
+    ),
 ) -> None:
     """Show a release: versions, row counts, schema version, licence and how to cite it."""
     folder = _run(lambda: loader.release_folder(dataset, version, only=[]))

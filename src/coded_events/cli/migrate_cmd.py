@@ -20,11 +20,18 @@ def _files(paths: list[Path]) -> list[Path]:
 
 @app.command("migrate")
 def migrate_command(
-    paths: list[Path] = typer.Argument(..., help="Source-document files or folders."),
-    to: str = typer.Option(SCHEMA_VERSION, "--to", help="Target schema version."),
+    paths: list[Path] = typer.Argument(
+        ..., metavar="PATH", help="Source-document files or folders."
+    ),
+    to: str = typer.Option(
+        SCHEMA_VERSION, "--to", metavar="VERSION", help="Target schema version."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check only; write nothing."),
 ) -> None:
-    """Upgrade documents one schema version at a time; write only what validates."""
+    """Upgrade records to a newer schema version.
+
+    One version at a time; a file is written only when the migrated document validates.
+    """
     failed = False
     for path in _files(paths):
         if not path.is_file():

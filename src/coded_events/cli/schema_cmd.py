@@ -7,19 +7,26 @@ from pathlib import Path
 import typer
 
 from coded_events import schema_files
-from coded_events.cli.base import app
+from coded_events.cli.base import MARKUP_MODE, App, OrderedGroup, app
 from coded_events.versions import SCHEMA_VERSION
 
-schema_app = typer.Typer(help="The published JSON Schema files.", no_args_is_help=True)
+schema_app = App(
+    help="Generate, compare and check the published JSON Schema files.",
+    no_args_is_help=True,
+    cls=OrderedGroup,
+    rich_markup_mode=MARKUP_MODE,
+)
 app.add_typer(schema_app, name="schema")
 
 
 @schema_app.command("generate")
 def generate(
-    out: Path = typer.Option(Path("schema"), help="The schema/ folder of the repository."),
-    check: bool = typer.Option(False, help="Only report stale files; exit 1 if any."),
+    out: Path = typer.Option(
+        Path("schema"), "--out", metavar="DIR", help="The schema/ folder of the repository."
+    ),
+    check: bool = typer.Option(False, "--check", help="Only report stale files; exit 1 if any."),
 ) -> None:
-    """Write schema/<version>/ from the models (or check that it is current)."""
+    """Write the current schema version's files from the models (or check them)."""
     if check:
         names = schema_files.stale(out, SCHEMA_VERSION)
         for name in names:
@@ -36,8 +43,12 @@ def generate(
 
 @schema_app.command("diff")
 def diff_command(
-    old: str = typer.Argument(..., help="Old schema: a published version (1.0.0) or a file."),
-    new: str = typer.Argument(..., help="New schema: a published version or a file."),
+    old: str = typer.Argument(
+        ..., metavar="OLD", help="Old schema: a published version (1.0.0) or a file."
+    ),
+    new: str = typer.Argument(
+        ..., metavar="NEW", help="New schema: a published version or a file."
+    ),
 ) -> None:
     """List every change between two schemas and classify it: patch, minor or major."""
     from coded_events import schema_diff
@@ -57,10 +68,14 @@ def diff_command(
 
 @schema_app.command("check")
 def check_command(
-    out: Path = typer.Option(Path("schema"), help="The schema/ folder of the repository."),
+    out: Path = typer.Option(
+        Path("schema"), "--out", metavar="DIR", help="The schema/ folder of the repository."
+    ),
 ) -> None:
-    """Check that released schemas are unchanged, the current one is generated, and the
-    version bump is large enough for the change."""
+    """Check that released schemas are unchanged and the current one is generated.
+
+    Also checks that the version bump is large enough for the change.
+    """
     problems = schema_files.frozen_violations(out)
     problems += [
         f"{out / SCHEMA_VERSION / name}: stale; run `{schema_files.GENERATE_COMMAND}`"

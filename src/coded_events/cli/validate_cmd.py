@@ -75,17 +75,31 @@ def validate_command(
     paths: list[Path] = typer.Argument(
         ...,
         exists=True,
+        metavar="PATH",
         help="Record files, folders of records, dataset folders, or flat tables (.csv, "
         ".parquet, a data/ folder, a partitioned table folder).",
     ),
-    output: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    output: Format = typer.Option(
+        Format.text,
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="text (file:line:column lines and a summary), json, or github (annotations).",
+    ),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     max_samples: int = typer.Option(
-        20, "--max-samples", min=0, help="Flat tables: findings shown per code (all are counted)."
+        20,
+        "--max-samples",
+        min=0,
+        metavar="N",
+        help="Flat tables: findings shown per code (all are counted).",
     ),
 ) -> None:
-    """Validate record files: exit 0 when there are no errors, 1 when there are, 2 on usage
-    problems."""
+    """Check records and flat tables against the schema, the codebook and the source texts.
+
+    Every finding names the file, the line and column, the check's code and a fix. Exit
+    status: 0 when there is no error, 1 when there are errors, 2 on usage problems.
+    """
     from coded_events.flat import flat_files, is_flat
     from coded_events.validate import expand_paths
 
