@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coded_events import safe_files
 from coded_events.versions import SCHEMA_VERSION
 
 Document = dict[str, Any]
@@ -137,14 +138,18 @@ def _validator(version: str) -> Any:
     return jsonschema.Draft202012Validator(schema_files.load(version))
 
 
-def _read(path: Path) -> Document:
+def _read(path: Path, root: Path | None = None) -> Document:
     """The document in ``path``, parsed as strictly as the validator parses it: a file
     with duplicate keys, non-finite numbers or other syntax errors is not migrated (a
-    rewrite would silently drop what they hide)."""
+    rewrite would silently drop what they hide). A link (``path`` itself, or a folder
+    below ``root``) or a non-file raises ``safe_files.UnsafePathError``."""
     from coded_events.checks.syntax import parse
 
+    safe_files.check_no_links(path, root)
     try:
-        data = path.read_bytes()
+        data = safe_files.read_regular(path)
+    except safe_files.UnsafePathError:
+        raise
     except OSError as error:
         raise MigrationError(f"cannot read the file: {error}") from None
     parsed = parse(data, str(path))
@@ -157,13 +162,20 @@ def _read(path: Path) -> Document:
     return parsed.data
 
 
-def migrate_file(path: Path, target: str = SCHEMA_VERSION, *, write: bool = True) -> FileResult:
-    """Migrate one file; write it only if the result validates against ``target``."""
+def migrate_file(
+    path: Path, target: str = SCHEMA_VERSION, *, write: bool = True, root: Path | None = None
+) -> FileResult:
+    """Migrate one file; write it only if the result validates against ``target``.
+
+    The file is replaced atomically (``safe_files.write_atomic``: a temporary file beside it,
+    renamed over it). ``root`` is the folder the user named: a symbolic link at ``path`` or
+    in a folder below ``root`` raises ``safe_files.LinkRefused`` and nothing is written.
+    """
     from pydantic import ValidationError
 
     from coded_events.models import SourceDocument
 
-    document = _read(path)
+    document = _read(path, root)
     source = document.get("schema_version", "?")
     if source == target:
         return FileResult(path, source, target, False, [])
@@ -179,9 +191,7 @@ def migrate_file(path: Path, target: str = SCHEMA_VERSION, *, write: bool = True
             problems = [f"/{'/'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
     if write and not problems:
         text = json.dumps(upgraded, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        tmp = path.with_name(f".{path.name}.migrating")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        safe_files.write_atomic(path, text.encode("utf-8"), root=root)
     return FileResult(path, source, target, write and not problems, problems)
 
 

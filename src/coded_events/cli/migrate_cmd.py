@@ -6,15 +6,19 @@ from pathlib import Path
 
 import typer
 
-from coded_events import migrate
+from coded_events import migrate, safe_files
 from coded_events.cli.base import app
 from coded_events.versions import SCHEMA_VERSION
 
 
-def _files(paths: list[Path]) -> list[Path]:
-    out = []
+def _files(paths: list[Path]) -> list[tuple[Path, Path | None]]:
+    """Each file to migrate with the folder the user named (None for a file named)."""
+    out: list[tuple[Path, Path | None]] = []
     for path in paths:
-        out.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+        if path.is_dir():  # a folder the user names may itself be a link: their choice
+            out.extend((file, path) for file in sorted(path.rglob("*.json")))
+        else:
+            out.append((path, None))
     return out
 
 
@@ -33,13 +37,17 @@ def migrate_command(
     One version at a time; a file is written only when the migrated document validates.
     """
     failed = False
-    for path in _files(paths):
-        if not path.is_file():
+    for path, root in _files(paths):
+        if not path.is_file() and not path.is_symlink():
             typer.echo(f"{path}: no such file", err=True)
             raise typer.Exit(2)
         try:
-            result = migrate.migrate_file(path, to, write=not dry_run)
-        except (migrate.MigrationError, ValueError) as error:
+            result = migrate.migrate_file(path, to, write=not dry_run, root=root)
+        except safe_files.UnsafePathError as error:
+            typer.echo(f"{path}: error: {error}; not migrated", err=True)
+            failed = True
+            continue
+        except (migrate.MigrationError, OSError, ValueError) as error:
             typer.echo(f"{path}: error: {error}", err=True)
             failed = True
             continue
