@@ -4,6 +4,7 @@ expected. Codes and places are asserted, never message text."""
 from __future__ import annotations
 
 import difflib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,7 @@ EXPECTED_POINTER = {
     "non-finite-number__1e400.json": "/events/0/location/longitude",
     "non-finite-number__nan.json": "/events/0/location/latitude",
     "utf8-bom__bom.json": "",
+    "control-character__nul-in-coder.json": "/events/0/coder",
 }
 
 # Codes whose input cannot be a committed file; tests/test_validate_safety.py builds it.
@@ -97,6 +99,12 @@ BUILT_BY_TESTS = {
     "duplicate-column",
     "duplicate-row-key",
     "unresolved-event-reference",
+    # paths that are not files, and files known by their name (dataset.json):
+    # tests/test_validate_inputs.py builds them
+    "not-regular-file",
+    "nothing-to-check",
+    "invalid-dataset-metadata",
+    "invalid-package-manifest",
 }
 
 
@@ -199,7 +207,7 @@ def test_dataset_checks_span_the_records_folder(tmp_path: Path) -> None:
     """A file validated alone is still checked against its sibling records."""
     records = tmp_path / "ds" / "records"
     records.mkdir(parents=True)
-    (tmp_path / "ds" / "sources").symlink_to(FIXTURES / "sources")
+    shutil.copytree(FIXTURES / "sources", tmp_path / "ds" / "sources")  # a link is refused
     text = MINIMAL.read_text(encoding="utf-8")
     (records / "a.json").write_text(text, encoding="utf-8")
     (records / "b.json").write_text(text.replace("Karabakh", "Karabakh region"), encoding="utf-8")

@@ -32,8 +32,11 @@ def _codes(findings) -> set[str]:
 
 def test_dataset_folder_means_its_records(tmp_path: Path) -> None:
     records = _dataset(tmp_path)
-    (records.parent / "datapackage.json").write_text("not json")
+    (records.parent / "notes.json").write_text("not json")  # beside records/: not a record
     assert validate_paths([records.parent]) == []
+    (records.parent / "datapackage.json").write_text("not json")  # a manifest: checked as one
+    (hit,) = validate_paths([records.parent])
+    assert (hit.code, hit.file) == ("json-syntax", str(records.parent / "datapackage.json"))
 
 
 def test_symlinked_record_is_reported_not_read(tmp_path: Path) -> None:
@@ -50,10 +53,11 @@ def test_unreadable_and_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     records = _dataset(tmp_path)
     broken = records / "broken.json"
     broken.mkdir()  # a folder named like a record, given explicitly
-    assert _codes(validate_paths([broken])) == set()  # a folder: no *.json inside
+    assert _codes(validate_paths([broken])) == {"not-regular-file"}
+    broken.rmdir()
     fifo = records / "pipe.json"
     os.mkfifo(fifo)
-    assert _codes(validate_paths([fifo])) == {"file-unreadable"}
+    assert _codes(validate_paths([fifo])) == {"not-regular-file"}
     fifo.unlink()
     monkeypatch.setattr(syntax, "MAX_BYTES", 100)
     assert _codes(validate_paths([records / "minimal.json"])) == {"file-too-large"}
@@ -67,7 +71,7 @@ def test_source_text_symlink_outside_sources_is_refused(tmp_path: Path) -> None:
     text.unlink()
     text.symlink_to(outside)
     (hit,) = validate_paths([records])
-    assert (hit.code, hit.pointer) == ("source-path-outside", "/source/source_id")
+    assert (hit.code, hit.file) == ("symlinked-file", str(text))
 
 
 def test_source_text_not_utf8(tmp_path: Path) -> None:
@@ -144,4 +148,4 @@ def test_never_writes_to_its_input(root: Path) -> None:
 def test_folder_of_datasets_means_their_records(tmp_path: Path) -> None:
     records = _dataset(tmp_path)
     (records.parent / "datapackage.json").write_text("not json")
-    assert validate_paths([tmp_path]) == []
+    assert _codes(validate_paths([tmp_path])) == {"json-syntax"}  # the manifest, as one

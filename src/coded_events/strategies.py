@@ -35,9 +35,13 @@ __all__ = [
 ]
 
 _slug = st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}", fullmatch=True)
-_text = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=40
+# Text as the validator accepts it: UTF-8, no C0 control character but tab, LF and CR
+_characters = st.characters(
+    codec="utf-8",
+    exclude_categories=("Cs",),
+    exclude_characters="".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"),
 )
+_text = st.text(alphabet=_characters, min_size=1, max_size=40)
 
 
 def event_codes() -> st.SearchStrategy[str]:
@@ -133,13 +137,7 @@ def events(draw: st.DrawFn, text: str, event_id: str) -> dict[str, Any]:
 @st.composite
 def source_documents_with_text(draw: st.DrawFn, max_events: int = 5) -> tuple[dict[str, Any], str]:
     """A valid source document (as JSON-ready dict) and the source text it quotes."""
-    text = draw(
-        st.text(
-            alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
-            min_size=1,
-            max_size=400,
-        )
-    )
+    text = draw(st.text(alphabet=_characters, min_size=1, max_size=400))
     source_id = draw(_slug)
     published = draw(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 1, 1)))
     count = draw(st.integers(0, max_events))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,14 @@ from coded_events.checks import (
     consistency,
     dataset,
     evidence,
+    inputs,
     structure,
     syntax,
 )
 from coded_events.checks.evidence import SourceText
 from coded_events.findings import Finding
 from coded_events.flat import is_flat, validate_flat
+from coded_events.safe_files import LinkRefused, NotRegularFile, file_kind, read_regular
 
 __all__ = ["expand_paths", "validate_document_bytes", "validate_paths"]
 
@@ -131,32 +134,161 @@ def validate_document_bytes(
     return _finish(_locate(doc, findings), strict)
 
 
+DATASET_PARTS = (
+    RECORDS_DIR,
+    SOURCES_DIR,
+    "data",
+    "dataset.json",
+    "datapackage.json",
+    dataset.RETIRED_IDS_FILE,
+)
+"""What a dataset folder holds; none of them may be a symbolic link."""
+
+
+@dataclasses.dataclass
+class Inputs:
+    """What the paths given to the validator stand for."""
+
+    records: list[Path] = dataclasses.field(default_factory=list)
+    """Record files (links and odd files among them: reported when read, never followed)."""
+    metadata: list[Path] = dataclasses.field(default_factory=list)
+    """``dataset.json``, ``datapackage.json``, ...: checked for what they are."""
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    """Links met while looking (a symlinked ``records/``, ``sources/`` or ``data/``)."""
+    empty: list[Path] = dataclasses.field(default_factory=list)
+    """Folders given that hold no record file."""
+
+
+def _mode(path: Path) -> int | None:
+    """``st_mode`` of ``path`` itself (a link is not followed); None when it is not there."""
+    try:
+        return path.lstat().st_mode
+    except (OSError, ValueError):
+        return None
+
+
+def _is_dataset(folder: Path) -> bool:
+    records = folder / RECORDS_DIR
+    return records.is_symlink() or records.is_dir()
+
+
+def _link_finding(path: Path) -> Finding:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return syntax.CHECKS["symlinked-file"].finding(str(path), target=target)
+
+
+def _dataset_parts(root: Path, found: Inputs) -> None:
+    """A dataset folder's own parts: links among them reported, metadata files listed."""
+    for name in DATASET_PARTS:
+        part = root / name
+        if part.is_symlink():
+            found.findings.append(_link_finding(part))
+        elif name in inputs.METADATA_FILES and os.path.lexists(part):
+            found.metadata.append(part)
+    for folder in (root / SOURCES_DIR, root / "data"):
+        if folder.is_dir() and not folder.is_symlink():
+            with os.scandir(folder) as entries:
+                links = sorted(Path(e.path) for e in entries if e.is_symlink())
+            found.findings += [_link_finding(link) for link in links]
+
+
+def _walk(folder: Path, found: Inputs) -> None:
+    """The records below ``folder`` (not itself a link). A dataset folder met on the way
+    (one holding ``records/``) stands for its records and its parts; links are reported,
+    never entered."""
+    records_dirs: list[str] = []
+    for here, dirs, names in os.walk(folder):
+        at = Path(here)
+        dirs.sort()
+        in_records = any(here == r or here.startswith(r + os.sep) for r in records_dirs)
+        if not in_records and _is_dataset(at):
+            _dataset_parts(at, found)
+            dirs[:] = [] if (at / RECORDS_DIR).is_symlink() else [RECORDS_DIR]
+            records_dirs.append(os.path.join(here, RECORDS_DIR))
+            continue
+        for name in list(dirs):
+            path = at / name
+            if path.is_symlink():
+                found.findings.append(_link_finding(path))
+                dirs.remove(name)
+            elif name.endswith(".json"):  # a folder named like a record: reported
+                found.records.append(path)
+                dirs.remove(name)
+        for name in sorted(names):
+            if name.endswith(".json"):
+                path = at / name
+                (found.metadata if inputs.is_metadata(path) else found.records).append(path)
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    out: dict[str, Path] = {}
+    for path in paths:
+        out.setdefault(os.path.abspath(path), path)
+    return list(out.values())
+
+
+def discover(paths: Sequence[Path]) -> Inputs:
+    """What ``paths`` stand for: record files, metadata files, links met on the way, and
+    folders that hold nothing to check. Nothing is read and no link is followed below the
+    paths given (the folders above them are the user's)."""
+    found = Inputs()
+    for path in paths:
+        mode = _mode(path)
+        if mode is None or not stat.S_ISDIR(mode) or path.name.endswith(".json"):
+            # a file stands for itself, whatever its name; a link or odd file is reported
+            (found.metadata if inputs.is_metadata(path) else found.records).append(path)
+            continue
+        before = len(found.records)
+        _walk(path, found)
+        if len(found.records) == before:
+            found.empty.append(path)
+    found.records, found.metadata = _unique(found.records), _unique(found.metadata)
+    return found
+
+
 def expand_paths(paths: Sequence[Path]) -> list[Path]:
     """The record files that ``paths`` stand for, in order, each once.
 
-    A file stands for itself (whatever its name); a folder for every ``*.json`` below it
-    (links are not followed), except that in a dataset folder (one that holds
-    ``records/``), at any depth, only the records count.
+    A file stands for itself (whatever its name, unless it is a metadata file such as
+    ``dataset.json``); a folder for every ``*.json`` below it (links are reported, not
+    followed), except that in a dataset folder (one that holds ``records/``), at any
+    depth, only the records count.
     """
-    out: dict[str, Path] = {}
-    for path in paths:
-        if path.is_dir() and not path.is_symlink():
-            base = path / RECORDS_DIR if (path / RECORDS_DIR).is_dir() else path
-            for folder, dirs, names in os.walk(base):
-                dirs.sort()
-                if RECORDS_DIR in dirs:  # a dataset folder further down: its records only
-                    dirs[:], names = [RECORDS_DIR], []
-                for name in sorted(names):
-                    if name.endswith(".json"):
-                        found = Path(folder) / name
-                        out.setdefault(os.path.abspath(found), found)
-        else:
-            out.setdefault(os.path.abspath(path), path)
-    return list(out.values())
+    return discover(paths).records
+
+
+def read_file(path: Path, file: str) -> tuple[bytes | None, list[Finding]]:
+    """The bytes of a file, read without following a link and never opening a FIFO,
+    directory or device; or the findings that say why it was not read."""
+    mode = _mode(path)
+    try:
+        if mode is not None and stat.S_ISLNK(mode):
+            raise LinkRefused(path)
+        if mode is not None and not stat.S_ISREG(mode):
+            return None, [inputs.not_regular(file, file_kind(mode))]
+        size = path.lstat().st_size
+        if size > syntax.MAX_BYTES:
+            check = syntax.CHECKS["file-too-large"]
+            return None, [check.finding(file, size=size, limit=syntax.MAX_BYTES)]
+        return read_regular(path), []
+    except LinkRefused:
+        return None, [dataclasses.replace(_link_finding(path), file=file)]
+    except NotRegularFile as error:  # it changed since it was looked at
+        return None, [inputs.not_regular(file, error.reason.partition("(it is ")[2][:-1])]
+    except OSError as error:
+        check = syntax.CHECKS["file-unreadable"]
+        return None, [check.finding(file, reason=error.strerror or error)]
 
 
 def _dataset_dir(folder: Path) -> Path:
     return folder.parent
+
+
+def _nothing_to_check(path: Path) -> Finding:
+    return inputs.CHECKS["nothing-to-check"].finding(str(path), path=str(path))
 
 
 def validate_paths(
@@ -167,7 +299,9 @@ def validate_paths(
     Files in the same folder form one dataset for the dataset checks. When that folder is
     a dataset's ``records/``, the other records in it are read too (their own findings are
     not reported), so that ids are checked against the whole dataset, and ids listed in
-    ``<dataset>/retired_ids.txt`` are refused.
+    ``<dataset>/retired_ids.txt`` are refused. Metadata files (``dataset.json``,
+    ``datapackage.json``) are checked for what they are; a folder given that holds no
+    record and no table is a ``nothing-to-check`` error.
 
     Flat tables (``.csv``, ``.parquet``, folders of published tables) are checked column
     by column by :mod:`coded_events.flat`, with at most ``max_samples`` findings per code.
@@ -175,29 +309,51 @@ def validate_paths(
     flat = [p for p in paths if is_flat(p)]
     paths = [p for p in paths if not is_flat(p)]
     findings: list[Finding] = validate_flat(flat, max_samples=max_samples).findings if flat else []
-    files = expand_paths(paths)
+    found = discover(paths)
+    findings += found.findings + [_nothing_to_check(p) for p in found.empty]
+    for path in found.metadata:
+        data, pre = read_file(path, str(path))
+        findings += pre if data is None else inputs.check_metadata(data, str(path))
+    files = found.records
     texts: dict[Path, SourceText] = {}
     groups: dict[Path, list[Document]] = {}
     for path in files:
         folder = Path(os.path.abspath(path)).parent
-        data, pre = syntax.read(path, str(path))
-        doc, found = _check_document(data, str(path), path, folder.parent / SOURCES_DIR, texts, pre)
-        findings += _locate(doc, found)
+        data, pre = read_file(path, str(path))
+        doc, found_here = _check_document(
+            data, str(path), path, folder.parent / SOURCES_DIR, texts, pre
+        )
+        findings += _locate(doc, found_here)
         groups.setdefault(folder, []).append(doc)
     requested = {os.path.abspath(p) for p in files}
     for folder, docs in groups.items():
         context = []
         if folder.name == RECORDS_DIR:
             for sibling in sorted(folder.glob("*.json")):
-                if os.path.abspath(sibling) in requested:
+                if os.path.abspath(sibling) in requested or inputs.is_metadata(sibling):
                     continue
-                data, _ = syntax.read(sibling, str(sibling))
+                data, _ = read_file(sibling, str(sibling))
                 doc, _ = _check_document(data, str(sibling), sibling, None, texts, [])
                 doc.requested = False
                 context.append(doc)
         retired = dataset.read_retired_ids(_dataset_dir(folder) / dataset.RETIRED_IDS_FILE)
         everything = context + docs
-        found = _safely("dataset", docs[0].file, dataset.run, everything, retired)
+        found_here = _safely("dataset", docs[0].file, dataset.run, everything, retired)
         for doc in docs:
-            findings += _locate(doc, [f for f in found if f.file == doc.file])
-    return _finish(findings, strict)
+            findings += _locate(doc, [f for f in found_here if f.file == doc.file])
+    return _finish(_once(findings), strict)
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """Each finding once: a link or odd path met twice (while looking, and again by a
+    record that names it) is reported once, under the name it was first met by."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for finding in findings:
+        key = (finding.code, os.path.abspath(finding.file), finding.pointer)
+        whole_file = finding.code in {"symlinked-file", "not-regular-file"}
+        if whole_file and key in seen:
+            continue
+        seen.add(key)
+        out.append(finding)
+    return list(dict.fromkeys(out))

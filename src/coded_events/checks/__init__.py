@@ -1,6 +1,6 @@
 """The catalogue of checks: every rule the validator applies, by stable code.
 
-One module per layer (syntax, structure, codebook, consistency, evidence, dataset);
+One module per layer (inputs, syntax, structure, codebook, consistency, evidence, dataset);
 each declares its checks and the function that applies them. ``CATALOGUE`` maps each
 code to its :class:`Check`; ``docs/checks.md`` is generated from it
 (``coded-events checks --markdown > docs/checks.md``).
@@ -13,6 +13,7 @@ from coded_events.checks import (
     consistency,
     dataset,
     evidence,
+    inputs,
     structure,
     syntax,
 )
@@ -37,6 +38,7 @@ VALIDATOR = declare(
 )
 
 LAYERS = {
+    "inputs": inputs.CHECKS,
     "syntax": syntax.CHECKS,
     "structure": structure.CHECKS,
     "codebook": codebook_checks.CHECKS,
@@ -50,11 +52,14 @@ LAYERS = {
 CATALOGUE: dict[str, Check] = {code: c for layer in LAYERS.values() for code, c in layer.items()}
 
 _LAYER_DOCS = {
+    "inputs": "What the validator was given: paths it must not read, metadata files beside "
+    "the records (checked for what they are), and a run with nothing to check.",
     "syntax": "Is the file there, readable, UTF-8, and strict JSON?",
     "structure": "Does the document follow the schema? The models' and the JSON Schema's "
     "errors, mapped onto these codes.",
     "codebook": "Is every code one the CAMEO codebook and ISO 3166 know?",
-    "consistency": "Do values that are each valid agree with one another?",
+    "consistency": "Do values that are each valid agree with one another, and is their "
+    "text free of control characters?",
     "evidence": "Is the source text there and unchanged, and is every quote in it?",
     "dataset": "Rules over all record files of a dataset together.",
     "table": "Flat tables (CSV, Parquet): what only a table can get wrong. Every other rule "

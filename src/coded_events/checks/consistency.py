@@ -91,7 +91,56 @@ CHECKS = declare(
         "`action.label`, `root_code`, `quad_class` and `goldstein` are optional and derived "
         "from the codebook; when a coder types them, they must agree.",
     ),
+    (
+        "control-character",
+        "error",
+        "Control character in text",
+        "the text contains the control character {char} at character {at}",
+        "Remove it (control characters come from copying out of PDFs, terminals or word "
+        "processors); only tab, line feed and carriage return may appear in text.",
+        "Text values (every string of a record, keys included; every free-text column of "
+        "a flat table) must not contain C0 control characters other than tab, line feed "
+        "and carriage return: an escaped `\\u0000` in `coder` is valid JSON, but a NUL "
+        "byte in a published CSV breaks the tools that read it. (Parquet's optional "
+        "`notes`, `date_note` and `location_admin` columns are not decoded, so not checked.)",
+    ),
 )
+
+CONTROL_CHARACTERS = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r")
+"""The C0 control characters that text must not contain (all but tab, LF and CR)."""
+CONTROL = re.compile(f"[{re.escape(CONTROL_CHARACTERS)}]")
+# In JSON text a control character can only appear escaped (json.loads refuses raw ones).
+_ESCAPED_CONTROL = re.compile(r"\\(?:u00[01][0-9a-fA-F]|[bf])")
+
+
+def control_character(file: str, pointer: str, value: str) -> Finding | None:
+    """The finding for a string holding a control character (None when it holds none)."""
+    hit = CONTROL.search(value)
+    if hit is None:
+        return None
+    char = f"U+{ord(hit.group()):04X}"
+    return CHECKS["control-character"].finding(file, pointer, value, char=char, at=hit.start())
+
+
+def control_characters(doc: Document) -> list[Finding]:
+    """Every string of the document (keys too) that holds a control character."""
+    if doc.text is not None and not _ESCAPED_CONTROL.search(doc.text):
+        return []  # the common case: one scan of the text, no walk
+    out: list[Finding] = []
+    stack: list[tuple[Any, tuple[object, ...]]] = [(doc.data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, child in value.items():
+                found = control_character(doc.file, pointer_of((*path, key)), key)
+                out += [found] if found else []
+                stack.append((child, (*path, key)))
+        elif isinstance(value, list):
+            stack.extend((child, (*path, i)) for i, child in enumerate(value))
+        elif isinstance(value, str):
+            found = control_character(doc.file, pointer_of(path), value)
+            out += [found] if found else []
+    return out
 
 
 class Box(NamedTuple):
@@ -262,8 +311,9 @@ def _actor_checks(doc: Document, index: int, event: Event) -> list[Finding]:
 
 
 def run(doc: Document) -> list[Finding]:
-    """Consistency findings over the events that passed the models."""
-    out: list[Finding] = []
+    """Consistency findings over the events that passed the models, and control
+    characters anywhere in the document."""
+    out: list[Finding] = control_characters(doc)
     for index, event in doc.events:
         out += _date_checks(doc, index, event, doc.source)
         out += _location_checks(doc, index, event)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from coded_events.checks.base import Document, declare
 from coded_events.findings import Finding, pointer_of
+from coded_events.safe_files import read_regular
 
 RETIRED_IDS_FILE = "retired_ids.txt"
 
@@ -77,9 +78,10 @@ CHECKS = declare(
 
 def read_retired_ids(path: Path) -> set[str]:
     """Ids listed in a retired-ids file (one per line, '#' starts a comment); empty when
-    the file is absent or unreadable."""
+    the file is absent or unreadable. A link or FIFO in its place is not read (the
+    validator reports a link among a dataset folder's parts)."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_regular(path).decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return set()
     return {line.split("#", 1)[0].strip() for line in lines} - {""}

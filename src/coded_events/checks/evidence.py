@@ -5,11 +5,20 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from coded_events.checks import inputs, syntax
 from coded_events.checks.base import Document, declare
 from coded_events.findings import Finding, pointer_of
+from coded_events.safe_files import (
+    LinkRefused,
+    NotRegularFile,
+    check_no_links,
+    file_kind,
+    read_regular,
+)
 from coded_events.vocabulary import SOURCE_ID_PATTERN
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
@@ -127,38 +136,75 @@ def source_path(sources_dir: Path, source_id: str) -> tuple[Path, bool]:
     return path, inside
 
 
-def _is_file(path: Path) -> bool:
-    """``path.is_file()``, false also for names the system cannot look up (too long)."""
+def _mode(path: Path) -> int | None:
+    """``st_mode`` of the path itself (a link not followed); None when it cannot be looked
+    up (missing, or a name too long for the system)."""
     try:
-        return path.is_file()
+        return path.lstat().st_mode
+    except (OSError, ValueError):
+        return None
+
+
+def _link_below(sources_dir: Path, path: Path) -> Path | None:
+    """The first symbolic link among ``sources/`` and the text's path below it (links
+    above the dataset folder are the user's), or None."""
+    if not os.path.normpath(path).startswith(os.path.normpath(sources_dir) + os.sep):
+        return None  # leaves the folder by name ('..'): source-path-outside says so
+    try:
+        check_no_links(path, sources_dir.parent)
+    except LinkRefused as error:
+        return error.path
     except OSError:
-        return False
+        return None
+    return None
+
+
+def _read_text(path: Path, mode: int) -> SourceText:
+    """A source text's bytes, read without following a link or opening a FIFO."""
+    if not stat.S_ISREG(mode):
+        return SourceText(path, problem="not-regular-file", reason=file_kind(mode))
+    try:
+        size = path.lstat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise OSError(f"{size} bytes, more than {MAX_TEXT_BYTES}")
+        data = read_regular(path)
+        return SourceText(path, data.decode("utf-8"), hashlib.sha256(data).hexdigest())
+    except LinkRefused:
+        return SourceText(path, problem="symlinked-file")
+    except NotRegularFile as error:
+        return SourceText(path, problem="not-regular-file", reason=error.reason)
+    except (OSError, UnicodeDecodeError) as error:
+        return SourceText(path, problem="source-text-unreadable", reason=str(error))
 
 
 def read_source(sources_dir: Path, source_id: str, cache: dict[Path, SourceText]) -> SourceText:
-    """Read (once) the text of a source; never raises."""
+    """Read (once) the text of a source; never raises, never follows a link below the
+    dataset folder (``sources/`` itself included)."""
     path, inside = source_path(sources_dir, source_id)
     if path in cache:
         return cache[path]
-    if not inside:
+    link = _link_below(sources_dir, path)
+    mode = _mode(path)
+    if link is not None:
+        found = SourceText(link, problem="symlinked-file")
+    elif not inside:
         found = SourceText(path, problem="source-path-outside")
-    elif not _is_file(path):
+    elif mode is None:
         found = SourceText(path, problem="source-text-missing")
     else:
-        try:
-            size = path.stat().st_size
-            if size > MAX_TEXT_BYTES:
-                raise OSError(f"{size} bytes, more than {MAX_TEXT_BYTES}")
-            data = path.read_bytes()
-            found = SourceText(path, data.decode("utf-8"), hashlib.sha256(data).hexdigest())
-        except (OSError, UnicodeDecodeError) as error:
-            found = SourceText(path, problem="source-text-unreadable", reason=str(error))
+        found = _read_text(path, mode)
     cache[path] = found
     return found
 
 
 def _source_problem(doc: Document, found: SourceText, source_id: str, pointer: str) -> Finding:
     assert doc.sources_dir is not None
+    if found.problem == "symlinked-file":  # about the link itself, named as the file
+        target = os.readlink(found.path) if found.path.is_symlink() else "?"
+        return syntax.CHECKS["symlinked-file"].finding(str(found.path), target=target)
+    if found.problem == "not-regular-file":
+        kind = found.reason.partition("(it is ")[2].rstrip(")") or found.reason
+        return inputs.CHECKS["not-regular-file"].finding(str(found.path), kind=kind)
     return CHECKS[found.problem or "source-text-unreadable"].finding(
         doc.file,
         pointer,

@@ -44,6 +44,10 @@ COLUMN_REFERENCE_CODES = {("links", "target_event_id"): "link-unresolved"}
 """... or by its own table and column, when the record validator has a code of its own."""
 
 
+WHOLE_FILE_CODES = {"file-unreadable"}
+"""Problems about a file's bytes, not about one of its tables' columns."""
+
+
 def _reference_code(table: str, column: str, target: str) -> str:
     code = COLUMN_REFERENCE_CODES.get((table, column))
     return code if code in CATALOGUE else REFERENCE_CODES.get(target, "unresolved-event-reference")
@@ -197,7 +201,7 @@ class Validator:
         table = part.table
         found = template(problem.code, **problem.params)
         pointer = f"/{table}/{problem.column}" if problem.column else f"/{table}"
-        if problem.code == "file-unreadable":
+        if problem.code in WHOLE_FILE_CODES:
             pointer = ""
         self._add(
             dataclasses.replace(found, file=part.file, pointer=pointer, field=pointer,
@@ -417,6 +421,9 @@ def validate_sets(
                 validator._add(dataclasses.replace(found, file=str(path)), "?")
             for path, reason in group.unreadable:
                 found = template("file-unreadable", reason=reason)
+                validator._add(dataclasses.replace(found, file=str(path)), "?")
+            for path, kind in group.irregular:
+                found = template("not-regular-file", kind=kind)
                 validator._add(dataclasses.replace(found, file=str(path)), "?")
             for path, reason in group.unknown:
                 found = template("unknown-table", reason=reason)

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from coded_events.safe_files import file_kind
 from coded_events.table_schema import PRIMARY_KEYS
 from coded_events.tables import ARROW_SCHEMAS, TABLE_NAMES
 
@@ -90,7 +91,8 @@ class TableSet:
     parts: dict[str, list[TablePart]] = field(default_factory=dict)
     unknown: list[tuple[Path, str]] = field(default_factory=list)
     links: list[Path] = field(default_factory=list)  # symbolic links: reported, not read
-    unreadable: list[tuple[Path, str]] = field(default_factory=list)  # not regular files
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)  # cannot be looked up
+    irregular: list[tuple[Path, str]] = field(default_factory=list)  # FIFOs, devices, ...
 
 
 def table_order() -> list[str]:
@@ -154,12 +156,15 @@ def table_of(path: Path, fmt: str, root: Path | None = None) -> tuple[str | None
 
 def _table_files(folder: Path) -> list[Path]:
     """Files of the published layout in ``folder``: ``<table>.<fmt>`` and ``<table>/`` parts.
-    Symbolic links are listed (to be reported), never followed."""
+    Symbolic links, FIFOs and devices are listed (to be reported), never followed or
+    opened; a folder ``<table>.<fmt>/`` is a partitioned table."""
     out = []
     for table in TABLE_NAMES:
         for suffix in FORMATS:
             candidate = folder / f"{table}{suffix}"
-            if candidate.is_symlink() or candidate.is_file():
+            if candidate.is_dir() and not candidate.is_symlink():
+                out += _parts(candidate)
+            elif os.path.lexists(candidate):
                 out.append(candidate)
         sub = folder / table
         if sub.is_symlink():
@@ -191,7 +196,7 @@ def _data_folder(folder: Path) -> Path:
 def is_flat(path: Path) -> bool:
     """Whether ``path`` is a flat-table input (a table file or a folder of tables)."""
     if path.is_dir():
-        if (path / "records").is_dir():
+        if (path / "records").is_dir() or (path / "records").is_symlink():
             return False
         if path.name in TABLE_NAMES and _parts(path):
             return True
@@ -222,25 +227,28 @@ def expand(paths: list[Path]) -> list[tuple[Path, Path | None]]:
     return out
 
 
-def _irregular(path: Path) -> str:
-    """Why ``path`` is not read ("" for a regular file)."""
+def _irregular(path: Path) -> tuple[str, str]:
+    """Why ``path`` is not read: ("", "") for a regular file, else ("unreadable", the
+    error) or ("irregular", what it is: "a FIFO", "a directory", ...)."""
     try:
         info = path.lstat()
     except OSError as error:
-        return f"{type(error).__name__}: {error}"
-    return "" if stat.S_ISREG(info.st_mode) else "not a regular file"
+        return "unreadable", f"{type(error).__name__}: {error}"
+    return ("", "") if stat.S_ISREG(info.st_mode) else ("irregular", file_kind(info.st_mode))
 
 
 def table_sets(paths: list[Path]) -> list[TableSet]:
     """Group flat inputs into sets checked together: one per format (Parquet, CSV)."""
     sets: dict[str, TableSet] = {}
-    links, unreadable = [], []
+    links: list[Path] = []
+    odd: dict[str, list[tuple[Path, str]]] = {"unreadable": [], "irregular": []}
     for path, root in expand(paths):
         if path.is_symlink():
             links.append(path)
             continue
-        if reason := _irregular(path):
-            unreadable.append((path, reason))
+        kind, reason = _irregular(path)
+        if kind:
+            odd[kind].append((path, reason))
             continue
         fmt = FORMATS.get(path.suffix.lower(), "csv")
         group = sets.setdefault(fmt, TableSet())
@@ -250,7 +258,7 @@ def table_sets(paths: list[Path]) -> list[TableSet]:
         else:
             group.parts.setdefault(table, []).append(TablePart(table, path, fmt))
     out = [sets[f] for f in ("parquet", "csv") if f in sets] or [TableSet()]
-    out[0].links, out[0].unreadable = links, unreadable
+    out[0].links, out[0].unreadable, out[0].irregular = links, odd["unreadable"], odd["irregular"]
     return out
 
 
@@ -568,14 +576,49 @@ def _line_breaks(arrays: dict[str, pa.Array], types: dict[str, pa.DataType]) -> 
     return cumulative - total.to_numpy(zero_copy_only=False), int(cumulative[-1])
 
 
-def _ends_inside_quotes(path: Path) -> bool:
-    """Whether the file has an odd number of double quotes: a quoted value is never closed
-    (a truncated file), which CSV readers otherwise accept silently at the end of a file."""
-    quotes = 0
+PARQUET_MAGIC = b"PAR1"
+
+
+@dataclass
+class _Scan:
+    """What one pass over a CSV file's bytes tells before the CSV reader sees them."""
+
+    odd_quotes: bool = False  # a quoted value is never closed (a truncated file)
+    problem: Problem | None = None  # not CSV text: Parquet bytes, or bytes not UTF-8
+
+
+def _scan(path: Path) -> _Scan:
+    """One pass over a CSV file: its double quotes counted, its bytes checked as UTF-8.
+
+    The CSV reader must never meet bytes that are not UTF-8: a malformed row holding them
+    makes pyarrow's bad-row callback fail inside C++ (a traceback on stderr, at worst an
+    abort), so such a file is reported here and not parsed.
+    """
+    quotes, start, line, pending = 0, 0, 1, b""  # start: the offset of ``pending``
     with path.open("rb") as handle:
-        while chunk := handle.read(16 * 1024 * 1024):
+        head = handle.read(len(PARQUET_MAGIC))
+        if head == PARQUET_MAGIC:
+            reason = "the file holds Parquet data (it starts with PAR1), not CSV text"
+            return _Scan(problem=Problem("file-unreadable", {"reason": reason}))
+        chunk = head + handle.read(16 * 1024 * 1024)
+        while chunk:
+            following = handle.read(16 * 1024 * 1024)
             quotes += chunk.count(b'"')
-    return quotes % 2 == 1
+            data = pending + chunk
+            try:
+                data.decode("utf-8")
+                valid = len(data)
+            except UnicodeDecodeError as error:
+                cut = following and error.reason == "unexpected end of data"
+                if not (cut and error.end == len(data)):  # not a character split in two
+                    line += data.count(b"\n", 0, error.start)
+                    reason = f"not UTF-8 text ({error.reason} at byte {start + error.start})"
+                    return _Scan(problem=Problem("file-unreadable", {"reason": reason}, line=line))
+                valid = error.start
+            line += data.count(b"\n", 0, valid)
+            pending, start = data[valid:], start + valid
+            chunk = following
+    return _Scan(odd_quotes=quotes % 2 == 1)
 
 
 def _record_lines(path: Path, columns: int) -> tuple[Any, Any, list[int]] | None:
@@ -618,6 +661,14 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
     expected = ARROW_SCHEMAS[part.table]
     malformed: list[tuple[int, Problem]] = []
     calls = [0]  # rows skipped so far (each reported, up to a limit)
+    try:
+        scan = _scan(part.path)
+    except OSError as error:
+        yield _unreadable(error)
+        return
+    if scan.problem is not None:
+        yield scan.problem
+        return
 
     def on_invalid(row: Any) -> str:
         if len(malformed) < 10_000:
@@ -687,7 +738,7 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
         if exact is None and calls[0]:
             exact = _record_lines(part.path, len(names)) or False
         yield from skipped()
-        if _ends_inside_quotes(part.path):
+        if scan.odd_quotes:
             reason = "the file ends inside a quoted value (is it truncated?)"
             yield Problem("file-unreadable", {"reason": reason})
     except (OSError, pa.ArrowException, ValueError) as error:

@@ -747,6 +747,58 @@ def quantities(cols: Columns) -> Iterator[Hit]:
         yield Hit(code, "quantities", mask, describe)
 
 
+# --- control characters ------------------------------------------------------------------------
+
+_CONTROL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # RE2: C0 but tab, LF and CR
+
+
+def _may_hold_control(values: pa.Array) -> bool:
+    """Whether any byte of a string array's data is a control character (one pass over the
+    bytes with numpy: most columns hold none, and then no regex runs)."""
+    data = values.buffers()[2]
+    if data is None:
+        return False
+    raw = np.frombuffer(data, np.uint8)
+    low = raw[raw < 0x20]
+    return bool(np.any((low != 0x09) & (low != 0x0A) & (low != 0x0D)))
+
+
+def control_rule(column: str) -> Rule:
+    """The record validator's ``control-character`` on a free-text column."""
+
+    def run(cols: Columns) -> Iterator[Hit]:
+        values = cols[column]
+        if pa.types.is_dictionary(values.type):  # each distinct value once
+            hits = pc.match_substring_regex(values.dictionary, _CONTROL_PATTERN)
+            mask = pc.fill_null(hits, False).take(values.indices)
+        else:
+            if not _may_hold_control(values):
+                return
+            mask = pc.match_substring_regex(values, _CONTROL_PATTERN)
+        shown = text(values)
+
+        def describe(row: int) -> Finding:
+            value = _value(shown, row)
+            hit = consistency.CONTROL.search(value)
+            char = f"U+{ord(hit.group()):04X}" if hit else "?"
+            return template("control-character", value, char=char, at=hit.start() if hit else "?")
+
+        yield Hit("control-character", column, mask, describe)
+
+    return Rule(f"control:{column}", (column,), run)
+
+
+def free_text_columns(table: str) -> list[str]:
+    """String columns no other rule constrains (no enum, pattern, codebook or id rule)."""
+    out = []
+    for field in table_schema(table)["fields"]:
+        name, constraints = field["name"], field.get("constraints", {})
+        ruled = name in _LOOKUPS or name in _DATE_TEXT or name in _IDS
+        if field["type"] == "string" and not ruled and not {"enum", "pattern"} & set(constraints):
+            out.append(name)
+    return out
+
+
 # --- the catalogue -----------------------------------------------------------------------------
 
 CROSS_RULES: dict[str, list[Rule]] = {
@@ -778,8 +830,10 @@ OPTIONAL_INPUTS = {"coordinates": {"location_country"}, "derived:action": {"came
 
 @cache
 def rules_for(table: str) -> tuple[Rule, ...]:
-    """Every rule of ``table``: the Table Schema's, then the cross-column ones."""
-    return (*schema_rules(table), *CROSS_RULES.get(table, []))
+    """Every rule of ``table``: the Table Schema's, the cross-column ones, then control
+    characters in its free-text columns."""
+    controls = [control_rule(c) for c in free_text_columns(table)]
+    return (*schema_rules(table), *CROSS_RULES.get(table, []), *controls)
 
 
 def runnable(rule: Rule, present: set[str]) -> bool:
