@@ -74,6 +74,12 @@ def _get(server, version: str = VERSION, **kwargs) -> Path:
         return coded_events.download(DATASET, version, base_url=server.url, **kwargs)
 
 
+def _quietly(action):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dl.UnverifiedReleaseWarning)
+        return action()
+
+
 def _url_path(name: str, version: str = VERSION) -> str:
     return f"{DATASET}/{version}/{name}"
 
@@ -87,8 +93,8 @@ def test_registered_release_downloads_verified_without_warning(site, cache, regi
         folder = coded_events.download(DATASET, registered, base_url=site.url)
     assert folder == cache / DATASET / registered
     assert files_in(folder) == RELEASE_FILES
-    for name, digest in registry_entry(site.root / DATASET / registered).items():
-        assert sha256(folder / name) == digest
+    for name, item in registry_entry(site.root / DATASET / registered).items():
+        assert sha256(folder / name) == item["sha256"]
     table = coded_events.load(DATASET, "events", version=registered)
     assert table.num_rows == 7
     assert coded_events.path(DATASET, "sources", registered, "csv") == folder / "data/sources.csv"
@@ -126,7 +132,7 @@ def test_corrupted_file_is_refused_and_nothing_is_left(site, cache, registered) 
     with pytest.raises(dl.HashMismatchError) as caught:
         coded_events.download(DATASET, registered, base_url=site.url)
     message = str(caught.value)
-    expected = registry_entry(site.root / DATASET / registered)["data/events.parquet"]
+    expected = registry_entry(site.root / DATASET / registered)["data/events.parquet"]["sha256"]
     corrupted = bytearray((site.root / DATASET / registered / "data/events.parquet").read_bytes())
     corrupted[-1] ^= 0xFF
     actual = __import__("hashlib").sha256(bytes(corrupted)).hexdigest()
@@ -152,6 +158,14 @@ def test_truncated_transfer_leaves_nothing(site, cache) -> None:
     assert "data/events.parquet" not in left
     assert not [name for name in left if name.endswith(".part")]
     assert site.requests[_url_path("data/events.parquet")] == 2  # first try + one retry
+
+
+def test_announced_size_other_than_the_registry_is_refused_unread(site, cache, registered) -> None:
+    site.behave(_url_path("data/events.parquet", registered), "overlong")
+    with pytest.raises(dl.HashMismatchError, match=r"announces \d+ bytes.*has \d+"):
+        coded_events.download(DATASET, registered, base_url=site.url)
+    assert "data/events.parquet" not in files_in(cache / DATASET / registered)
+    assert site.requests[_url_path("data/events.parquet", registered)] == 1  # not retried
 
 
 def test_truncated_once_then_complete_succeeds(site, cache) -> None:
@@ -247,12 +261,53 @@ def test_offline_uses_the_cache_only(site, cache, registered, monkeypatch) -> No
     assert sum(site.requests.values()) == requests
 
 
-def test_offline_unregistered_release_says_manifest_missing(cache, monkeypatch) -> None:
+def test_offline_unregistered_release_says_manifest_missing(site, cache, monkeypatch) -> None:
     monkeypatch.setenv(dl.ENV_OFFLINE, "yes")
     with pytest.raises(dl.OfflineError) as caught:
-        coded_events.download(DATASET, "9.9.9")
+        coded_events.download(DATASET, "9.9.9", base_url=site.url)
     assert caught.value.missing == [cache / DATASET / "9.9.9" / "datapackage.json"]
     assert "unknown version '9.9.9'" in str(caught.value)
+    assert sum(site.requests.values()) == 0
+
+
+@pytest.mark.parametrize("offline", ["", "1"])
+def test_unknown_version_is_refused_at_once(site, cache, monkeypatch, offline) -> None:
+    """No base URL of the user's own: a version the registry does not know never reaches
+    the network (the registry's own host is pointed at the loopback site to count)."""
+    registry = {**dl.read_registry(), "base_url": site.url}
+    path = cache.parent / "registry.json"
+    path.write_text(json.dumps(registry), encoding="utf-8")
+    monkeypatch.setattr(dl, "REGISTRY_PATH", path)
+    monkeypatch.setenv(dl.ENV_OFFLINE, offline)
+    start = time.monotonic()
+    with pytest.raises(UnknownVersionError) as caught:
+        coded_events.download(DATASET, VERSION)  # the site has it, but nobody asked for it
+    assert time.monotonic() - start < 1
+    known = ", ".join(coded_events.datasets()[DATASET])
+    assert f"unknown version '{VERSION}' of {DATASET}; known: {known}" in str(caught.value)
+    assert "--base-url" in str(caught.value) and dl.ENV_BASE_URL in str(caught.value)
+    assert sum(site.requests.values()) == 0 and not cache.exists()
+
+
+def test_unknown_version_from_own_server_warns_what_to_do(site, cache) -> None:
+    with pytest.warns(dl.UnverifiedReleaseWarning) as caught:
+        coded_events.download(DATASET, VERSION, base_url=site.url)
+    message = str(caught[0].message)
+    assert "Upgrade" not in message and "base URL you trust" in message
+    assert "UnverifiedReleaseWarning" in message  # how to hide it
+    assert site.url.format(dataset=DATASET, version=VERSION) in message
+
+
+def test_cached_unregistered_release_is_served_without_its_base_url(site, cache) -> None:
+    _get(site)  # downloaded once from the user's own server
+    requests = sum(site.requests.values())
+    with pytest.warns(dl.UnverifiedReleaseWarning, match="cached"):
+        assert coded_events.load(DATASET, "events", VERSION).num_rows == 5
+    (cache / DATASET / VERSION / "data/events.parquet").unlink()
+    with pytest.raises(dl.OfflineError, match="pass the base URL") as caught:
+        _quietly(lambda: coded_events.load(DATASET, "events", VERSION))
+    assert caught.value.missing == [cache / DATASET / VERSION / "data/events.parquet"]
+    assert sum(site.requests.values()) == requests
 
 
 def test_cached_file_changed_after_download_is_detected(
@@ -378,11 +433,21 @@ def test_version_that_is_no_version_is_refused(site, cache, version) -> None:
     assert not cache.exists() and sum(site.requests.values()) == 0
 
 
-def test_release_without_files_still_writes_nothing_outside(tmp_path) -> None:
-    release = make_release(tmp_path / "r")
-    assert dl.manifest_hashes(
-        json.loads((release / "datapackage.json").read_text()), release, "x"
-    ) == {name: sha256(release / name) for name in DATA_FILES}
+def test_release_without_files_still_writes_nothing_outside(site, cache, tmp_path) -> None:
+    """A release whose manifest lists no file: only its manifest lands, in its folder."""
+    folder = site.root / DATASET / VERSION
+    manifest = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    write_manifest(folder, {**manifest, "resources": []})
+    before = set(files_in(tmp_path)) - set(files_in(cache.parent / "cache"))
+    assert _get(site) == cache / DATASET / VERSION
+    assert files_in(cache / DATASET / VERSION) == ["datapackage.json"]
+    assert files_in(cache) == [
+        f"{DATASET}/.{VERSION}.lock",
+        f"{DATASET}/{VERSION}/datapackage.json",
+    ]
+    outside = {f"cache/{name}" for name in files_in(cache)}
+    assert set(files_in(tmp_path)) - outside == before
+    assert site.requests == {_url_path("datapackage.json"): 1}
 
 
 def test_progress_bar_draws_and_the_file_is_right(site, tmp_path) -> None:

@@ -81,13 +81,14 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     (folder / "datapackage.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
-def registry_entry(folder: Path) -> dict[str, str]:
-    """{path: sha256} for a release folder, as the registry stores it."""
+def registry_entry(folder: Path) -> dict[str, dict[str, Any]]:
+    """{path: {"bytes", "sha256"}} for a release folder, as the registry stores it."""
     manifest = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    entry = {"datapackage.json": sha256(folder / "datapackage.json")}
-    for resource in manifest["resources"]:
-        entry[resource["path"]] = sha256(folder / resource["path"])
-    return entry
+    paths = ["datapackage.json", *(resource["path"] for resource in manifest["resources"])]
+    return {
+        path: {"bytes": (folder / path).stat().st_size, "sha256": sha256(folder / path)}
+        for path in sorted(paths)
+    }
 
 
 def files_in(folder: Path) -> list[str]:
@@ -123,6 +124,18 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(action, tuple) and action[0] == "sleep":
             time.sleep(action[1])
             action = "serve"
+        if isinstance(action, tuple) and action[0] == "redirect":
+            self.send_response(action[2] if len(action) > 2 else 302)
+            self.send_header("Location", action[1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if isinstance(action, tuple) and action[0] == "drip-headers":
+            for byte in b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n":
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(action[1])
+            return
         if not file.is_file():
             self.send_error(404)
             return
@@ -131,9 +144,18 @@ class _Handler(BaseHTTPRequestHandler):
             body = body[:-1] + bytes([body[-1] ^ 0xFF])
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
-        announced = len(body) + 1000 if action == "truncate" else len(body)
+        announced = len(body) + 1000 if action == "overlong" else len(body)
         self.send_header("Content-Length", str(announced))
         self.end_headers()
+        if action == "truncate":  # the true length announced, half of it sent
+            self.wfile.write(body[: len(body) // 2])
+            return
+        if isinstance(action, tuple) and action[0] == "drip":  # one byte every action[1] s
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(action[1])
+            return
         if isinstance(action, tuple) and action[0] == "stall":
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
@@ -156,8 +178,11 @@ class ReleaseServer:
     """A real HTTP server on 127.0.0.1 serving ``root/<dataset>/<version>/...``.
 
     ``behave(path, *actions)`` queues actions for successive GETs of ``path`` (relative to
-    the root): an int status, ``"corrupt"``, ``"truncate"`` (``"truncate!"`` for every
-    request), ``("sleep", s)`` before answering, ``("stall", s)`` after half the body.
+    the root): an int status, ``"corrupt"``, ``"truncate"`` (the true Content-Length, half
+    the body; ``"truncate!"`` for every request), ``"overlong"`` (a Content-Length 1000
+    bytes too long), ``("sleep", s)`` before answering, ``("stall", s)`` after half the
+    body, ``("drip", s)`` one byte every ``s`` seconds, ``("drip-headers", s)`` the status
+    line and headers one byte at a time, ``("redirect", url[, status])``.
     """
 
     def __init__(self, root: Path) -> None:

@@ -6,6 +6,7 @@ import importlib
 import json
 import re
 import shutil
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -155,7 +156,7 @@ def test_unknown_names_give_known_ones_and_closest(offline_env, call, error, clo
         call()
     assert caught.value.closest == closest
     assert f"Did you mean {closest!r}" in str(caught.value)
-    assert "Known:" in str(caught.value)
+    assert "; known: " in str(caught.value)
     assert isinstance(caught.value, LookupError)
 
 
@@ -209,11 +210,29 @@ def test_unbuilt_bundle_says_how_to_build(offline_env, fake_bundle) -> None:
         coded_events.load(DATASET)
 
 
-def test_hostile_bundled_manifest_is_refused(offline_env, fake_bundle) -> None:
+def _set_bundled_version(folder: Path, version: str) -> None:
+    """Make a fake bundle say ``version`` (dataset.json and datapackage.json)."""
+    for name in ("dataset.json", "datapackage.json"):
+        meta = json.loads((folder / name).read_text(encoding="utf-8"))
+        (folder / name).write_text(json.dumps({**meta, "version": version}), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("version", "error", "message"),
+    [
+        (None, dl.BundledDataError, "does not match the registry's south-caucasus 1.0.0"),
+        ("1.1.0", dl.ManifestError, "refused resource path"),  # not released: own manifest
+    ],
+)
+def test_hostile_bundled_manifest_is_refused(
+    offline_env, fake_bundle, version, error, message
+) -> None:
+    if version:
+        _set_bundled_version(fake_bundle, version)
     manifest = json.loads((fake_bundle / "datapackage.json").read_text(encoding="utf-8"))
     manifest["resources"][0]["path"] = "../../../etc/passwd"
     (fake_bundle / "datapackage.json").write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(dl.ManifestError, match="refused resource path"):
+    with pytest.raises(error, match=message):
         coded_events.load(DATASET)
 
 
@@ -234,41 +253,106 @@ def test_bundled_manifest_of_another_dataset_is_refused(offline_env, fake_bundle
 def test_registry_is_well_formed() -> None:
     registry = dl.read_registry()
     assert "{dataset}" in registry["base_url"] and "{version}" in registry["base_url"]
-    for dataset, versions in registry["datasets"].items():
-        for version, files in versions.items():
-            assert "datapackage.json" in files, (dataset, version)
-            for relative, digest in files.items():
-                dl.safe_join(Path("/release"), relative, f"{dataset} {version}")
-                assert re.fullmatch("[0-9a-f]{64}", digest), (dataset, version, relative)
+    releases = [(d, v, files) for d, vs in registry["datasets"].items() for v, files in vs.items()]
+    assert (DATASET, "1.0.0") in [(d, v) for d, v, _ in releases]
+    for dataset, version, files in releases:
+        assert "datapackage.json" in files, (dataset, version)
+        assert list(files) == sorted(files), (dataset, version)
+        for relative, item in files.items():
+            dl.safe_join(Path("/release"), relative, f"{dataset} {version}")
+            assert set(item) == {"bytes", "sha256"}, (dataset, version, relative)
+            assert re.fullmatch("[0-9a-f]{64}", item["sha256"]), (dataset, version, relative)
+            assert isinstance(item["bytes"], int) and item["bytes"] > 0
+        assert set(dl.registry_files(dataset, version)) == set(files)
 
 
 def test_registry_agrees_with_the_bundled_release() -> None:
-    version = _bundled_manifest()["version"]
-    known = dl.registry_versions(DATASET).get(version)
-    if known is None:
-        pytest.skip(f"{DATASET} {version} is not released yet (not in the registry)")
-    assert known == registry_entry(BUNDLED)
+    """The committed files of the bundled version are that release, file for file.
+
+    A bundled version not in the registry is allowed only while it is being prepared:
+    newer than every registered release (the release workflow then records it).
+    """
+    version = json.loads((BUNDLED / "dataset.json").read_text(encoding="utf-8"))["version"]
+    assert loader.bundled_version(DATASET) == version == _bundled_manifest()["version"]
+    registered = dl.registry_versions(DATASET)
+    if version not in registered:
+        newest = max(registered, key=loader.version_sort_key)
+        assert loader.version_sort_key(version) > loader.version_sort_key(newest), (
+            f"{DATASET} {version} is bundled but neither registered nor newer than {newest}"
+        )
+        return
+    assert registered[version] == registry_entry(BUNDLED)
+
+
+def test_registry_disagreeing_with_a_release_is_detected(offline_env, fake_bundle) -> None:
+    """A changed file of a registered release: the loader and the registry check refuse it."""
+    target = fake_bundle / "data/links.csv"
+    target.write_bytes(target.read_bytes() + b"\r\n")
+    manifest = json.loads((fake_bundle / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in manifest["resources"]:  # a consistent release, other than the registry's
+        if resource["path"] == "data/links.csv":
+            resource.update(bytes=target.stat().st_size, hash=f"sha256:{sha256(target)}")
+    (fake_bundle / "datapackage.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(dl.BundledDataError, match="A released version never changes"):
+        coded_events.path(DATASET, "links", format="csv")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "update_registry.py"
+    result = subprocess.run(
+        [sys.executable, str(script), str(fake_bundle), "--check"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "with other files (data/links.csv, datapackage.json differ)" in result.stderr
+
+
+def test_bundled_version_downloads_from_the_package_without_network(offline_env) -> None:
+    """download() and path() of the bundled version: verified, no network, no warning."""
+    version = loader.bundled_version(DATASET)
+    assert version in dl.registry_versions(DATASET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert coded_events.download(DATASET, version=version) == BUNDLED
+        assert coded_events.download(DATASET, version, base_url="http://127.0.0.1:9/") == BUNDLED
+        assert coded_events.path(DATASET, version=version) == BUNDLED / "data/events.parquet"
+    assert not offline_env.exists()
+
+
+def test_bundled_version_is_what_dataset_json_says(offline_env, fake_bundle) -> None:
+    meta = json.loads((fake_bundle / "dataset.json").read_text(encoding="utf-8"))
+    (fake_bundle / "dataset.json").write_text(
+        json.dumps({**meta, "version": "1.1.0"}), encoding="utf-8"
+    )
+    assert loader.bundled_version(DATASET) == "1.1.0"
+    with pytest.raises(dl.BundledDataError, match=r"built for south-caucasus 1\.0\.0.*1\.1\.0"):
+        coded_events.load(DATASET)
 
 
 # ------------------------------------------------- the real build, served and downloaded
 
 
 @pytest.fixture
-def real_site(tmp_path):
-    """A fresh ``coded-events build`` of the real dataset, served as release 1.0.0."""
+def real_site(tmp_path, fake_bundle, monkeypatch):
+    """A fresh ``coded-events build`` of the real dataset, served as release 1.0.0.
+
+    The bundle says 1.1.0 (a later release in preparation), so 1.0.0 is an earlier
+    registered release that downloads from the release host, here the loopback server.
+    """
     folder = tmp_path / "site" / DATASET / "1.0.0"
     publish.build(BUNDLED, folder)
+    _set_bundled_version(fake_bundle, "1.1.0")
     with serving(tmp_path / "site") as server:
         server.folder = folder
+        registry = {**dl.read_registry(), "base_url": server.url}
+        (tmp_path / "registry.json").write_text(json.dumps(registry), encoding="utf-8")
+        monkeypatch.setattr(dl, "REGISTRY_PATH", tmp_path / "registry.json")
         yield server
 
 
 def test_download_real_build_verifies_every_file(real_site, tmp_path, monkeypatch) -> None:
     monkeypatch.delenv(dl.ENV_OFFLINE, raising=False)
-    with pytest.warns(dl.UnverifiedReleaseWarning):
-        folder = coded_events.download(
-            DATASET, "1.0.0", base_url=real_site.url, cache_dir=tmp_path / "c"
-        )
+    monkeypatch.delenv(dl.ENV_BASE_URL, raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # registered: verified against the registry, no warning
+        folder = coded_events.download(DATASET, "1.0.0", cache_dir=tmp_path / "c")
     assert registry_entry(folder) == registry_entry(real_site.folder)
     assert files_in(folder) == files_in(real_site.folder)
     assert (folder / "data/events.parquet").read_bytes() == (
@@ -279,8 +363,7 @@ def test_download_real_build_verifies_every_file(real_site, tmp_path, monkeypatc
 def test_download_real_build_refuses_corruption(real_site, tmp_path, monkeypatch) -> None:
     monkeypatch.delenv(dl.ENV_OFFLINE, raising=False)
     real_site.behave(f"{DATASET}/1.0.0/data/events.parquet", "corrupt")
-    with warnings.catch_warnings(), pytest.raises(dl.HashMismatchError, match="sha256"):
-        warnings.simplefilter("ignore", dl.UnverifiedReleaseWarning)
+    with pytest.raises(dl.HashMismatchError, match="sha256"):
         coded_events.download(DATASET, "1.0.0", base_url=real_site.url, cache_dir=tmp_path / "c")
     assert "data/events.parquet" not in files_in(tmp_path / "c")
     assert not [name for name in files_in(tmp_path / "c") if name.endswith(".part")]

@@ -2,26 +2,33 @@
 
 A release is a folder holding ``datapackage.json`` and the data files at the paths the
 manifest names. Remote releases live under a base URL template (``{dataset}`` and
-``{version}`` placeholders); the package's ``registry.json`` gives the sha256 of every file
-of every release it knows. Each file is streamed to a temporary file next to its final
-place, hashed while it streams, checked, and only then renamed into
-``<cache>/<dataset>/<version>/``. A file lock per release lets processes share the cache.
+``{version}`` placeholders); the package's ``registry.json`` gives the sha256 and size of
+every file of every release it knows. Each file is streamed to a temporary file next to its
+final place (:mod:`coded_events.safe_files`), hashed while it streams, checked, and only
+then renamed into ``<cache>/<dataset>/<version>/``. A file lock per release lets processes
+share the cache. Every file has an overall deadline (``deadline``, ``CODED_EVENTS_DEADLINE``)
+on top of the per-read ``timeout``; redirects are followed only to http(s), never from
+https to plain http.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import socket
 import sys
-import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, BinaryIO
 
+from coded_events import safe_files
 from coded_events.versions import PACKAGE_VERSION
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "registry.json"
@@ -29,10 +36,15 @@ MANIFEST = "datapackage.json"
 ENV_BASE_URL = "CODED_EVENTS_BASE_URL"
 ENV_CACHE = "CODED_EVENTS_CACHE"
 ENV_OFFLINE = "CODED_EVENTS_OFFLINE"
+ENV_DEADLINE = "CODED_EVENTS_DEADLINE"
 DEFAULT_TIMEOUT = 30.0
+"""Seconds one socket operation (connect, one read) may wait for the server."""
+DEFAULT_DEADLINE = 600.0
+"""Seconds one file may take in all, retries and back-off included."""
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 0.5
 LOCK_TIMEOUT = 600.0
+FOLLOWED_SCHEMES = ("http", "https")
 _CHUNK = 1 << 20
 _USER_AGENT = f"coded-events/{PACKAGE_VERSION} (+https://github.com/coded-events/coded-events)"
 
@@ -45,11 +57,22 @@ class DataError(Exception):
 
 
 class HashMismatchError(DataError):
-    """A downloaded file does not have the sha256 it must have; it was deleted."""
+    """A downloaded file does not have the sha256 (or size) it must have; it was deleted."""
 
 
 class CacheModifiedError(DataError):
     """A file in the cache no longer has the sha256 it had when it was downloaded."""
+
+
+class CacheError(DataError):
+    """The cache cannot be used: not writable, not a folder, a link inside it, disk full.
+
+    ``path`` is the file or folder at fault.
+    """
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class BundledDataError(DataError):
@@ -73,6 +96,14 @@ class NetworkError(DataError):
     """The server could not be reached, or did not answer in time."""
 
 
+class DeadlineError(NetworkError):
+    """One file took longer than its overall deadline (attempts and back-off included)."""
+
+
+class RedirectRefusedError(NetworkError):
+    """The server redirected to a scheme other than http(s), or from https to plain http."""
+
+
 class OfflineError(DataError):
     """Offline mode is on and the cache lacks files; ``missing`` lists them."""
 
@@ -86,10 +117,19 @@ class ManifestError(DataError):
 
 
 class UnverifiedReleaseWarning(UserWarning):
-    """The registry does not know a release; it was checked against its own manifest only."""
+    """A release the registry does not know, from the user's own base URL, was checked
+    against its own manifest only."""
 
 
 # ------------------------------------------------------------------ settings and registry
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What one file of a release must be: its sha256 and, when known, its size in bytes."""
+
+    sha256: str
+    size: int | None = None
 
 
 def offline() -> bool:
@@ -105,14 +145,60 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return Path(chosen).expanduser()
 
 
+def deadline_seconds(override: float | None = None) -> float:
+    """The per-file deadline: ``override``, else ``CODED_EVENTS_DEADLINE``, else 600 s."""
+    if override is not None:
+        value, source = override, "the deadline argument"
+    elif os.environ.get(ENV_DEADLINE, "").strip():
+        value, source = os.environ[ENV_DEADLINE].strip(), ENV_DEADLINE
+    else:
+        return DEFAULT_DEADLINE
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise DataError(
+            f"{source} must be a positive number of seconds, not {value!r} "
+            f"(default {DEFAULT_DEADLINE:g})"
+        )
+    return seconds
+
+
 def read_registry() -> dict[str, Any]:
-    """The registry shipped in the package: base URL template and per-release file hashes."""
+    """The registry shipped in the package: base URL template and per-release files."""
     return json.loads(REGISTRY_PATH.read_text(encoding="utf-8"))
 
 
-def registry_versions(dataset: str) -> dict[str, dict[str, str]]:
-    """Version -> {file path: sha256} for every release of ``dataset`` the registry knows."""
+def registry_versions(dataset: str) -> dict[str, dict[str, Any]]:
+    """Version -> {file path: {"sha256", "bytes"}} for every registered release of ``dataset``."""
     return read_registry().get("datasets", {}).get(dataset, {})
+
+
+def registry_files(dataset: str, version: str) -> dict[str, Expected] | None:
+    """{path: Expected} of a registered release, or None if the registry does not know it.
+
+    An entry is ``{"sha256": hex, "bytes": size}``; a bare hex string (the first registry
+    format) gives the hash without a size.
+    """
+    entry = registry_versions(dataset).get(version)
+    if entry is None:
+        return None
+    where = f"{REGISTRY_PATH}: {dataset} {version}"
+    files = {}
+    for relative, item in entry.items():
+        digest, size = (item, None) if isinstance(item, str) else (None, None)
+        if isinstance(item, dict):
+            digest, size = item.get("sha256"), item.get("bytes")
+        if digest is None or (size is not None and (not isinstance(size, int) or size < 0)):
+            raise DataError(f"{where}: {relative!r} needs 'sha256' and 'bytes'; found {item!r}")
+        files[relative] = Expected(parse_hash(f"sha256:{digest}", where), size)
+    return files
+
+
+def user_base_url(override: str | None = None) -> str | None:
+    """The base URL the user chose (argument, then ``CODED_EVENTS_BASE_URL``), or None."""
+    return override or os.environ.get(ENV_BASE_URL) or None
 
 
 def base_url_for(dataset: str, version: str, override: str | None = None) -> str:
@@ -142,9 +228,9 @@ def base_url_for(dataset: str, version: str, override: str | None = None) -> str
 
 
 def sha256_file(path: Path) -> str:
-    """The hex sha256 of a file, read in chunks."""
+    """The hex sha256 of a regular file, read in chunks (a final symbolic link is refused)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with safe_files.open_regular(path) as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -219,7 +305,7 @@ def parse_manifest(text: str | bytes, where: str) -> dict[str, Any]:
 def read_manifest(path: Path) -> dict[str, Any]:
     """Read and parse a ``datapackage.json`` file (see :func:`parse_manifest`)."""
     try:
-        text = path.read_bytes()
+        text = safe_files.read_regular(path)
     except OSError as error:
         raise ManifestError(f"{path}: not a readable datapackage.json ({error})") from None
     return parse_manifest(text, str(path))
@@ -255,14 +341,80 @@ def check_manifest_identity(
         )
 
 
-def manifest_hashes(manifest: dict[str, Any], root: Path, where: str) -> dict[str, str]:
-    """{resource path: sha256} from a manifest, each path checked by :func:`safe_join`."""
-    hashes: dict[str, str] = {}
+def manifest_files(manifest: dict[str, Any], root: Path, where: str) -> dict[str, Expected]:
+    """{resource path: Expected} from a manifest (``hash``, and ``bytes`` when declared)."""
+    files: dict[str, Expected] = {}
     for index, resource in enumerate(manifest["resources"]):
         place = f"{where}: resources[{index}]"
         safe_join(root, resource_path(resource, place), place)
-        hashes[resource["path"]] = parse_hash(resource.get("hash"), place)
-    return hashes
+        size = resource.get("bytes")
+        size = size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
+        files[resource["path"]] = Expected(parse_hash(resource.get("hash"), place), size)
+    return files
+
+
+def manifest_hashes(manifest: dict[str, Any], root: Path, where: str) -> dict[str, str]:
+    """{resource path: sha256} from a manifest, each path checked by :func:`safe_join`."""
+    return {path: item.sha256 for path, item in manifest_files(manifest, root, where).items()}
+
+
+# ------------------------------------------------------------------------- the cache
+
+# errno -> (what is wrong with the path, what the user can do)
+_CACHE_PROBLEMS: dict[int, tuple[str, str]] = {
+    errno.EACCES: ("is not writable", "Make it writable, or choose another cache folder"),
+    errno.EPERM: ("is not writable", "Make it writable, or choose another cache folder"),
+    errno.EROFS: ("is on a read-only file system", "Choose a cache folder on a writable disk"),
+    errno.ENOSPC: ("cannot be written: the disk is full", "Free some space, or move the cache"),
+    errno.EDQUOT: ("cannot be written: the quota is used up", "Free some space, or move the cache"),
+    errno.ENOTDIR: ("is not a folder", "Remove it, or choose another cache folder"),
+    errno.EEXIST: ("is not a folder", "Remove it, or choose another cache folder"),
+}
+_CACHE_CHOICE = f"(cache_dir= in Python, --cache-dir on the command line, or {ENV_CACHE})"
+
+
+def _not_a_folder(path: Path, cache: Path) -> Path:
+    """The first existing path from ``cache`` down to ``path`` that is not a folder."""
+    for candidate in [cache, *reversed(path.parents), path]:
+        if (candidate == cache or candidate.is_relative_to(cache)) and (
+            candidate.exists() and not candidate.is_dir()
+        ):
+            return candidate
+    return path
+
+
+def cache_error(error: OSError, cache: Path) -> CacheError:
+    """The loader's own error for an OS error met in the cache: the path and what to do."""
+    if isinstance(error, safe_files.UnsafePathError):
+        return CacheError(
+            f"cannot use the cache {cache}: {error.path} {error.reason}. Links inside the "
+            f"cache are refused (the cache folder itself may be a link): remove "
+            f"{error.path}, or choose another cache folder {_CACHE_CHOICE}.",
+            error.path,
+        )
+    code = error.errno if error.errno in _CACHE_PROBLEMS else errno.EACCES
+    what, advice = _CACHE_PROBLEMS[code]
+    path = Path(error.filename) if error.filename else cache
+    if code in (errno.ENOTDIR, errno.EEXIST):
+        path = _not_a_folder(path, cache)
+        kind = "" if not path.exists() else f", it is {safe_files.file_kind(path.lstat().st_mode)}"
+        what = f"{what}{kind}"
+    elif code in (errno.ENOSPC, errno.EDQUOT):
+        path = cache
+    reason = error.strerror or type(error).__name__
+    return CacheError(
+        f"cannot use the cache {cache}: {path} {what} ({reason}). {advice} {_CACHE_CHOICE}.",
+        path,
+    )
+
+
+@contextmanager
+def _cache_errors(cache: Path) -> Iterator[None]:
+    """Turn OS errors from cache operations into :class:`CacheError`."""
+    try:
+        yield
+    except OSError as error:
+        raise cache_error(error, cache) from None
 
 
 # ---------------------------------------------------------------------------- HTTP
@@ -274,6 +426,122 @@ class _Retryable(Exception):
     def __init__(self, error: DataError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+class _DeadlinePassed(Exception):
+    """The watchdog of one file fired; ``reason`` says what was going on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Clock:
+    """The start and deadline of one file's download, over all its attempts."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.start = time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def remaining(self) -> float:
+        return self.seconds - self.elapsed()
+
+
+class _Watchdog:
+    """Shuts the sockets of one attempt down when the file's deadline passes.
+
+    A socket timeout bounds each read, not the transfer: a server sending one byte a
+    second never trips it. Shutting the socket down wakes a read blocked in the server's
+    drip; the attempt then sees :attr:`fired` and reports the deadline.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.sockets: list[socket.socket] = []
+        self.fired = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self.sockets:
+                with suppress(OSError):  # already closed
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self.sockets.append(sock)
+            if self.fired:
+                self._fire()
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
+def _why(reason: object) -> str:
+    """The reason of a failure in words, never empty."""
+    text = str(reason).strip()
+    return text or f"{type(reason).__name__} (no detail given)"
+
+
+def _opener(watchdog: _Watchdog) -> Any:
+    """A urllib opener whose sockets the watchdog can shut down, with our redirect policy."""
+    import urllib.request  # network modules load only when something is downloaded
+    from urllib.parse import urljoin, urlsplit
+
+    class Tracking:
+        def do_open(self, http_class: Any, request: Any, **kwargs: Any) -> Any:
+            class Tracked(http_class):  # type: ignore[misc, valid-type]
+                def __init__(self, *args: Any, **kw: Any) -> None:
+                    super().__init__(*args, **kw)
+                    create = self._create_connection
+
+                    def create_tracked(*a: Any, **k: Any) -> socket.socket:
+                        sock = create(*a, **k)
+                        watchdog.track(sock)
+                        return sock
+
+                    self._create_connection = create_tracked
+
+            return super().do_open(Tracked, request, **kwargs)  # type: ignore[misc]
+
+    class HTTP(Tracking, urllib.request.HTTPHandler):
+        pass
+
+    class HTTPS(Tracking, urllib.request.HTTPSHandler):
+        pass
+
+    class Redirects(urllib.request.HTTPRedirectHandler):
+        def http_error_302(self, req: Any, fp: Any, code: int, msg: str, headers: Any) -> Any:
+            location = headers.get("location") or headers.get("uri")
+            if location:
+                target = urljoin(req.full_url, location)
+                old, new = urlsplit(req.full_url).scheme, urlsplit(target).scheme.lower()
+                problem = None
+                if new not in FOLLOWED_SCHEMES:
+                    problem = f"only {' and '.join(FOLLOWED_SCHEMES)} redirects are followed"
+                elif old == "https" and new == "http":
+                    problem = "a download over https is never continued over plain http"
+                if problem:
+                    fp.close()
+                    raise RedirectRefusedError(
+                        f"refused the redirect (HTTP {code}) from {req.full_url} to {target}: "
+                        f"{problem}. Check the base URL ({ENV_BASE_URL}), or ask the server's "
+                        "owner to fix the redirect."
+                    )
+            return super().http_error_302(req, fp, code, msg, headers)
+
+        http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+    return urllib.request.build_opener(HTTP, HTTPS, Redirects)
 
 
 @contextmanager
@@ -296,50 +564,88 @@ def _progress(total: int | None, label: str, enabled: bool) -> Iterator[Callable
         yield lambda n: progress.advance(task, n)
 
 
-def _attempt(url: str, dest: Path, label: str, timeout: float, bar: bool) -> str:
-    """One GET of ``url`` into ``dest`` (a new temp file); returns the sha256 of the body."""
-    import http.client  # network modules load only when something is downloaded
+@contextmanager
+def _network(url: str, timeout: float, watchdog: _Watchdog) -> Iterator[None]:
+    """Turn the errors of one network step into our errors (retryable where transient)."""
+    import http.client
     import urllib.error
-    import urllib.request
 
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            announced = response.headers.get("Content-Length")
-            total = int(announced) if announced and announced.isdigit() else None
-            digest = hashlib.sha256()
-            received = 0
-            with dest.open("wb") as out, _progress(total, label, bar) as advance:
-                while chunk := response.read(_CHUNK):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    received += len(chunk)
-                    advance(len(chunk))
-                out.flush()
-                os.fsync(out.fileno())
+        yield
     except urllib.error.HTTPError as error:
-        message = f"HTTP {error.code} {error.reason} for {url}"
+        message = f"HTTP {error.code} {_why(error.reason)} for {url}"
         wrapped = DownloadHTTPError(message, status=error.code, url=url)
         if error.code >= 500 or error.code == 429:
             raise _Retryable(wrapped) from None
         raise wrapped from None
-    except TimeoutError as error:
-        raise _Retryable(
-            NetworkError(f"timed out after {timeout:g} s on {url} ({error})")
-        ) from None
-    except urllib.error.URLError as error:
-        reason = error.reason
+    except (OSError, http.client.HTTPException) as error:
+        if watchdog.fired:
+            raise _DeadlinePassed(f"{_why(error)} while downloading {url}") from None
+        reason = error.reason if isinstance(error, urllib.error.URLError) else error
         if isinstance(reason, TimeoutError):
-            message = f"timed out after {timeout:g} s connecting to {url}"
-        else:
             message = (
-                f"could not reach {url}: {reason}. Check the network (or the base URL); "
-                f"{ENV_OFFLINE}=1 uses only releases already in the cache"
+                f"timed out: {url} sent nothing for {timeout:g} s (the per-read timeout; "
+                "timeout= in Python)"
             )
+            raise _Retryable(NetworkError(message)) from None
+        if isinstance(error, (http.client.HTTPException, ConnectionError)):
+            message = f"the connection broke while downloading {url}: {_why(error)}"
+            raise _Retryable(TruncatedDownloadError(message)) from None
+        message = (
+            f"could not reach {url}: {_why(reason)}. Check the network (or the base URL); "
+            f"{ENV_OFFLINE}=1 uses only releases already in the cache"
+        )
         raise _Retryable(NetworkError(message)) from None
-    except (http.client.HTTPException, ConnectionError) as error:
-        message = f"the connection broke while downloading {url}: {error!r}"
-        raise _Retryable(TruncatedDownloadError(message)) from None
+
+
+def _attempt(
+    url: str,
+    out: BinaryIO,
+    label: str,
+    timeout: float,
+    clock: _Clock,
+    bar: bool,
+    size: int | None,
+) -> str:
+    """One GET of ``url`` into ``out``; returns the sha256 of the body.
+
+    Network failures become our errors (see :func:`_network`); write errors stay OSError,
+    for the caller to report as cache errors.
+    """
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    with _Watchdog(clock.remaining()) as watchdog:
+        with _network(url, timeout, watchdog):
+            response = _opener(watchdog).open(request, timeout=min(timeout, clock.remaining()))
+        with response:
+            announced = response.headers.get("Content-Length")
+            total = int(announced) if announced and announced.isdigit() else None
+            if size is not None and total is not None and total != size:
+                raise HashMismatchError(
+                    f"{url} announces {total} bytes, but this file of the release has {size}; "
+                    "nothing was downloaded. The server holds other bytes than the ones this "
+                    "release published."
+                )
+            digest = hashlib.sha256()
+            received = 0
+            with _progress(total or size, label, bar) as advance:
+                while True:
+                    with _network(url, timeout, watchdog):
+                        chunk = response.read1(_CHUNK)
+                    if watchdog.fired:
+                        raise _DeadlinePassed(f"{received} bytes of {url} received")
+                    if not chunk:
+                        break
+                    received += len(chunk)
+                    if size is not None and received > size:
+                        raise HashMismatchError(
+                            f"{url} sent more than the {size} bytes of this file of the "
+                            "release; the download was stopped and deleted"
+                        )
+                    out.write(chunk)
+                    digest.update(chunk)
+                    advance(len(chunk))
     if total is not None and received != total:
         message = (
             f"truncated transfer: {url} announced {total} bytes but sent {received}; "
@@ -349,52 +655,75 @@ def _attempt(url: str, dest: Path, label: str, timeout: float, bar: bool) -> str
     return digest.hexdigest()
 
 
+def _with_tally(error: DataError, attempts: int, clock: _Clock) -> DataError:
+    """Add the attempts made and the real time spent to an error's message."""
+    note = f" ({attempts} attempt{'s' if attempts > 1 else ''} over {clock.elapsed():.1f} s)"
+    error.args = (f"{error.args[0] if error.args else error}{note}", *error.args[1:])
+    return error
+
+
+def _deadline_error(url: str, clock: _Clock, attempts: int, last: str) -> DeadlineError:
+    return DeadlineError(
+        f"gave up on {url} after {clock.elapsed():.1f} s and {attempts} attempt"
+        f"{'s' if attempts > 1 else ''}: the deadline of {clock.seconds:g} s per file passed "
+        f"(last: {last}). Allow more time with deadline= in Python, --deadline on the command "
+        f"line, or {ENV_DEADLINE}; or try again when the server is faster."
+    )
+
+
 def fetch_file(
     url: str,
     target: Path,
     expected: str | None,
     *,
+    size: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     retries: int = DEFAULT_RETRIES,
     backoff: float = DEFAULT_BACKOFF,
+    deadline: float | None = None,
     progress: bool | None = None,
+    root: Path | None = None,
 ) -> Path:
     """Download ``url`` to ``target`` atomically, checking its sha256 against ``expected``.
 
-    The body streams to a temp file in ``target``'s folder and is hashed as it arrives; on
-    success the temp file is renamed over ``target``. On any failure (HTTP error, broken or
-    truncated transfer, hash mismatch, interrupt) the temp file is removed. Connection
-    errors, timeouts, truncations, 429 and 5xx answers are retried ``retries`` times with
-    exponential back-off; a hash mismatch is not (the server sent the wrong bytes).
-    ``expected=None`` (only for a manifest the registry does not know) skips the check.
+    The body streams to a temp file in ``target``'s folder (:func:`safe_files.atomic_writer`,
+    no links below ``root``) and is hashed as it arrives; on success the temp file replaces
+    ``target``. On any failure the temp file is removed. Connection errors, timeouts,
+    truncations, 429 and 5xx answers are retried ``retries`` times with exponential
+    back-off; a hash or size mismatch is not (the server sent the wrong bytes). ``timeout``
+    bounds each socket operation; ``deadline`` (default :func:`deadline_seconds`) bounds
+    the whole file, attempts and back-off included. ``expected=None`` (only for a manifest
+    the registry does not know) skips the check. Errors from the target's folder raise
+    :class:`CacheError`.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    clock = _Clock(deadline_seconds(deadline))
+    cache = root or target.parent
+    with _cache_errors(cache):
+        safe_files.make_dirs(target.parent, root)
     bar = sys.stderr.isatty() if progress is None else progress
-    for attempt in range(retries + 1):
-        handle, name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".part", dir=target.parent
-        )
-        os.close(handle)
-        temp = Path(name)
+    attempts, last = 0, "no attempt finished"
+    while True:
+        attempts += 1
         try:
-            try:
-                actual = _attempt(url, temp, target.name, timeout, bar)
-            except _Retryable as retryable:
-                if attempt == retries:
-                    raise retryable.error from None
-                time.sleep(backoff * 2**attempt)
-                continue
-            if expected is not None and actual != expected:
-                raise HashMismatchError(
-                    f"sha256 mismatch for {url}: expected {expected}, got {actual}. "
-                    f"The downloaded file was deleted; nothing was written to {target}. "
-                    "The server holds different bytes from the ones this release published."
-                )
-            os.replace(temp, target)
+            with _cache_errors(cache), safe_files.atomic_writer(target, root) as out:
+                actual = _attempt(url, out, target.name, timeout, clock, bar, size)
+                if expected is not None and actual != expected:
+                    raise HashMismatchError(
+                        f"sha256 mismatch for {url}: expected {expected}, got {actual}. "
+                        f"The downloaded file was deleted; nothing was written to {target}. "
+                        "The server holds different bytes from the ones this release published."
+                    )
             return target
-        finally:
-            temp.unlink(missing_ok=True)
-    raise AssertionError("unreachable")  # pragma: no cover
+        except _DeadlinePassed as passed:
+            raise _deadline_error(url, clock, attempts, passed.reason) from None
+        except _Retryable as retryable:
+            last = str(retryable.error)
+            if attempts > retries:
+                raise _with_tally(retryable.error, attempts, clock) from None
+            wait = backoff * 2 ** (attempts - 1)
+            if clock.remaining() <= wait:
+                raise _deadline_error(url, clock, attempts, last) from None
+            time.sleep(wait)
 
 
 # ---------------------------------------------------------------------------- releases
@@ -405,32 +734,57 @@ def release_dir(dataset: str, version: str, cache: Path) -> Path:
     return cache / dataset / version
 
 
+_READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
 @contextmanager
-def release_lock(dataset: str, version: str, cache: Path) -> Iterator[None]:
-    """Hold the cross-process lock of one release in the cache."""
+def release_lock(dataset: str, version: str, cache: Path) -> Iterator[bool]:
+    """Hold the cross-process lock of one release in the cache; yield whether it is held.
+
+    A cache the user cannot write to (a shared, read-only one) is used without the lock:
+    files already there are still verified and served; writing one raises CacheError.
+    """
     lock_path = cache / dataset / f".{version}.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
     from filelock import FileLock, Timeout
 
+    with _cache_errors(cache):
+        safe_files.make_dirs(lock_path.parent, cache)
+        safe_files.check_no_links(lock_path, cache)  # filelock truncates what it opens
+    lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT)
     try:
-        with FileLock(str(lock_path), timeout=LOCK_TIMEOUT):
-            yield
+        lock.acquire()
+        held = True
     except Timeout:
         raise DataError(
             f"another process has held the cache lock {lock_path} for {LOCK_TIMEOUT:g} s; "
             "if no download is running, delete that file"
         ) from None
+    except OSError as error:
+        if error.errno not in _READ_ONLY:
+            raise cache_error(error, cache) from None
+        held = False
+    try:
+        yield held
+    finally:
+        if held:
+            lock.release()
 
 
-def check_cached(file: Path, expected: str, how_to_fix: str) -> bool:
-    """True if ``file`` exists with sha256 ``expected``; False if absent; raise if changed."""
-    if not file.is_file():
-        return False
-    actual = sha256_file(file)
-    if actual != expected:
+def check_cached(file: Path, expected: str | Expected, how_to_fix: str, cache: Path) -> bool:
+    """True if ``file`` exists with sha256 ``expected``; False if absent; raise if changed.
+
+    A link, or a folder, where the file should be raises :class:`CacheError`.
+    """
+    want = expected if isinstance(expected, Expected) else Expected(expected)
+    with _cache_errors(cache):
+        safe_files.check_no_links(file, cache)
+        if not file.exists():
+            return False
+        actual = sha256_file(file)
+    if actual != want.sha256:
         raise CacheModifiedError(
             f"the cached file {file} was changed after it was downloaded: its sha256 is "
-            f"{actual}, the release says {expected}. Delete it and download again: "
+            f"{actual}, the release says {want.sha256}. Delete it and download again: "
             f"{how_to_fix}"
         )
     return True
@@ -438,48 +792,80 @@ def check_cached(file: Path, expected: str, how_to_fix: str) -> bool:
 
 def _remove_stale_parts(folder: Path) -> None:
     """Remove temp files left by a process that died mid-download (we hold the lock)."""
-    if folder.is_dir():
-        for part in folder.rglob(".*.part"):
-            part.unlink(missing_ok=True)
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for path, dirs, _files in os.walk(folder):  # os.walk does not follow links
+        safe_files.remove_debris(Path(path))
+        for part in Path(path).glob(".*.part"):  # left by coded-events before 1.0
+            if part.is_file() and not part.is_symlink():
+                part.unlink()
+        dirs[:] = [d for d in dirs if not (Path(path) / d).is_symlink()]
+
+
+def _unverified_warning(dataset: str, version: str, origin: str) -> None:
+    warnings.warn(
+        f"{dataset} {version} is not in the registry of this coded-events "
+        f"({PACKAGE_VERSION}), so its files were checked only against the sha256 hashes in "
+        f"the datapackage.json {origin}: that shows they arrived intact, not that "
+        "they are a published release. Use a base URL you trust; to hide this warning, "
+        "filter coded_events.download.UnverifiedReleaseWarning.",
+        UnverifiedReleaseWarning,
+        stacklevel=4,
+    )
 
 
 def fetch_release(
     dataset: str,
     version: str,
     *,
-    known: dict[str, str] | None,
+    known: dict[str, Expected] | dict[str, str] | None,
     base_url: str | None = None,
     cache: Path,
     timeout: float = DEFAULT_TIMEOUT,
     retries: int = DEFAULT_RETRIES,
     backoff: float = DEFAULT_BACKOFF,
+    deadline: float | None = None,
     progress: bool | None = None,
     only: Collection[str] | None = None,
+    fetch_missing: bool = True,
 ) -> Path:
     """Make sure ``<cache>/<dataset>/<version>`` holds the release (or ``only`` those files).
 
-    ``known`` is the registry's {path: sha256} for this release (``datapackage.json``
+    ``known`` is the registry's {path: Expected} for this release (``datapackage.json``
     included), or None for a release the registry does not know: then the manifest is
     downloaded unchecked and the data files are verified against the hashes it declares,
     with an :class:`UnverifiedReleaseWarning`; a manifest naming another dataset or version
     raises :class:`ManifestError` and is removed. Files already cached are re-hashed; a changed
     one raises :class:`CacheModifiedError`. Offline mode raises :class:`OfflineError`
-    naming every missing file. The manifest is always fetched and checked.
+    naming every missing file; so does ``fetch_missing=False`` (nowhere to fetch from).
+    Problems of the cache folder itself raise :class:`CacheError`.
     """
     folder = release_dir(dataset, version, cache)
     fix = f"rm -r '{folder}' && coded-events download {dataset} --version {version}"
     url = base_url_for(dataset, version, base_url)
-    fetch = {"timeout": timeout, "retries": retries, "backoff": backoff, "progress": progress}
-    with release_lock(dataset, version, cache):
-        _remove_stale_parts(folder)
+    fetch = {
+        "timeout": timeout,
+        "retries": retries,
+        "backoff": backoff,
+        "deadline": deadline,
+        "progress": progress,
+        "root": cache,
+    }
+    with release_lock(dataset, version, cache) as locked:
+        if locked:
+            with _cache_errors(cache):
+                _remove_stale_parts(folder)
         if known is not None:
-            expected = dict(known)
+            expected = {
+                path: item if isinstance(item, Expected) else Expected(item)
+                for path, item in known.items()
+            }
             for path in expected:
                 safe_join(folder, path, f"registry entry {dataset} {version}")
         else:
             manifest_file = folder / MANIFEST
-            if not manifest_file.is_file():
-                _require_online(dataset, version, [manifest_file], unknown_release=True)
+            if not _exists(manifest_file, cache):
+                _require_online(dataset, version, [manifest_file], fetch_missing, True)
                 fetch_file(url + MANIFEST, manifest_file, None, **fetch)
             manifest = read_manifest(manifest_file)
             try:
@@ -488,15 +874,9 @@ def fetch_release(
             except ManifestError:
                 manifest_file.unlink()  # unverified and wrong: do not keep it in the cache
                 raise
-            warnings.warn(
-                f"{dataset} {version} is not in the registry of this coded-events "
-                f"({PACKAGE_VERSION}); its files were checked against the sha256 hashes in "
-                f"its own datapackage.json from {url}, not against hashes shipped in the "
-                "package. Upgrade coded-events to check it against the registry.",
-                UnverifiedReleaseWarning,
-                stacklevel=3,
-            )
-            expected = manifest_hashes(manifest, folder, str(manifest_file))
+            origin = f"served by {url}" if fetch_missing else f"cached in {folder}"
+            _unverified_warning(dataset, version, origin)
+            expected = manifest_files(manifest, folder, str(manifest_file))
         if only is not None:
             unknown = sorted(set(only) - set(expected))
             if unknown:
@@ -506,30 +886,47 @@ def fetch_release(
             expected = {p: d for p, d in expected.items() if p in only or p == MANIFEST}
         missing = [
             path
-            for path, digest in expected.items()
-            if not check_cached(folder / path, digest, fix)
+            for path, item in expected.items()
+            if not check_cached(folder / path, item, fix, cache)
         ]
         if missing:
-            _require_online(dataset, version, [folder / path for path in missing])
+            _require_online(dataset, version, [folder / path for path in missing], fetch_missing)
         for path in missing:
-            fetch_file(url + path, folder / path, expected[path], **fetch)
+            item = expected[path]
+            fetch_file(url + path, folder / path, item.sha256, size=item.size, **fetch)
     return folder
 
 
+def _exists(file: Path, cache: Path) -> bool:
+    with _cache_errors(cache):
+        safe_files.check_no_links(file, cache)
+        return file.exists()
+
+
 def _require_online(
-    dataset: str, version: str, missing: list[Path], unknown_release: bool = False
+    dataset: str,
+    version: str,
+    missing: list[Path],
+    fetch_missing: bool = True,
+    unknown_release: bool = False,
 ) -> None:
-    """Raise :class:`OfflineError` listing ``missing`` when offline mode is on."""
-    if not offline():
+    """Raise :class:`OfflineError` listing ``missing`` when there is nowhere to fetch from."""
+    if fetch_missing and not offline():
         return
-    lines = [
-        f"{ENV_OFFLINE} is set and the cache lacks {len(missing)} file(s) of {dataset} {version}:"
-    ]
+    why = f"{ENV_OFFLINE} is set and the cache" if fetch_missing else "The cache"
+    lines = [f"{why} lacks {len(missing)} file(s) of {dataset} {version}:"]
     lines += [f"  {path}" for path in missing]
     if unknown_release:
         lines.append(
             "The registry does not know this release, so its data files are unknown "
             "until its datapackage.json is cached."
         )
-    lines.append(f"Unset {ENV_OFFLINE} to download them, or copy them there.")
+    if fetch_missing:
+        lines.append(f"Unset {ENV_OFFLINE} to download them, or copy them there.")
+    else:
+        lines.append(
+            "The registry does not know this release, so there is no official place to "
+            f"fetch them from: pass the base URL it came from (base_url= in Python, "
+            f"--base-url on the command line, or {ENV_BASE_URL})."
+        )
     raise OfflineError("\n".join(lines), missing)

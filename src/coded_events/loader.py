@@ -36,11 +36,12 @@ class UnknownNameError(DataError, LookupError):
 
     kind = "name"
 
-    def __init__(self, value: str, known: list[str], context: str = "") -> None:
+    def __init__(self, value: str, known: list[str], context: str = "", advice: str = "") -> None:
         closest = difflib.get_close_matches(str(value), known, n=1, cutoff=0.5)
         hint = f" Did you mean {closest[0]!r}?" if closest else ""
         listing = ", ".join(known) if known else "none"
-        super().__init__(f"unknown {self.kind} {value!r}{context}.{hint} Known: {listing}.")
+        advice = f" {advice}" if advice else ""
+        super().__init__(f"unknown {self.kind} {value!r}{context}; known: {listing}.{hint}{advice}")
         self.value = value
         self.known = known
         self.closest = closest[0] if closest else None
@@ -78,8 +79,44 @@ class MissingExtraError(DataError, ImportError):
     """``as_="pandas"`` or ``"polars"`` without the library installed."""
 
 
+def _pandas_types() -> list[tuple[Callable[[pa.DataType], bool], Any]]:
+    """Arrow type test -> pandas dtype: the nullable dtypes, so a null stays a null."""
+    import pandas as pd
+    import pyarrow as pa
+
+    return [
+        (pa.types.is_int64, pd.Int64Dtype()),
+        (pa.types.is_string, pd.StringDtype()),
+        (pa.types.is_large_string, pd.StringDtype()),
+        (pa.types.is_boolean, pd.BooleanDtype()),
+    ]
+
+
 def _to_pandas(table: pa.Table) -> Any:
-    return table.to_pandas()
+    """A pandas frame with the types an analyst expects (see docs/data-dictionary.md).
+
+    Dates become ``datetime64[ms]`` (``.dt``, resampling and monthly grouping work; a day
+    is exact), every integer ``Int64`` (a missing GeoNames id stays missing, not a float
+    NaN), and every code and text ``string`` (the dictionary-encoded codes are decoded, so
+    ``"010"`` keeps its leading zero and compares with plain strings). List columns
+    (roles, quantities) stay Python objects.
+    """
+    import pyarrow as pa
+
+    columns = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_dictionary(field.type):
+            column = column.cast(field.type.value_type)
+        if pa.types.is_integer(column.type):
+            column = column.cast(pa.int64())
+        columns.append(column)
+    plain = pa.table(columns, names=table.column_names)
+    types = _pandas_types()
+
+    def mapper(arrow_type: pa.DataType) -> Any:
+        return next((dtype for test, dtype in types if test(arrow_type)), None)
+
+    return plain.to_pandas(types_mapper=mapper, date_as_object=False)
 
 
 def _to_polars(table: pa.Table) -> Any:
@@ -163,9 +200,13 @@ def _bundled_folder(dataset: str) -> Path:
 
 
 def bundled_version(dataset: str) -> str | None:
-    """The version of ``dataset`` shipped in the package, or None if none is bundled."""
+    """The version of ``dataset`` shipped in the package, or None if none is bundled.
+
+    ``dataset.json`` says it (the built ``datapackage.json`` must agree); the manifest is
+    read only when there is no ``dataset.json``.
+    """
     folder = _bundled_folder(dataset)
-    for name in (MANIFEST, "dataset.json"):
+    for name in ("dataset.json", MANIFEST):
         file = folder / name
         if file.is_file():
             return str(json.loads(file.read_text(encoding="utf-8")).get("version") or "") or None
@@ -206,32 +247,53 @@ def download(
     cache_dir: str | os.PathLike[str] | None = None,
     timeout: float = _dl.DEFAULT_TIMEOUT,
     retries: int = _dl.DEFAULT_RETRIES,
+    deadline: float | None = None,
     progress: bool | None = None,
     only: list[str] | None = None,
 ) -> Path:
-    """Download one release (default: the newest known) into the cache; return its folder.
+    """Get one release (default: the newest known), verified; return its folder.
 
-    Every file is checked against the registry's sha256 (or, for a release the registry
-    does not know, against its own ``datapackage.json``, with a warning). Files already in
-    the cache are re-hashed, not downloaded again. ``base_url`` (or ``CODED_EVENTS_BASE_URL``)
-    overrides the URL template; ``cache_dir`` (or ``CODED_EVENTS_CACHE``) the cache root.
-    ``only`` limits the download to those manifest paths (the manifest always comes).
+    The release bundled in the package is served from the package, checked against the
+    registry, with no network. Another registered release is downloaded into the cache,
+    every file checked against the registry's sha256 and size; files already cached are
+    re-hashed, not downloaded again. A version the registry does not know is refused at
+    once, unless ``base_url`` (or ``CODED_EVENTS_BASE_URL``) names a server of the user's
+    own (its files are then checked against its own ``datapackage.json``, with an
+    :class:`~coded_events.download.UnverifiedReleaseWarning`) or the cache already holds
+    it. ``cache_dir`` (or ``CODED_EVENTS_CACHE``) moves the cache. ``timeout`` bounds each
+    socket read, ``deadline`` (or ``CODED_EVENTS_DEADLINE``, default 600 s) each file in
+    all. ``only`` limits the download to those manifest paths (the manifest always comes).
     """
     _check_types(dataset=dataset, version=version)
     versions = _versions_of(dataset)
     chosen = _normalise_version(version, versions) or versions[-1]
-    known = _dl.registry_versions(dataset).get(chosen)
+    if chosen == bundled_version(dataset):
+        return _bundled_release(dataset, chosen, only)
+    known = _dl.registry_files(dataset, chosen)
+    cache = _dl.cache_dir(cache_dir)
+    own_server = _dl.user_base_url(base_url) is not None
+    cached = (_dl.release_dir(dataset, chosen, cache) / MANIFEST).is_file()
+    if known is None and not own_server and not cached:
+        raise UnknownVersionError(
+            chosen,
+            versions,
+            f" of {dataset}",
+            f"To fetch a release of your own, pass its base URL (base_url= in Python, "
+            f"--base-url on the command line, or {_dl.ENV_BASE_URL}).",
+        )
     try:
         return _dl.fetch_release(
             dataset,
             chosen,
             known=known,
             base_url=base_url,
-            cache=_dl.cache_dir(cache_dir),
+            cache=cache,
             timeout=timeout,
             retries=retries,
+            deadline=deadline,
             progress=progress,
             only=only,
+            fetch_missing=known is not None or own_server,
         )
     except DownloadHTTPError as error:
         if error.status == 404 and known is None and error.url.endswith(MANIFEST):
@@ -249,31 +311,68 @@ def download(
 def _verify_bundled(
     dataset: str, folder: Path, manifest: dict[str, Any], only: list[str] | None
 ) -> None:
-    """Check bundled files (``only`` those, if given) against the registry or the manifest."""
+    """Check bundled files (``only`` those, if given) against the registry or the manifest.
+
+    A bundled version the registry knows is that release: every file must have the
+    registry's sha256 and size. A version not released yet is checked against its own
+    manifest.
+    """
     version = str(manifest.get("version") or "")
-    expected = _dl.registry_versions(dataset).get(version)
-    source = "the registry"
+    expected = _dl.registry_files(dataset, version)
+    source = f"the registry's {dataset} {version}"
     if expected is None:
-        expected = _dl.manifest_hashes(manifest, folder, str(folder / MANIFEST))
+        expected = _dl.manifest_files(manifest, folder, str(folder / MANIFEST))
         source = str(folder / MANIFEST)
     if only is not None:
         unlisted = sorted(set(only) - set(expected))
         if unlisted:
             raise _dl.ManifestError(f"{source}: no sha256 for {', '.join(unlisted)}")
-        expected = {p: d for p, d in expected.items() if p in only}
-    fix = (
-        f"rebuild it with `coded-events build {folder}`"
-        if repo_root() is not None
-        else "reinstall the package: pip install --force-reinstall coded-events"
-    )
-    for relative, digest in expected.items():
+        expected = {p: d for p, d in expected.items() if p in only or p == MANIFEST}
+    for relative, want in expected.items():
         file = _dl.safe_join(folder, relative, f"bundled {dataset} {version}")
-        actual = _dl.sha256_file(file) if file.is_file() else "missing"
-        if actual != digest:
+        size = file.stat().st_size if file.is_file() else None
+        actual = _dl.sha256_file(file) if size is not None else "missing"
+        if actual != want.sha256 or (want.size is not None and size != want.size):
             raise BundledDataError(
-                f"the bundled file {file} does not match {source}: sha256 expected {digest}, "
-                f"got {actual}. The installed data is damaged or stale; {fix}."
+                f"the bundled file {file} does not match {source}: sha256 expected "
+                f"{want.sha256} ({want.size} bytes), got {actual} ({size} bytes). "
+                f"{_bundled_fix(folder, source)}"
             )
+
+
+def _bundled_fix(folder: Path, source: str) -> str:
+    if repo_root() is None:
+        return (
+            "The installed data is damaged; reinstall the package: "
+            "pip install --force-reinstall coded-events."
+        )
+    if source.startswith("the registry"):
+        return (
+            "A released version never changes: restore the released files (git checkout), "
+            f"or bump the version in {folder / 'dataset.json'} and rebuild."
+        )
+    return f"Rebuild it with `coded-events build {folder}`."
+
+
+def _bundled_release(dataset: str, version: str, only: list[str] | None = None) -> Path:
+    """The bundled release folder, its manifest and files (``only`` those) verified."""
+    folder = _bundled_folder(dataset)
+    manifest_file = folder / MANIFEST
+    if not manifest_file.is_file():
+        raise BundledDataError(
+            f"{dataset} {version} has no {MANIFEST} in {folder}: the data files were never "
+            f"built. Run `coded-events build {folder}`."
+        )
+    manifest = _dl.read_manifest(manifest_file)
+    built = str(manifest.get("version"))
+    if manifest.get("name") == dataset and built != version:
+        raise BundledDataError(
+            f"{manifest_file} was built for {dataset} {built}, but {folder / 'dataset.json'} "
+            f"says {version}: rebuild it with `coded-events build {folder}`."
+        )
+    _dl.check_manifest_identity(manifest, dataset, version, str(manifest_file))
+    _verify_bundled(dataset, folder, manifest, only)
+    return folder
 
 
 def _choose(dataset: str, version: str | None) -> tuple[str, bool]:
@@ -296,17 +395,7 @@ def release_folder(
     chosen, is_bundled = _choose(dataset, version)
     if not is_bundled:
         return download(dataset, chosen, only=only)
-    folder = _bundled_folder(dataset)
-    manifest_file = folder / MANIFEST
-    if not manifest_file.is_file():
-        raise BundledDataError(
-            f"{dataset} {chosen} has no {MANIFEST} in {folder}: the data files were never "
-            f"built. Run `coded-events build {folder}`."
-        )
-    manifest = _dl.read_manifest(manifest_file)
-    _dl.check_manifest_identity(manifest, dataset, chosen, str(manifest_file))
-    _verify_bundled(dataset, folder, manifest, only)
-    return folder
+    return _bundled_release(dataset, chosen, only)
 
 
 def table_and_format(resource: dict[str, Any]) -> tuple[str, str]:
