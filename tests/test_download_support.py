@@ -69,6 +69,7 @@ def make_release(folder: Path, version: str = "1.0.0", rows: int = 3) -> Path:
     manifest = {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": DATASET,
+        "title": "A test release",
         "version": version,
         "licenses": [{"name": "CC-BY-4.0"}],
         "resources": resources,
