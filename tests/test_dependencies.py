@@ -30,6 +30,7 @@ PACKAGE = "coded_events"
 # (module path under src/, import name) -> the extra that declares it. Everything else a
 # module imports must be a runtime dependency.
 OPTIONAL_IMPORTS: dict[tuple[str, str], str] = {
+    ("coded_events/loader.py", "pandas"): "pandas",  # load(..., as_="pandas")
     ("coded_events/loader.py", "polars"): "polars",  # load(..., as_="polars")
     ("coded_events/strategies.py", "hypothesis"): "hypothesis",  # strategies for tests
 }
