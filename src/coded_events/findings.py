@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -73,3 +74,66 @@ class Finding:
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+DEFAULT_MAX_SAMPLES = 20
+"""Findings shown per code and file by default (all of them are counted)."""
+
+SUMMARY_HINT = "Fix the ones shown, then validate again to see the next ones."
+"""The hint of a summary finding (the count of a code beyond the ones shown)."""
+
+
+class Sampler:
+    """Caps findings per (file, code), counting every one exactly.
+
+    Callers ask :meth:`wants` before building a finding (building costs more than
+    counting), and hand the ones wanted to :meth:`keep`. :meth:`summaries` gives one
+    finding per (file, code) whose count exceeds what was shown, with the exact count as
+    its ``value``.
+    """
+
+    def __init__(self, max_samples: int = DEFAULT_MAX_SAMPLES) -> None:
+        self.max_samples = max_samples
+        self.counts: dict[tuple[str, str], int] = {}
+        self.kept: list[Finding] = []
+
+    def room(self, file: str, code: str, count: int = 1) -> int:
+        """Count ``count`` findings of ``code`` in ``file``; return how many of them (the
+        first ones) are to be shown."""
+        key = (file, code)
+        seen = self.counts.get(key, 0)
+        self.counts[key] = seen + count
+        return max(0, min(count, self.max_samples - seen))
+
+    def wants(self, file: str, code: str) -> bool:
+        """Count one finding of ``code`` in ``file``; true when it is to be shown."""
+        return self.room(file, code) > 0
+
+    def keep(self, finding: Finding) -> None:
+        """Show ``finding`` (after :meth:`wants` said so)."""
+        self.kept.append(finding)
+
+    def add(self, finding: Finding) -> None:
+        """Count ``finding`` and show it if there is room."""
+        if self.wants(finding.file, finding.code):
+            self.kept.append(finding)
+
+    def summaries(self, severity: Mapping[str, Severity]) -> list[Finding]:
+        """One finding per (file, code) with more findings than shown; ``severity`` gives
+        each code's severity (error when it does not say)."""
+        out = []
+        for (file, code), count in self.counts.items():
+            shown = min(count, self.max_samples)
+            if count > shown:
+                out.append(
+                    Finding(
+                        code=code,
+                        severity=severity.get(code, "error"),
+                        message=f"{count} finding(s) of this code in the file in all "
+                        f"({shown} shown; at most {self.max_samples} per code and file)",
+                        hint=SUMMARY_HINT,
+                        file=file,
+                        value=count,
+                    )
+                )
+        return out

@@ -11,15 +11,15 @@ Nothing here writes to the input, raises on bad input, or stops at the first pro
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import json_source_map
-
 from coded_events.checks import (
+    CATALOGUE,
     VALIDATOR,
     Document,
     codebook_checks,
@@ -31,7 +31,7 @@ from coded_events.checks import (
     syntax,
 )
 from coded_events.checks.evidence import SourceText
-from coded_events.findings import Finding
+from coded_events.findings import DEFAULT_MAX_SAMPLES, SUMMARY_HINT, Finding, Sampler
 from coded_events.flat import is_flat, validate_flat
 from coded_events.safe_files import LinkRefused, NotRegularFile, file_kind, read_regular
 
@@ -39,6 +39,7 @@ __all__ = ["expand_paths", "validate_document_bytes", "validate_paths"]
 
 RECORDS_DIR = "records"
 SOURCES_DIR = "sources"
+_SEVERITY = {code: check.severity for code, check in CATALOGUE.items()}
 
 
 def _safely(
@@ -59,51 +60,77 @@ def _check_document(
     sources_dir: Path | None,
     texts: dict[Path, SourceText],
     pre: list[Finding],
+    max_samples: int = DEFAULT_MAX_SAMPLES,
+    *,
+    fast: bool = True,
 ) -> tuple[Document, list[Finding]]:
-    """Run the per-document layers over one file's bytes."""
+    """Run the per-document layers over one file's bytes.
+
+    At most ``max_samples`` findings per code are kept (the first ones, event by event),
+    each code's exact count in a summary finding; positions are filled in for the ones
+    kept. The document keeps only what the dataset layer reads afterwards.
+    """
     doc = Document(file=file, path=path, sources_dir=sources_dir)
-    findings = list(pre)
-    if data is None:
-        return doc, findings
-    parsed = syntax.parse(data, file)
-    findings += parsed.findings
-    if not parsed.ok:
-        return doc, findings
-    doc.data, doc.text = parsed.data, parsed.text
-    found = _safely("codebook", file, codebook_checks.run, doc)
-    skip = {f.pointer for f in found} | parsed.replaced
-    findings += found
-    findings += _safely("structure", file, structure.run, doc, skip)
-    later = _safely("consistency", file, consistency.run, doc)
-    later += _safely("evidence", file, evidence.run, doc, texts)
-    findings += [f for f in later if f.pointer not in parsed.replaced]
-    return doc, findings
+    sampler = Sampler(max_samples)
+    for finding in pre:
+        sampler.add(finding)
+    parsed = syntax.parse(data, file) if data is not None else None
+    if parsed is not None:
+        for finding in parsed.findings:
+            sampler.add(finding)
+    if parsed is not None and parsed.ok:
+        doc.data, doc.text = parsed.data, parsed.text
+        found = _safely("codebook", file, codebook_checks.run, doc)
+        skip = {f.pointer for f in found} | parsed.replaced
+        for finding in found:
+            sampler.add(finding)
+        wants = functools.partial(sampler.room, file)
+        run = functools.partial(structure.run, fast=fast)
+        for finding in _safely("structure", file, run, doc, skip, wants):
+            if finding.code == "internal-error":
+                sampler.add(finding)
+            else:
+                sampler.keep(finding)
+        later = _safely("consistency", file, consistency.run, doc)
+        later += _safely("evidence", file, evidence.run, doc, texts)
+        for finding in later:
+            if finding.pointer not in parsed.replaced:
+                sampler.add(finding)
+        doc.release()
+    return doc, _capped(doc, sampler)
 
 
-def _unescape(token: str) -> str:
-    """An RFC 6901 pointer token as the raw key."""
-    return token.replace("~1", "/").replace("~0", "~")
+def _capped(doc: Document, sampler: Sampler) -> list[Finding]:
+    """The findings a sampler kept, with their positions, and its summaries."""
+    return _locate(doc, sampler.kept) + sampler.summaries(_SEVERITY)
+
+
+def _cap(doc: Document, findings: list[Finding], max_samples: int) -> list[Finding]:
+    """``findings`` of one file, capped per code (with summaries) and located."""
+    sampler = Sampler(max_samples)
+    for finding in findings:
+        sampler.add(finding)
+    return _capped(doc, sampler)
 
 
 def _locate(doc: Document, findings: list[Finding]) -> list[Finding]:
-    """Fill in line and column (1-based) from each finding's JSON Pointer."""
-    if doc.text is None or all(f.line is not None for f in findings):
+    """Fill in line and column (1-based) from each finding's JSON Pointer.
+
+    Positions are looked up for these findings only (the text is scanned once, skipping
+    the values no finding points into); a pointer to a member that is not there gets
+    the position of the nearest enclosing one. Summaries of capped codes have none.
+    """
+    wanted = [
+        f for f in findings if f.line is None and f.file == doc.file and f.hint != SUMMARY_HINT
+    ]
+    if doc.text is None or not wanted:
         return findings
-    try:
-        entries = json_source_map.calculate(doc.text)
-    except Exception:
-        entries = {}
+    places = syntax.positions(doc.text, [f.pointer for f in wanted])
     out = []
     for finding in findings:
-        if finding.line is None and finding.file == doc.file:
-            # json_source_map keys join the raw keys with "/"; ours escape them (RFC 6901)
-            tokens = [_unescape(t) for t in finding.pointer.split("/")[1:]]
-            while tokens and "/" + "/".join(tokens) not in entries:
-                tokens.pop()
-            entry = entries.get("/" + "/".join(tokens) if tokens else "")
-            if entry is not None:
-                where = entry.key_start or entry.value_start
-                finding = dataclasses.replace(finding, line=where.line + 1, column=where.column + 1)
+        place = places.get(finding.pointer) if finding.line is None else None
+        if place is not None and finding.file == doc.file and finding.hint != SUMMARY_HINT:
+            finding = dataclasses.replace(finding, line=place[0], column=place[1])
         out.append(finding)
     return out
 
@@ -121,17 +148,20 @@ def validate_document_bytes(
     sources_dir: Path | None = None,
     retired_ids: set[str] | None = None,
     strict: bool = False,
+    max_samples: int = DEFAULT_MAX_SAMPLES,
 ) -> list[Finding]:
     """Validate one document given as bytes; ``file`` is the name used in findings.
 
     Source texts are looked up in ``sources_dir`` (default: ``<file's folder>/../sources``);
-    with ``retired_ids`` the document's event ids are also checked against them.
+    with ``retired_ids`` the document's event ids are also checked against them. At most
+    ``max_samples`` findings per code are shown, with a summary finding giving the
+    exact count when there are more.
     """
     if sources_dir is None:
         sources_dir = Path(file).absolute().parent.parent / SOURCES_DIR
-    doc, findings = _check_document(data, file, None, sources_dir, {}, [])
-    findings += _safely("dataset", file, dataset.run, [doc], retired_ids or set())
-    return _finish(_locate(doc, findings), strict)
+    doc, findings = _check_document(data, file, None, sources_dir, {}, [], max_samples)
+    found = _safely("dataset", file, dataset.run, [doc], retired_ids or set())
+    return _finish(findings + _cap(doc, found, max_samples), strict)
 
 
 DATASET_PARTS = (
@@ -292,7 +322,7 @@ def _nothing_to_check(path: Path) -> Finding:
 
 
 def validate_paths(
-    paths: list[Path], *, strict: bool = False, max_samples: int = 20
+    paths: list[Path], *, strict: bool = False, max_samples: int = DEFAULT_MAX_SAMPLES
 ) -> list[Finding]:
     """Validate record files and folders; return every finding, sorted by file and line.
 
@@ -305,6 +335,8 @@ def validate_paths(
 
     Flat tables (``.csv``, ``.parquet``, folders of published tables) are checked column
     by column by :mod:`coded_events.flat`, with at most ``max_samples`` findings per code.
+    Record files show at most ``max_samples`` findings per code and file (the first ones,
+    event by event), with a summary finding giving the exact count of each code capped.
     """
     flat = [p for p in paths if is_flat(p)]
     paths = [p for p in paths if not is_flat(p)]
@@ -321,7 +353,7 @@ def validate_paths(
         folder = Path(os.path.abspath(path)).parent
         data, pre = read_file(path, str(path))
         doc, found_here = _check_document(
-            data, str(path), path, folder.parent / SOURCES_DIR, texts, pre
+            data, str(path), path, folder.parent / SOURCES_DIR, texts, pre, max_samples
         )
         findings += _locate(doc, found_here)
         groups.setdefault(folder, []).append(doc)
@@ -333,14 +365,18 @@ def validate_paths(
                 if os.path.abspath(sibling) in requested or inputs.is_metadata(sibling):
                     continue
                 data, _ = read_file(sibling, str(sibling))
-                doc, _ = _check_document(data, str(sibling), sibling, None, texts, [])
+                # read for their ids only: no finding of theirs is built (max_samples 0)
+                doc, _ = _check_document(data, str(sibling), sibling, None, texts, [], 0)
                 doc.requested = False
                 context.append(doc)
         retired = dataset.read_retired_ids(_dataset_dir(folder) / dataset.RETIRED_IDS_FILE)
         everything = context + docs
         found_here = _safely("dataset", docs[0].file, dataset.run, everything, retired)
+        by_file: dict[str, list[Finding]] = {}
+        for finding in found_here:
+            by_file.setdefault(finding.file, []).append(finding)
         for doc in docs:
-            findings += _locate(doc, [f for f in found_here if f.file == doc.file])
+            findings += _cap(doc, by_file.get(doc.file, []), max_samples)
     return _finish(_once(findings), strict)
 
 

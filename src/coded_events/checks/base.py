@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,11 +83,30 @@ class Document:
     sources_dir: Path | None = None
     requested: bool = True
 
+    def release(self) -> None:
+        """Drop what only the per-document layers read: the parsed data shrinks to what
+        the dataset layer reads (the source id and each event's id)."""
+        data = self.data
+        if not isinstance(data, dict):
+            self.data = None
+            return
+        slim: dict[str, Any] = {}
+        source = data.get("source")
+        if isinstance(source, dict) and "source_id" in source:
+            slim["source"] = {"source_id": source["source_id"]}
+        events = data.get("events")
+        if isinstance(events, list):
+            slim["events"] = [
+                {"event_id": e["event_id"]} if isinstance(e, dict) and "event_id" in e else None
+                for e in events
+            ]
+        self.data = slim
+
     @property
-    def raw_events(self) -> list[tuple[int, Any]]:
+    def raw_events(self) -> Iterator[tuple[int, Any]]:
         """Every element of ``events`` in the raw data, with its index."""
         events = self.data.get("events") if isinstance(self.data, dict) else None
-        return list(enumerate(events)) if isinstance(events, list) else []
+        return enumerate(events) if isinstance(events, list) else iter(())
 
     @property
     def source_id(self) -> str | None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import json
 import math
+import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,16 +170,18 @@ def read(path: Path, file: str) -> tuple[bytes | None, list[Finding]]:
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return False
+    """Whether anything in ``value`` lies deeper than ``limit`` levels (the value itself is
+    level 1), walked level by level over the containers only."""
+    level = [value] if isinstance(value, dict | list) else []
+    for _depth in range(1, limit):
+        below: list[Any] = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            below += [c for c in children if isinstance(c, dict | list)]
+        if not below:
+            return False
+        level = below
+    return any(level)  # a container at the limit with anything in it
 
 
 def parse(data: bytes, file: str) -> Parsed:
@@ -222,6 +227,8 @@ def parse(data: bytes, file: str) -> Parsed:
     # from being reused when a repeated key drops it.
     duplicates: dict[int, tuple[dict[str, Any], list[str]]] = {}
 
+    odd: list[bool] = []  # something was replaced by a _NonFinite marker
+
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         obj: dict[str, Any] = {}
         for key, value in items:
@@ -230,21 +237,25 @@ def parse(data: bytes, file: str) -> Parsed:
             obj[key] = value
         return obj
 
+    def constant(token: str) -> Any:
+        odd.append(True)
+        return _NonFinite(token)
+
     def number(token: str) -> Any:
         value = float(token)
-        return _NonFinite(token) if math.isinf(value) else value
+        return constant(token) if math.isinf(value) else value
 
     def integer(token: str) -> Any:
         # Beyond a double's range (and Python's 4,300-digit limit for int()).
         if len(token.lstrip("-")) > _MAX_INT_DIGITS:
-            return _NonFinite(f"{token[:12]}... ({len(token)} digits)")
+            return constant(f"{token[:12]}... ({len(token)} digits)")
         return int(token)
 
     try:
         value = json.loads(
             text,
             object_pairs_hook=pairs,
-            parse_constant=_NonFinite,
+            parse_constant=constant,
             parse_float=number,
             parse_int=integer,
         )
@@ -265,7 +276,7 @@ def parse(data: bytes, file: str) -> Parsed:
             CHECKS["nesting-too-deep"].finding(file, line=1, column=1, limit=MAX_DEPTH)
         )
         return out
-    out.data = _clean(value, duplicates, out, file)
+    out.data = _clean(value, duplicates, out, file) if duplicates or odd else value
     out.ok = True
     return out
 
@@ -306,3 +317,98 @@ def _clean(
         out.replaced.add("")
         root[0] = None
     return root[0]
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+# Skips a value at C speed; numbers and constants stay text (a huge integer is no error).
+_SKIPPER = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
+
+
+def positions(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """1-based line and column of the JSON Pointers in ``text`` (valid JSON).
+
+    An object member is placed at its key, an array element at its value; a pointer to
+    a member that is not there gets the place of the nearest enclosing one. The text is
+    read once and only the values some pointer enters are walked (the others are skipped
+    by the C decoder), so the cost does not grow with the number of pointers.
+    """
+    trie: dict[str, Any] = {}
+    wanted = list(dict.fromkeys(pointers))
+    for pointer in wanted:
+        node = trie
+        for token in pointer.split("/")[1:]:
+            node = node.setdefault(token.replace("~1", "/").replace("~0", "~"), {})
+    found: dict[tuple[str, ...], int] = {}
+    try:
+        start = _SPACE.match(text, 0).end()  # type: ignore[union-attr]
+        found[()] = start
+        _walk(text, start, trie, (), found)
+    except (ValueError, IndexError, RecursionError):
+        pass  # not valid JSON after all: the places found so far stand
+    lines = _LineIndex(text)
+    out: dict[str, tuple[int, int]] = {}
+    for pointer in wanted:
+        tokens = tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:])
+        while tokens not in found and tokens:
+            tokens = tokens[:-1]
+        if tokens in found:
+            out[pointer] = lines.place(found[tokens])
+    return out
+
+
+def _walk(text: str, at: int, node: dict[str, Any], here: tuple[str, ...], found: dict) -> int:
+    """Record the places of ``node``'s members in the value at ``at``; return its end."""
+    if not node:
+        return _SKIPPER.raw_decode(text, at)[1]
+    char = text[at]
+    if char == "{":
+        at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+        if text[at] == "}":
+            return at + 1
+        while True:
+            key_start = at
+            key, at = json.decoder.scanstring(text, at + 1)
+            at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
+            at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]  # the ':'
+            child = node.get(key)
+            if child is None:
+                at = _SKIPPER.raw_decode(text, at)[1]
+            else:
+                found[(*here, key)] = key_start  # a repeated key: the last one counts
+                at = _walk(text, at, child, (*here, key), found)
+            at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
+            if text[at] == "}":
+                return at + 1
+            at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]  # the ','
+    if char == "[":
+        at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+        if text[at] == "]":
+            return at + 1
+        index = 0
+        while True:
+            child = node.get(str(index))
+            if child is None:
+                at = _SKIPPER.raw_decode(text, at)[1]
+            else:
+                found[(*here, str(index))] = at
+                at = _walk(text, at, child, (*here, str(index)), found)
+            at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
+            if text[at] == "]":
+                return at + 1
+            at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+            index += 1
+    return _SKIPPER.raw_decode(text, at)[1]
+
+
+class _LineIndex:
+    """Character offsets to 1-based (line, column), with the line starts found once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts: list[int] | None = None
+
+    def place(self, offset: int) -> tuple[int, int]:
+        if self.starts is None:
+            self.starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
