@@ -92,6 +92,46 @@ def test_as_pandas_and_polars(offline_env) -> None:
     assert isinstance(lazy, polars.DataFrame) and lazy.height == _record_counts()["evidence"]
 
 
+def test_pandas_gets_the_types_an_analyst_expects(offline_env) -> None:
+    """Dates as datetime64, integers as nullable Int64, every code and text as string."""
+    import pandas as pd
+
+    arrow = coded_events.load(DATASET)
+    frame = coded_events.load(DATASET, as_="pandas")
+    for name in ("date_start", "date_end"):
+        assert frame[name].dtype == "datetime64[ms]", name
+        expected = pd.to_datetime(pd.Series(arrow.column(name).to_pylist())).astype(
+            "datetime64[ms]"
+        )
+        assert frame[name].tolist() == expected.tolist()
+    for name in ("quad_class", "geonames_id"):
+        assert frame[name].dtype == pd.Int64Dtype(), name
+    assert frame["geonames_id"].isna().sum() == arrow.column("geonames_id").null_count > 0
+    assert frame["quad_class"].tolist() == arrow.column("quad_class").to_pylist()
+    for name in ("cameo_code", "root_code", "source_actor_code", "location_country", "certainty",
+                 "event_id", "source_actor_name"):  # fmt: skip
+        assert frame[name].dtype == pd.StringDtype(), name
+        assert frame[name].tolist() == [
+            pd.NA if value is None else value for value in arrow.column(name).to_pylist()
+        ]
+    assert frame["cameo_code"].str.startswith("0").any()  # leading zeros kept
+    assert (frame["cameo_code"] == "0874").sum() == arrow.column("cameo_code").to_pylist().count(
+        "0874"
+    )
+    assert frame["date_approximate"].dtype == pd.BooleanDtype()
+    assert frame["goldstein"].dtype == "float64"
+    evidence = coded_events.load(DATASET, "evidence", as_="pandas")
+    assert {evidence[c].dtype for c in ("evidence_index", "char_start", "char_end")} == {
+        pd.Int64Dtype()
+    }
+    monthly = frame.groupby(frame["date_start"].dt.to_period("M")).size()
+    assert monthly.sum() == len(frame)
+    # polars and Arrow stay as they were: Arrow types, dictionary codes, date32.
+    assert pa.types.is_dictionary(arrow.schema.field("cameo_code").type)
+    polars_frame = coded_events.load(DATASET, as_="polars")
+    assert str(polars_frame.schema["date_start"]) == "Date"
+
+
 @pytest.mark.parametrize("library", ["pandas", "polars"])
 def test_missing_library_names_the_extra(offline_env, monkeypatch, library) -> None:
     monkeypatch.setitem(sys.modules, library, None)  # makes `import library` fail

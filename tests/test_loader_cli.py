@@ -84,3 +84,33 @@ def test_corrupted_download_exits_1_and_keeps_nothing(env) -> None:
     )
     assert result.exit_code == 1 and "sha256 mismatch" in result.stderr
     assert "data/events.parquet" not in files_in(tmp_path / "cache")
+
+
+def test_cache_that_is_a_file_is_a_one_line_error(env) -> None:
+    tmp_path, server = env
+    cache = tmp_path / "cache-file"
+    cache.write_text("", encoding="utf-8")
+    args = ["download", DATASET, "--version", "2.0.0", "--base-url", server.url]
+    result = runner.invoke(app, [*args, "--cache-dir", str(cache)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"error: cannot use the cache {cache}: {cache} is not a folder")
+    assert "--cache-dir" in result.stderr and "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_download_deadline_option(env) -> None:
+    _, server = env
+    server.behave(f"{DATASET}/2.0.0/data/events.parquet", ("drip", 0.2))
+    args = ["download", DATASET, "--version", "2.0.0", "--base-url", server.url]
+    result = runner.invoke(app, [*args, "--deadline", "1", "--timeout", "5"])
+    assert result.exit_code == 1, result.output
+    assert "the deadline of 1 s per file passed" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_bundled_release_downloads_without_network(env) -> None:
+    result = runner.invoke(
+        app, ["download", DATASET, "--version", "1.0.0"], env={dl.ENV_OFFLINE: "1"}
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith(f"datasets/{DATASET}") and result.stderr == ""

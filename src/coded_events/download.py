@@ -373,12 +373,10 @@ _CACHE_PROBLEMS: dict[int, tuple[str, str]] = {
 _CACHE_CHOICE = f"(cache_dir= in Python, --cache-dir on the command line, or {ENV_CACHE})"
 
 
-def _not_a_folder(path: Path, cache: Path) -> Path:
-    """The first existing path from ``cache`` down to ``path`` that is not a folder."""
-    for candidate in [cache, *reversed(path.parents), path]:
-        if (candidate == cache or candidate.is_relative_to(cache)) and (
-            candidate.exists() and not candidate.is_dir()
-        ):
+def _not_a_folder(path: Path) -> Path:
+    """The first existing path from the top down to ``path`` that is not a folder."""
+    for candidate in [*reversed(path.parents), path]:
+        if candidate.exists() and not candidate.is_dir():
             return candidate
     return path
 
@@ -396,7 +394,7 @@ def cache_error(error: OSError, cache: Path) -> CacheError:
     what, advice = _CACHE_PROBLEMS[code]
     path = Path(error.filename) if error.filename else cache
     if code in (errno.ENOTDIR, errno.EEXIST):
-        path = _not_a_folder(path, cache)
+        path = _not_a_folder(path)
         kind = "" if not path.exists() else f", it is {safe_files.file_kind(path.lstat().st_mode)}"
         what = f"{what}{kind}"
     elif code in (errno.ENOSPC, errno.EDQUOT):
@@ -580,7 +578,7 @@ def _network(url: str, timeout: float, watchdog: _Watchdog) -> Iterator[None]:
         raise wrapped from None
     except (OSError, http.client.HTTPException) as error:
         if watchdog.fired:
-            raise _DeadlinePassed(f"{_why(error)} while downloading {url}") from None
+            raise _DeadlinePassed(f"{url} was still answering") from None
         reason = error.reason if isinstance(error, urllib.error.URLError) else error
         if isinstance(reason, TimeoutError):
             message = (

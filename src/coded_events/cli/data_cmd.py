@@ -26,7 +26,7 @@ def _user_errors() -> Iterator[None]:
         warnings.simplefilter("always", _dl.UnverifiedReleaseWarning)
         try:
             yield
-        except _dl.DataError as error:
+        except (_dl.DataError, OSError) as error:  # OSError: a file outside the cache
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(1) from None
         finally:
@@ -41,9 +41,10 @@ def _run(action: Callable[[], T]) -> T:
 
 def _cached_versions(dataset: str) -> list[str]:
     folder = _dl.cache_dir() / dataset
-    if not folder.is_dir():
+    try:
+        found = [p.name for p in folder.iterdir() if (p / _dl.MANIFEST).is_file()]
+    except OSError:  # no cache yet, or one that cannot be read: nothing cached to list
         return []
-    found = [p.name for p in folder.iterdir() if (p / _dl.MANIFEST).is_file()]
     return sorted(found, key=loader.version_sort_key)
 
 
@@ -88,9 +89,30 @@ def download_command(
     cache_dir: Path = typer.Option(
         None, "--cache-dir", metavar="DIR", help="Cache root (or CODED_EVENTS_CACHE)."
     ),
+    timeout: float = typer.Option(
+        _dl.DEFAULT_TIMEOUT, "--timeout", metavar="SECONDS", help="Wait per network read."
+    ),
+    deadline: float = typer.Option(
+        None,
+        "--deadline",
+        metavar="SECONDS",
+        help="Time allowed per file, retries included (or CODED_EVENTS_DEADLINE; default 600).",
+    ),
 ) -> None:
-    """Download a release into the cache, verify every file's sha256, print its folder."""
-    folder = _run(lambda: loader.download(dataset, version, base_url=base_url, cache_dir=cache_dir))
+    """Download a release into the cache, verify every file's sha256, print its folder.
+
+    The bundled release is served from the package, without the network.
+    """
+    folder = _run(
+        lambda: loader.download(
+            dataset,
+            version,
+            base_url=base_url,
+            cache_dir=cache_dir,
+            timeout=timeout,
+            deadline=deadline,
+        )
+    )
     typer.echo(str(folder))
 
 
