@@ -59,10 +59,13 @@ def _hostile_record() -> dict:
 
 
 def make_dataset(folder: Path) -> Path:
-    """A dataset folder built from the valid fixtures plus one hostile record."""
+    """A dataset folder built from the valid fixtures plus one hostile record (named
+    ``fixture-set``, so that the build's version check has no release to compare with)."""
     (folder / "records").mkdir(parents=True)
     (folder / "sources").mkdir()
-    shutil.copy(REAL / "dataset.json", folder / "dataset.json")
+    meta = json.loads((REAL / "dataset.json").read_text("utf-8"))
+    meta["name"] = "fixture-set"  # not a registered dataset: no previous release to compare
+    (folder / "dataset.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     shutil.copy(TEXT, folder / "sources" / TEXT.name)
     shutil.copy(TEXT, folder / "sources" / f"{HOSTILE_SOURCE}.txt")
     shutil.copy(FIXTURES / "valid" / "full.json", folder / "records" / "full.json")

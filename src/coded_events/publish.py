@@ -497,9 +497,8 @@ def _keep_committed_parquet(files: dict[str, bytes], committed: Path) -> dict[st
             continue
         files[relative] = old
         kept[relative] = (
-            f"kept {committed / relative}: same rows, schema and metadata as a fresh build; "
-            f"only the writer differs ({parquet_writer(old)!r} committed, "
-            f"{parquet_writer(fresh)!r} here)"
+            "same rows, schema and metadata as a fresh build; only the writer differs "
+            f"({parquet_writer(old)!r} committed, {parquet_writer(fresh)!r} here)"
         )
     return kept
 
@@ -664,9 +663,9 @@ def check(
     keeps them; the manifest must then describe them, hashes included.
     """
     rendered = _render(dataset_dir, inspect, committed=dataset_dir)
-    for note in rendered.kept.values():
+    for relative, reason in rendered.kept.items():
         if echo is not None:
-            echo(note)
+            echo(f"up to date: {dataset_dir / relative}: {reason}")
     stale = []
     for relative, content in rendered.files.items():
         if _current_bytes(dataset_dir / relative, dataset_dir) != content:

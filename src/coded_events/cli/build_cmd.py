@@ -55,8 +55,8 @@ def build_command(
         typer.echo(f"removed {path} (left by an interrupted build)")
     for path in result.written:
         typer.echo(f"wrote {path}")
-    for note in result.kept.values():
-        typer.echo(note)
+    for path, reason in result.kept.items():
+        typer.echo(f"kept {path}: {reason}")
     if result.unchanged and not result.written:
         typer.echo(f"{dataset_dir}: built files were already up to date; nothing written")
     elif result.unchanged:
