@@ -337,6 +337,20 @@ type, so it checks their bytes and hash and the project's tests check their cont
 (The Data Package v2 profile lists only `table` as a resource type; `file` is
 frictionless's own. Declaring the Parquet resources `table` would make `frictionless
 validate` fail on the list columns; leaving the type out has the same effect.)
+
+## Loading with `coded_events.load`
+
+`load()` returns the Parquet tables as they are (Arrow types) and `as_="polars"` keeps
+them too. `as_="pandas"` gives each column the pandas type an analyst expects:
+
+- dates as `datetime64[ms]`, not Arrow-backed `date32[pyarrow]`: `.dt`, `resample` and
+  `dt.to_period("M")` work on them, as do the pandas snippets below; a date has no time
+  part, and millisecond units cover any year, so nothing is lost;
+- every integer (QuadClass, GeoNames id, offsets, indices) as nullable `Int64`: a missing
+  GeoNames id stays missing instead of turning the column into floats;
+- every code and text column as `string` (the dictionary-encoded codes decoded, so
+  `cameo_code == "010"` works and the leading zero stays), flags as `boolean`; list
+  columns (actor roles, quantities) stay Python objects.
 """
 
 
