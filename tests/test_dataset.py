@@ -6,12 +6,15 @@ import copy
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from coded_events import models
+from coded_events.validate import validate_paths
 from coded_events.versions import SCHEMA_VERSION
 from tests.conftest import ROOT
 
@@ -125,44 +128,86 @@ def test_the_first_article_is_numbered_in_reading_order() -> None:
     assert [e["event_id"] for e in events] == [f"sc-{n:04d}" for n in range(1, len(events) + 1)]
 
 
-# The checks above must be able to fail: run the same helpers on broken copies.
+# The checks above must be able to fail, and the validator must catch what they catch: each
+# case breaks a copy of the real dataset and asserts the validator's finding, in its place.
 
 
 def _first_document() -> dict[str, Any]:
     return read_record(RECORDS[0])
 
 
-def test_a_shifted_offset_is_caught() -> None:
-    document = copy.deepcopy(_first_document())
+def _copy_dataset(tmp: Path) -> Path:
+    """A copy of the dataset's records and source texts; the path of the first record."""
+    for folder in ("records", "sources"):
+        shutil.copytree(DATASET / folder, tmp / "dataset" / folder)
+    return tmp / "dataset" / "records" / RECORDS[0].name
+
+
+def _errors(path: Path) -> set[tuple[str, str]]:
+    """(code, pointer) of every error the validator reports for ``path``."""
+    return {(f.code, f.pointer) for f in validate_paths([path]) if f.severity == "error"}
+
+
+def _rewrite(path: Path, document: dict[str, Any]) -> None:
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def test_the_copied_dataset_is_valid(tmp_path: Path) -> None:
+    """The base of the cases below: an unchanged copy has no error."""
+    assert _errors(_copy_dataset(tmp_path)) == set()
+
+
+def test_a_shifted_offset_is_caught(tmp_path: Path) -> None:
+    path = _copy_dataset(tmp_path)
+    document = read_record(path)
     evidence = document["events"][0]["evidence"][0]
     evidence["char_start"] += 1
     evidence["char_end"] += 1
-    problems = quote_mismatches(document)
+    _rewrite(path, document)
+    assert _errors(path) == {("quote-mismatch", "/events/0/evidence/0/quote")}
+    problems = quote_mismatches(document)  # the check of this module agrees
     assert len(problems) == 1
     assert problems[0].startswith(f"{document['events'][0]['event_id']} evidence[0]")
 
 
-def test_an_edited_quote_is_caught() -> None:
-    document = copy.deepcopy(_first_document())
-    document["events"][-1]["evidence"][0]["quote"] += "!"
+def test_an_edited_quote_is_caught(tmp_path: Path) -> None:
+    path = _copy_dataset(tmp_path)
+    document = read_record(path)
+    last = len(document["events"]) - 1
+    document["events"][last]["evidence"][0]["quote"] += "!"
+    _rewrite(path, document)
+    assert _errors(path) == {("quote-mismatch", f"/events/{last}/evidence/0/quote")}
     assert len(quote_mismatches(document)) == 1
 
 
-def test_a_changed_text_would_break_the_hash() -> None:
-    source = _first_document()["source"]
-    data = (DATASET / "sources" / f"{source['source_id']}.txt").read_bytes()
-    assert hashlib.sha256(data + b" ").hexdigest() != source["text_sha256"]
+def test_a_changed_text_breaks_the_hash(tmp_path: Path) -> None:
+    """One byte appended to the source text (the quotes still match): only the hash fails."""
+    path = _copy_dataset(tmp_path)
+    source_id = read_record(path)["source"]["source_id"]
+    text = path.parents[1] / "sources" / f"{source_id}.txt"
+    text.write_bytes(text.read_bytes() + b" ")
+    assert _errors(path) == {("source-text-hash-mismatch", "/source/text_sha256")}
 
 
 def test_duplicate_keys_are_rejected(tmp_path: Path) -> None:
-    path = tmp_path / "dup.json"
-    path.write_text('{"a": 1, "a": 2}', encoding="utf-8")
-    with pytest.raises(ValueError, match="duplicate keys"):
+    path = _copy_dataset(tmp_path)
+    content = path.read_text(encoding="utf-8")
+    first = '"coder": "coded-events team"'
+    assert first in content
+    path.write_text(content.replace(first, f'{first}, "coder": "someone else"', 1), "utf-8")
+    assert _errors(path) == {("duplicate-key", "/events/0/coder")}
+    with pytest.raises(ValueError, match="duplicate keys"):  # so does this module's reader
         read_record(path)
 
 
-def test_an_event_without_evidence_fails_validation() -> None:
+def test_an_event_without_evidence_fails_validation(tmp_path: Path) -> None:
     document = copy.deepcopy(_first_document())
     document["events"][0]["evidence"] = []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError) as raised:
         models.SourceDocument.model_validate(document)
+    assert [(e["loc"], e["type"]) for e in raised.value.errors()] == [
+        (("events", 0, "evidence"), "too_short")
+    ]
+    path = _copy_dataset(tmp_path)
+    _rewrite(path, document)
+    assert _errors(path) == {("empty-value", "/events/0/evidence")}
