@@ -29,6 +29,10 @@ from coded_events import publish, safe_files
 from coded_events.download import manifest_hashes, sha256_file
 from tests.test_build import BIN, make_dataset
 
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="forks and reads /proc/self/fd (Linux)"
+)
+
 # A zygote: it imports the CLI once and renders the dataset once in memory (warm-up;
 # Arrow's thread pools are fork-safe), then forks one real build process per request (a
 # line with the dataset folder on its stdin), so each of the many runs costs a build, not
