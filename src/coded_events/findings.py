@@ -30,12 +30,15 @@ def short_value(value: Any) -> str | int | float | bool | None:
 
 def escape_pointer_token(token: object) -> str:
     """One RFC 6901 reference token."""
-    return str(token).replace("~", "~0").replace("/", "~1")
+    text = str(token)
+    if "~" in text or "/" in text:
+        return text.replace("~", "~0").replace("/", "~1")
+    return text
 
 
 def pointer_of(path: tuple[object, ...] | list[object]) -> str:
     """The JSON Pointer of a path of keys and indices (``('events', 0)`` -> ``/events/0``)."""
-    return "".join("/" + escape_pointer_token(p) for p in path)
+    return "".join(["/" + escape_pointer_token(p) for p in path])
 
 
 def field_of(pointer: str) -> str:

@@ -10,11 +10,13 @@ Nothing here writes to the input, raises on bad input, or stops at the first pro
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import gc
 import os
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +82,7 @@ def _check_document(
             sampler.add(finding)
     if parsed is not None and parsed.ok:
         doc.data, doc.text = parsed.data, parsed.text
+        doc.repeated_keys = parsed.repeated_keys
         found = _safely("codebook", file, codebook_checks.run, doc)
         skip = {f.pointer for f in found} | parsed.replaced
         for finding in found:
@@ -125,7 +128,7 @@ def _locate(doc: Document, findings: list[Finding]) -> list[Finding]:
     ]
     if doc.text is None or not wanted:
         return findings
-    places = syntax.positions(doc.text, [f.pointer for f in wanted])
+    places = syntax.positions(doc.text, [f.pointer for f in wanted], doc.repeated_keys)
     out = []
     for finding in findings:
         place = places.get(finding.pointer) if finding.line is None else None
@@ -135,12 +138,27 @@ def _locate(doc: Document, findings: list[Finding]) -> list[Finding]:
     return out
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one validation run: it allocates
+    millions of objects, next to no cycles, and the collector's passes over them cost
+    about a third of the run. The collector runs again afterwards."""
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()
+
+
 def _finish(findings: list[Finding], strict: bool) -> list[Finding]:
     if strict:
         findings = [dataclasses.replace(f, severity="error") for f in findings]
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.column or 0, f.pointer, f.code))
 
 
+@_collector_paused()
 def validate_document_bytes(
     data: bytes,
     file: str,
@@ -321,6 +339,7 @@ def _nothing_to_check(path: Path) -> Finding:
     return inputs.CHECKS["nothing-to-check"].finding(str(path), path=str(path))
 
 
+@_collector_paused()
 def validate_paths(
     paths: list[Path], *, strict: bool = False, max_samples: int = DEFAULT_MAX_SAMPLES
 ) -> list[Finding]:

@@ -82,6 +82,7 @@ class Document:
     events: list[tuple[int, Any]] = field(default_factory=list)
     sources_dir: Path | None = None
     requested: bool = True
+    repeated_keys: bool = True  # whether an object of ``text`` may repeat a key
 
     def release(self) -> None:
         """Drop what only the per-document layers read: the parsed data shrinks to what

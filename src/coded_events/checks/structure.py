@@ -481,6 +481,33 @@ def _whole(data: Any, migrated: bool = False) -> list[_Pending]:
     return list(found.values())
 
 
+@cache
+def _field_names(model: str) -> frozenset[str]:
+    from coded_events import models
+
+    fields = getattr(models, model).model_fields
+    return frozenset(f.alias or name for name, f in fields.items())
+
+
+def _unknown_first(
+    value: Any, model: str, validate: Callable[[Any], Iterable[_Pending]]
+) -> list[_Pending]:
+    """``validate(value)``, with the members of ``value`` that ``model`` does not know
+    reported as unknown-field by themselves and left out of the validation. Both
+    validators report each one so and nothing else about it; a file of half a million
+    unknown keys is not turned into a million validator errors first."""
+    known = _field_names(model)
+    if not isinstance(value, dict) or all(key in known for key in value):
+        return list(validate(value))
+    unknown = CHECKS["unknown-field"]
+    out = [
+        _pending(unknown, "", pointer_of((key,)), name=repr(key))
+        for key in value
+        if key not in known
+    ]
+    return out + list(validate({k: v for k, v in value.items() if k in known}))
+
+
 def _fast(doc: Document, emit: Callable[..., None], emit_event: Callable[..., None]) -> None:
     """The fast path of :func:`run`: the document without its events, then each event."""
     from pydantic import ValidationError
@@ -494,7 +521,7 @@ def _fast(doc: Document, emit: Callable[..., None], emit_event: Callable[..., No
     try:
         doc.source = models.SourceDocument.model_validate(top).source
     except ValidationError:
-        emit(_whole(top))
+        emit(_unknown_first(top, "SourceDocument", _whole))
         if isinstance(data, dict):
             with contextlib.suppress(ValidationError):
                 doc.source = models.Source.model_validate(data.get("source"))
@@ -527,7 +554,7 @@ def _event_findings(raw: Any) -> _EventFindings:
     key = repr(raw)
     found = _cache.get(key)
     if found is None:
-        items = _event_pending(raw)
+        items = tuple(_unknown_first(raw, "Event", _event_pending))
         codes: dict[str, list[_Pending]] = {}
         for item in items:
             codes.setdefault(item.code, []).append(item)

@@ -135,6 +135,7 @@ class Parsed:
     findings: list[Finding] = field(default_factory=list)
     # pointers whose value the syntax layer replaced (non-finite numbers)
     replaced: set[str] = field(default_factory=set)
+    repeated_keys: bool = False  # some object repeats a key
 
 
 _MAX_INT_DIGITS = 308  # 10**308 is about the largest double
@@ -277,6 +278,7 @@ def parse(data: bytes, file: str) -> Parsed:
         )
         return out
     out.data = _clean(value, duplicates, out, file) if duplicates or odd else value
+    out.repeated_keys = bool(duplicates)
     out.ok = True
     return out
 
@@ -324,27 +326,34 @@ _SPACE = re.compile(r"[ \t\n\r]*")
 _SKIPPER = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
 
 
-def positions(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]:
+def positions(
+    text: str, pointers: Iterable[str], repeated_keys: bool = True
+) -> dict[str, tuple[int, int]]:
     """1-based line and column of the JSON Pointers in ``text`` (valid JSON).
 
     An object member is placed at its key, an array element at its value; a pointer to
     a member that is not there gets the place of the nearest enclosing one. The text is
     read once and only the values some pointer enters are walked (the others are skipped
-    by the C decoder), so the cost does not grow with the number of pointers.
+    by the C decoder), so the cost does not grow with the number of pointers. Without
+    ``repeated_keys`` (no object repeats a key) the walk stops once all are placed;
+    with them, a repeated key is placed where it last occurs, as parsers keep the last.
     """
     trie: dict[str, Any] = {}
     wanted = list(dict.fromkeys(pointers))
+    nodes = 0
     for pointer in wanted:
         node = trie
         for token in pointer.split("/")[1:]:
-            node = node.setdefault(token.replace("~1", "/").replace("~0", "~"), {})
+            key = token.replace("~1", "/").replace("~0", "~")
+            nodes += key not in node
+            node = node.setdefault(key, {})
     found: dict[tuple[str, ...], int] = {}
     try:
         start = _SPACE.match(text, 0).end()  # type: ignore[union-attr]
         found[()] = start
-        _walk(text, start, trie, (), found)
-    except (ValueError, IndexError, RecursionError):
-        pass  # not valid JSON after all: the places found so far stand
+        _walk(text, start, trie, (), found, None if repeated_keys else nodes + 1)
+    except (ValueError, IndexError, RecursionError, _AllFound):
+        pass  # all placed, or not valid JSON after all: the places found so far stand
     lines = _LineIndex(text)
     out: dict[str, tuple[int, int]] = {}
     for pointer in wanted:
@@ -356,8 +365,22 @@ def positions(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _walk(text: str, at: int, node: dict[str, Any], here: tuple[str, ...], found: dict) -> int:
-    """Record the places of ``node``'s members in the value at ``at``; return its end."""
+class _AllFound(Exception):
+    """Every pointer has its place: the rest of the text need not be read."""
+
+
+def _walk(
+    text: str,
+    at: int,
+    node: dict[str, Any],
+    here: tuple[str, ...],
+    found: dict,
+    stop: int | None,
+) -> int:
+    """Record the places of ``node``'s members in the value at ``at``; return its end.
+    With ``stop``, raise :class:`_AllFound` once ``stop`` places are recorded."""
+    if stop is not None and len(found) >= stop:
+        raise _AllFound
     if not node:
         return _SKIPPER.raw_decode(text, at)[1]
     char = text[at]
@@ -375,7 +398,7 @@ def _walk(text: str, at: int, node: dict[str, Any], here: tuple[str, ...], found
                 at = _SKIPPER.raw_decode(text, at)[1]
             else:
                 found[(*here, key)] = key_start  # a repeated key: the last one counts
-                at = _walk(text, at, child, (*here, key), found)
+                at = _walk(text, at, child, (*here, key), found, stop)
             at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
             if text[at] == "}":
                 return at + 1
@@ -391,7 +414,7 @@ def _walk(text: str, at: int, node: dict[str, Any], here: tuple[str, ...], found
                 at = _SKIPPER.raw_decode(text, at)[1]
             else:
                 found[(*here, str(index))] = at
-                at = _walk(text, at, child, (*here, str(index)), found)
+                at = _walk(text, at, child, (*here, str(index)), found, stop)
             at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
             if text[at] == "]":
                 return at + 1

@@ -1,0 +1,156 @@
+"""Work bounded by the input's size, not by the number of findings (issue 13, items 4-5).
+
+Findings are capped per code and file, with the exact count in a summary finding; what
+can be computed once per run is; positions and the JSON Schema are computed only where
+there are findings. Time and memory are measured in benchmarks/validate_records.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from coded_events import models, schema_files
+from coded_events.checks import structure, syntax
+from coded_events.findings import SUMMARY_HINT, Finding
+from coded_events.validate import validate_document_bytes, validate_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORD = (
+    ROOT / "datasets/south-caucasus/records/myind-2024-04-17-russia-peacekeepers-withdrawal.json"
+)
+SOURCE = json.loads(RECORD.read_text(encoding="utf-8"))["source"]
+REQUIRED = [name for name, field in models.Event.model_fields.items() if field.is_required()]
+
+
+def _document(events: str, extra: str = "") -> bytes:
+    head = json.dumps({"schema_version": models.SCHEMA_VERSION, "source": SOURCE})[:-1]
+    return f'{head}, "events": [{events}]{extra}}}'.encode()
+
+
+def _summaries(findings: list[Finding]) -> dict[str, int]:
+    return {f.code: f.value for f in findings if f.hint == SUMMARY_HINT}  # type: ignore[misc]
+
+
+def _shown(findings: list[Finding]) -> Counter:
+    return Counter(f.code for f in findings if f.hint != SUMMARY_HINT)
+
+
+def _validate(data: bytes, **options: object) -> list[Finding]:
+    sources = RECORD.parent.parent / "sources"
+    return validate_document_bytes(data, "many.json", sources_dir=sources, **options)  # type: ignore[arg-type]
+
+
+def test_a_million_empty_events_give_capped_findings_and_exact_counts() -> None:
+    data = _document(",".join(["{}"] * 1_000_000))
+    assert len(data) < 3_100_000
+    findings = _validate(data)
+    assert _summaries(findings) == {"missing-field": 1_000_000 * len(REQUIRED)}
+    assert _shown(findings) == {"missing-field": 20}
+    # the first findings in event order: events 0, 1 and the first of event 2
+    shown = [f.pointer for f in findings if f.hint != SUMMARY_HINT]
+    assert {p.split("/")[2] for p in shown} == {"0", "1", "2"}
+    assert all(f.line == 1 for f in findings if f.hint != SUMMARY_HINT)
+
+
+def test_half_a_million_unknown_keys_give_bounded_output() -> None:
+    keys = "".join(f', "k{i}": 1' for i in range(500_000))
+    findings = _validate(_document("", keys))
+    assert _summaries(findings) == {"unknown-field": 500_000}
+    assert _shown(findings) == {"unknown-field": 20}
+    assert [f.pointer for f in findings if f.hint != SUMMARY_HINT] == [f"/k{i}" for i in range(20)]
+    assert len(json.dumps([f.to_dict() for f in findings])) < 20_000
+
+
+def test_caps_are_per_code_and_file_and_follow_max_samples(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    records.mkdir()
+    event = json.loads(RECORD.read_text(encoding="utf-8"))["events"][0]
+    for name in ("a", "b"):
+        broken = [{**event, "event_id": f"{name}-{i}", "certainty": "sure"} for i in range(7)]
+        data = _document(", ".join(["{}"] * 5 + [json.dumps(e) for e in broken]))
+        (records / f"{name}.json").write_bytes(
+            data.replace(b'"myind-', f'"{name}-myind-'.encode(), 1)
+        )
+    findings = validate_paths([records], max_samples=3)
+    for name in ("a", "b"):
+        mine = [f for f in findings if f.file == str(records / f"{name}.json")]
+        assert _summaries(mine) == {"missing-field": 5 * len(REQUIRED), "invalid-enum": 7}
+        shown = _shown(mine)
+        assert shown["missing-field"] == shown["invalid-enum"] == 3
+        # codes under the cap are shown in full, without a summary
+        assert all(count <= 3 for count in shown.values())
+    strict = validate_paths([records], max_samples=3, strict=True)
+    assert {f.severity for f in strict if f.hint == SUMMARY_HINT} == {"error"}
+
+
+def test_nothing_is_capped_below_the_cap() -> None:
+    data = _document(", ".join(["{}"] * 2))
+    findings = _validate(data, max_samples=2 * len(REQUIRED))
+    assert _summaries(findings) == {}
+    assert _shown(findings) == {"missing-field": 2 * len(REQUIRED)}
+
+
+def test_schema_versions_are_listed_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    listed = schema_files.published_versions
+
+    def counted() -> list[str]:
+        calls.append(1)
+        return listed()
+
+    monkeypatch.setattr(schema_files, "published_versions", counted)
+    structure._common_values.cache_clear()
+    try:
+        _validate(_document(", ".join(['{"event_id": 1}'] * 2000)))
+    finally:
+        structure._common_values.cache_clear()
+    assert len(calls) == 1
+
+
+def test_identical_rejected_events_are_mapped_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    mapped = structure._event_pending
+    monkeypatch.setattr(structure, "_event_pending", lambda raw: calls.append(1) or mapped(raw))
+    structure._cache.clear()
+    findings = _validate(_document(", ".join(['{"certainty": "sure"}'] * 5000 + ["{}"] * 5000)))
+    assert len(calls) == 2
+    assert _summaries(findings)["missing-field"] == 10_000 * len(REQUIRED) - 5000
+
+
+def test_valid_events_skip_the_json_schema_and_positions(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: Counter = Counter()
+    for module, name in ((structure, "_whole"), (structure, "_event_pending"),
+                         (syntax, "positions")):  # fmt: skip
+        original = getattr(module, name)
+
+        def spy(*args: object, _name: str = name, _original: object = original) -> object:
+            calls[_name] += 1
+            return _original(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, name, spy)
+    structure._cache.clear()
+    document = json.loads(RECORD.read_text(encoding="utf-8"))
+    assert _validate(json.dumps(document).encode()) == []
+    assert calls == Counter()
+    document["events"][3]["certainty"] = "sure"
+    findings = _validate(json.dumps(document).encode())
+    assert [(f.code, f.pointer, f.line is not None) for f in findings] == [
+        ("invalid-enum", "/events/3/certainty", True)
+    ]
+    assert calls == Counter({"_event_pending": 1, "positions": 1})
+
+
+def test_positions_match_the_lines_of_an_indented_file() -> None:
+    document = json.loads(RECORD.read_text(encoding="utf-8"))
+    text = json.dumps(document, indent=2)
+    lines = text.splitlines()
+    places = syntax.positions(text, ["/events/2/certainty", "/events/2/nope", "", "/source"])
+    line, column = places["/events/2/certainty"]
+    assert lines[line - 1][column - 1 :].startswith('"certainty": ')
+    assert places["/events/2/nope"] == syntax.positions(text, ["/events/2"])["/events/2"]
+    assert places[""] == (1, 1)
+    assert lines[places["/source"][0] - 1].strip().startswith('"source"')
