@@ -150,6 +150,8 @@ def _quantity(**item: Any) -> list[dict[str, Any]]:
 
 
 LONG_ID = "a" * 128
+STATEMENT = {"cameo_code": "010", "cameo_label": "Make statement, not specified below",
+             "root_code": "01", "quad_class": 1, "goldstein": 0.0}  # fmt: skip
 CASES = [
     # --- required columns, codes, enums, ids, date texts, patterns, non-empty text ------
     Case("required-null", "events", {"coder": None}, (("missing-field", "coder"),),
@@ -213,12 +215,18 @@ CASES = [
          (("derived-value-mismatch", "cameo_label"),), event(_set("action.label", "Demand"))),
     Case("quad-class", "events", {"quad_class": 2}, (("derived-value-mismatch", "quad_class"),),
          event(_set("action.quad_class", 2))),
+    Case("goldstein-010", "events", STATEMENT, (), event(_set("action", {"code": "010"})),
+         "derived-value-mismatch"),
     Case("goldstein-within-tolerance", "events", {"goldstein": -5.0 + 1e-12}, (),
          event(_set("action.goldstein", -5.0 + 1e-12)), "derived-value-mismatch"),
     Case("goldstein-off-by-a-millionth", "events", {"goldstein": -5.0 + 1e-6},
          (("derived-value-mismatch", "goldstein"),), event(_set("action.goldstein", -5.0 + 1e-6))),
     Case("goldstein-off-by-a-half", "events", {"goldstein": -4.5},
          (("derived-value-mismatch", "goldstein"),), event(_set("action.goldstein", -4.5))),
+    # the tolerance is strict: code 010 has Goldstein 0.0, and 1e-9 - 0.0 is exactly 1e-9
+    Case("goldstein-at-the-tolerance", "events", {**STATEMENT, "goldstein": 1e-9},
+         (("derived-value-mismatch", "goldstein"),),
+         event(_set("action", {"code": "010", "goldstein": 1e-9}))),
     # a published table holds the codebook's Goldstein: null is a mismatch there, while a
     # record leaves an untyped value out (no parity)
     Case("goldstein-null", "events", {"goldstein": None},
