@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,25 @@ def test_positions_agree_with_json_source_map(
         entry = entries[key]
         where = entry.key_start or entry.value_start
         assert places[pointer] == (where.line + 1, where.column + 1), pointer
+
+
+@SETTINGS
+@given(source_documents(max_events=3), st.data())
+def test_capped_findings_are_a_sample_of_all_with_exact_counts(
+    document: dict, data: st.DataObject
+) -> None:
+    """Under a cap, the findings shown are findings of the uncapped run, and each code's
+    summary gives the exact count of the uncapped run."""
+    from coded_events.findings import SUMMARY_HINT
+    from coded_events.validate import _check_document
+
+    document["events"] *= 4
+    raw = json.dumps(_mutated(document, data), ensure_ascii=False).encode("utf-8", "surrogatepass")
+    every = _findings(raw, fast=False)
+    _, capped = _check_document(raw, "m.json", None, Path("/nonexistent"), {}, [], 2)
+    shown = [f for f in capped if f.hint != SUMMARY_HINT]
+    assert {json.dumps(f.to_dict(), sort_keys=True) for f in shown} <= set(every)
+    counts = Counter(f.code for f in shown)
+    for summary in (f for f in capped if f.hint == SUMMARY_HINT):
+        counts[summary.code] = summary.value
+    assert counts == Counter(json.loads(f)["code"] for f in every)
