@@ -194,15 +194,16 @@ def _date_check(value: str) -> list[Finding]:
 
 
 def enum_values(column: pa.Array, values: list[Any], column_name: str) -> Iterator[Hit]:
-    """Numeric enums: ``is_in`` against the allowed values."""
+    """Numeric enums: ``is_in`` against the allowed values. Reported as ``out-of-range``,
+    as the record validator does (the models bound ``quad_class`` by minimum and maximum)."""
     bad = pc.invert(pc.is_in(column, pa.array(values, column.type)))
-    shown = ", ".join(map(repr, values))
+    shown = "one of " + ", ".join(map(repr, values))
     yield Hit(
-        "invalid-enum",
+        "out-of-range",
         column_name,
         pc.and_(bad, pc.is_valid(column)),
         lambda row: template(
-            "invalid-enum", _value(column, row), value=repr(_value(column, row)), expected=shown
+            "out-of-range", _value(column, row), value=repr(_value(column, row)), rule=shown
         ),
     )
 
