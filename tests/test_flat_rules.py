@@ -215,6 +215,10 @@ CASES = [
          (), event(_set("date.start", "2024-02-29")), "invalid-date"),
     Case("date-not-in-calendar", "events", {"date_start_text": "2023-02-29"},
          (("invalid-date", "date_start_text"),), event(_set("date.start", "2023-02-29"))),
+    *(Case(f"date-{label}", "events", {"date_start_text": value},
+           (("invalid-date", "date_start_text"),), event(_set("date.start", value)))
+      for label, value in (("month-13", "2024-13"), ("slashes", "2024/03"),
+                           ("year-0", "0000"))),
     Case("format-language", "sources", {"language": "english"},
          (("invalid-format", "language"),), _set("source.language", "english")),
     Case("format-sha256-short", "sources", {"text_sha256": "0" * 63},
