@@ -12,7 +12,11 @@ that every injected fault is counted (exact counts from the summary findings).
 
 Each measurement is a fresh ``coded-events validate --format json`` process (process
 start included); the table gives the median over ``--repeats`` of the wall time, events
-per second, and the child's own peak RSS (``os.wait4``).
+per second (of wall time, and of the child's CPU time, which other load on the machine
+disturbs less), and the child's own peak RSS (``os.wait4``). A second table times hostile
+files (issue 13): a million empty events, half a million unknown keys, and one file of
+10,000 valid events; the findings must be capped (at most 20 per code and file shown,
+the exact count in a summary finding).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import copy
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -30,6 +35,8 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+from coded_events import models
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = (
@@ -42,8 +49,8 @@ def _bad_code(event: dict) -> None:
     event["action"]["code"] = "999"
 
 
-def _string_latitude(event: dict) -> None:
-    event["location"]["latitude"] = str(event["location"]["latitude"])
+def _string_offset(event: dict) -> None:
+    event["evidence"][0]["char_start"] = str(event["evidence"][0]["char_start"])
 
 
 def _no_coder(event: dict) -> None:
@@ -61,7 +68,7 @@ def _unknown_key(event: dict) -> None:
 
 FAULTS = {
     "unknown-event-code": _bad_code,
-    "wrong-type": _string_latitude,
+    "wrong-type": _string_offset,
     "missing-field": _no_coder,
     "invalid-date": _impossible_date,
     "unknown-field": _unknown_key,
@@ -112,8 +119,9 @@ def make_dataset(root: Path, events: int, per_file: int, broken: float, seed: in
     return faults
 
 
-def run_validator(root: Path) -> tuple[float, int, list[dict]]:
-    """Wall seconds, peak RSS (bytes) and the findings of one validator process."""
+def run_validator(root: Path) -> tuple[float, int, list[dict], int, float]:
+    """Wall seconds, peak RSS (bytes), the findings, the output's size in bytes and the CPU
+    seconds (user and system) of one validator process."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         child = subprocess.Popen([CLI, "validate", "--format", "json", str(root)], stdout=out)
@@ -121,8 +129,28 @@ def run_validator(root: Path) -> tuple[float, int, list[dict]]:
         seconds = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
-        findings = json.loads(out.read())
-    return seconds, usage.ru_maxrss * 1024, findings
+        text = out.read()
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, usage.ru_maxrss * 1024, json.loads(text), len(text), cpu
+
+
+def hostile_files(folder: Path) -> dict[str, tuple[Path, dict[str, int]]]:
+    """Hostile record files, each with the exact counts its findings must report."""
+    template = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    head = json.dumps({"schema_version": template["schema_version"], "source": template["source"]})
+    required = sum(f.is_required() for f in models.Event.model_fields.values())
+    out = {}
+    empty = folder / "empty-events.json"
+    empty.write_text(head[:-1] + ', "events": [' + ",".join(["{}"] * 1_000_000) + "]}")
+    out["1,000,000 empty events"] = (empty, {"missing-field": 1_000_000 * required})
+    keys = folder / "unknown-keys.json"
+    extra = "".join(f', "k{i}": 1' for i in range(500_000))
+    keys.write_text(head[:-1] + ', "events": []' + extra + "}")
+    out["500,000 unknown keys"] = (keys, {"unknown-field": 500_000})
+    big = folder / "big" / "records"
+    make_dataset(big.parent, 10_000, 10_000, 0.0)
+    out["10,000 valid events, one file"] = (big.parent, {})
+    return out
 
 
 def counts(findings: list[dict]) -> Counter:
@@ -137,7 +165,7 @@ def counts(findings: list[dict]) -> Counter:
 
 
 def _shown(message: str) -> int:
-    return int(message.split("(", 1)[1].split(" shown", 1)[0])
+    return int(re.search(r"\((\d+) shown", message).group(1))  # type: ignore[union-attr]
 
 
 def main() -> None:
@@ -145,6 +173,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--per-file", type=int, default=24)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--hostile", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,14 +189,37 @@ def main() -> None:
                     assert not found, f"valid dataset has findings: {found}"
                 seconds = statistics.median(r[0] for r in runs)
                 memory = statistics.median(r[1] for r in runs)
-                rows.append((n, f"{broken:.0%}", seconds, n / seconds, memory / 2**20))
+                cpu = statistics.median(r[4] for r in runs)
+                rows.append((n, f"{broken:.0%}", seconds, n / seconds, n / cpu, memory / 2**20))
                 print(*rows[-1], flush=True)
                 shutil.rmtree(root)
+        hostile = []
+        if args.hostile:
+            for name, (path, expected) in hostile_files(Path(tmp)).items():
+                runs = [run_validator(path) for _ in range(args.repeats)]
+                found = counts(runs[0][2])
+                for code, count in expected.items():
+                    assert found[code] == count, f"{name}: {code} {found[code]} != {count}"
+                size = path.stat().st_size
+                if path.is_dir():
+                    size = sum(p.stat().st_size for p in path.rglob("*.json"))
+                hostile.append((name, size / 2**20, statistics.median(r[0] for r in runs),
+                                statistics.median(r[1] for r in runs) / 2**20,
+                                len(runs[0][2]), runs[0][3] / 1024))  # fmt: skip
+                print(*hostile[-1], flush=True)
     print()
-    print("| events | broken | seconds | events/s | peak RSS (MiB) |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
-    for n, broken, seconds, rate, memory in rows:
-        print(f"| {n:,} | {broken} | {seconds:.2f} | {rate:,.0f} | {memory:,.0f} |")
+    print("| events | broken | seconds | events/s | events per CPU second | peak RSS (MiB) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n, broken, seconds, rate, per_cpu, memory in rows:
+        print(
+            f"| {n:,} | {broken} | {seconds:.2f} | {rate:,.0f} | {per_cpu:,.0f} | {memory:,.0f} |"
+        )
+    if hostile:
+        print()
+        print("| file | MiB | seconds | peak RSS (MiB) | findings shown | output (KiB) |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name, mib, seconds, memory, shown, kib in hostile:
+            print(f"| {name} | {mib:.1f} | {seconds:.2f} | {memory:,.0f} | {shown} | {kib:.0f} |")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Nothing here writes to the input, raises on bad input, or stops at the first pro
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import dataclasses
 import functools
@@ -126,9 +127,10 @@ def _locate(doc: Document, findings: list[Finding]) -> list[Finding]:
     wanted = [
         f for f in findings if f.line is None and f.file == doc.file and f.hint != SUMMARY_HINT
     ]
-    if doc.text is None or not wanted:
+    text = doc.text if doc.text is not None or not wanted else _text_again(doc)
+    if text is None or not wanted:
         return findings
-    places = syntax.positions(doc.text, [f.pointer for f in wanted], doc.repeated_keys)
+    places = syntax.positions(text, [f.pointer for f in wanted], doc.repeated_keys)
     out = []
     for finding in findings:
         place = places.get(finding.pointer) if finding.line is None else None
@@ -150,6 +152,18 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if running:
             gc.enable()
+
+
+def _text_again(doc: Document) -> str | None:
+    """The text of a document that was parsed, read again (documents do not keep it while
+    the other files of their dataset are read); None when it changed meanwhile."""
+    if doc.path is None:
+        return None
+    data, _ = read_file(doc.path, doc.file)
+    try:
+        return data.removeprefix(codecs.BOM_UTF8).decode("utf-8") if data else None
+    except UnicodeDecodeError:
+        return None
 
 
 def _finish(findings: list[Finding], strict: bool) -> list[Finding]:

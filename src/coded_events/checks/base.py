@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from coded_events.findings import Finding, Severity, clean_text, field_of, short_value
 
@@ -65,6 +65,51 @@ def declare(layer: str, *checks: tuple[str, str, str, str, str, str]) -> dict[st
     return {row[0]: Check(row[0], row[1], layer, *row[2:]) for row in checks}  # type: ignore[arg-type]
 
 
+class _Code(NamedTuple):
+    code: str
+
+
+class _Date(NamedTuple):
+    start: str
+    end: str | None
+
+
+class _Place(NamedTuple):
+    name: str
+    country: str | None
+
+
+class _Quote(NamedTuple):
+    source_id: str | None
+
+
+class _Event(NamedTuple):
+    """What the dataset layer reads of an event that passed the models."""
+
+    event_id: str
+    source_actor: _Code
+    target_actor: _Code | None
+    action: _Code
+    date: _Date
+    location: _Place
+    links: list[Any]
+    evidence: list[_Quote]
+
+
+def _slim(event: Any) -> _Event:
+    target = event.target_actor
+    return _Event(
+        event.event_id,
+        _Code(event.source_actor.code),
+        _Code(target.code) if target is not None else None,
+        _Code(event.action.code),
+        _Date(event.date.start, event.date.end),
+        _Place(event.location.name, event.location.country),
+        list(event.links),
+        [_Quote(e.source_id) for e in event.evidence],
+    )
+
+
 @dataclass
 class Document:
     """One record file as the checks see it.
@@ -85,8 +130,15 @@ class Document:
     repeated_keys: bool = True  # whether an object of ``text`` may repeat a key
 
     def release(self) -> None:
-        """Drop what only the per-document layers read: the parsed data shrinks to what
-        the dataset layer reads (the source id and each event's id)."""
+        """Drop what only the per-document layers read, keeping what the dataset layer
+        reads: the source id, each raw event's id, and of the events that passed the
+        models their ids, actor and event codes, dates, place, links and the source ids
+        of their quotes (a dataset's documents are held together; the rest of an event
+        takes ten times as much memory). The text stays only when there is no file to
+        read it from again."""
+        self.events = [(index, _slim(event)) for index, event in self.events]
+        if self.path is not None:
+            self.text = None
         data = self.data
         if not isinstance(data, dict):
             self.data = None
