@@ -154,3 +154,21 @@ def test_positions_match_the_lines_of_an_indented_file() -> None:
     assert places["/events/2/nope"] == syntax.positions(text, ["/events/2"])["/events/2"]
     assert places[""] == (1, 1)
     assert lines[places["/source"][0] - 1].strip().startswith('"source"')
+
+
+def test_dataset_findings_have_positions_though_texts_are_not_kept(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    records.mkdir()
+    document = json.loads(RECORD.read_text(encoding="utf-8"))
+    for name in ("a", "b"):
+        document["source"]["source_id"] = f"{name}-source"
+        (records / f"{name}.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
+    findings = validate_paths([records])
+    duplicates = [f for f in findings if f.code == "duplicate-event-id"]
+    assert _summaries(duplicates) == {"duplicate-event-id": len(document["events"])}
+    duplicates = [f for f in duplicates if f.hint != SUMMARY_HINT]
+    assert len(duplicates) == 20
+    lines = (records / "b.json").read_text(encoding="utf-8").splitlines()
+    for finding in duplicates:
+        assert finding.file == str(records / "b.json")
+        assert lines[finding.line - 1][finding.column - 1 :].startswith('"event_id"')
