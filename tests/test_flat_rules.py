@@ -304,14 +304,14 @@ CASES = [
     *_box_cases("south", "ARM", ARM.min_lat - BBOX_MARGIN, 45.0, (-0.001, 0)),
     *_box_cases("antimeridian-west", "RUS", 65.0, RUS.min_lon - BBOX_MARGIN, (0, -0.001)),
     # on the limits of the globe the box still applies; past them only out-of-range does
-    Case("latitude-90-outside-the-box", "events", {"latitude": 90.0},
-         (("coordinates-outside-country", "latitude"),), _place(latitude=90.0)),
-    Case("longitude-180-outside-the-box", "events", {"longitude": 180.0},
-         (("coordinates-outside-country", "latitude"),), _place(longitude=180.0)),
-    Case("latitude-past-90-with-a-box", "events", {"latitude": 90.5},
-         (("out-of-range", "latitude"),), _place(latitude=90.5)),
-    Case("longitude-past-180-with-a-box", "events", {"longitude": -180.5},
-         (("out-of-range", "longitude"),), _place(longitude=-180.5)),
+    *(Case(f"{name}-{value}-outside-the-box", "events", {name: value},
+           (("coordinates-outside-country", "latitude"),), _place(**{name: value}))
+      for name, value in (("latitude", 90.0), ("latitude", -90.0), ("longitude", 180.0),
+                          ("longitude", -180.0))),
+    *(Case(f"{name}-{value}-with-a-box", "events", {name: value}, (("out-of-range", name),),
+           _place(**{name: value}))
+      for name, value in (("latitude", 90.5), ("latitude", -90.5), ("longitude", 180.5),
+                          ("longitude", -180.5))),
     Case("coordinates-neither", "events", {"latitude": None, "longitude": None}, (),
          event(lambda e: e["location"].update(latitude=None, longitude=None)),
          "coordinates-incomplete"),
