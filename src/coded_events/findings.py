@@ -38,6 +38,9 @@ def escape_pointer_token(token: object) -> str:
 
 def pointer_of(path: tuple[object, ...] | list[object]) -> str:
     """The JSON Pointer of a path of keys and indices (``('events', 0)`` -> ``/events/0``)."""
+    joined = "/".join(map(str, path))
+    if "~" not in joined and joined.count("/") == len(path) - 1:  # nothing to escape
+        return "/" + joined
     return "".join(["/" + escape_pointer_token(p) for p in path])
 
 

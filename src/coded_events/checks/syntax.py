@@ -171,14 +171,15 @@ def read(path: Path, file: str) -> tuple[bytes | None, list[Finding]]:
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
-    """Whether anything in ``value`` lies deeper than ``limit`` levels (the value itself is
-    level 1), walked level by level over the containers only."""
-    level = [value] if isinstance(value, dict | list) else []
+    """Whether anything in ``value`` (parsed JSON: plain dicts and lists) lies deeper than
+    ``limit`` levels (the value itself is level 1), walked level by level over the
+    containers only."""
+    level = [value] if type(value) is dict or type(value) is list else []
     for _depth in range(1, limit):
         below: list[Any] = []
         for item in level:
-            children = item.values() if isinstance(item, dict) else item
-            below += [c for c in children if isinstance(c, dict | list)]
+            children = item.values() if type(item) is dict else item
+            below += [c for c in children if type(c) is dict or type(c) is list]
         if not below:
             return False
         level = below
