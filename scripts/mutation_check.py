@@ -89,6 +89,7 @@ class Mutant:
     kind: str
     line: int
     change: str
+    function: str = ""  # the enclosing function (line numbers move as the code changes)
     status: str = ""
     seconds: float = 0.0
     stage: int = 1  # 2: the fast tests let it through, the CONFIRM tests ran too
@@ -210,8 +211,9 @@ def mutants_of(module: str, source: str) -> list[Mutant]:
             target = copy.deepcopy(node)  # described on a copy of the node alone
             stub = ast.Module([target], []) if isinstance(target, ast.stmt) else ast.Expr(target)
             change = mutate(target, stub, kind, arg)
+            names = [p.name for p in parents if isinstance(p, (ast.FunctionDef, ast.ClassDef))]
             out.append(Mutant(module, index, f"{kind}:{arg}" if arg is not None else kind,
-                              node.lineno, change))  # fmt: skip
+                              node.lineno, change, ".".join(names)))  # fmt: skip
     return out
 
 
@@ -364,7 +366,8 @@ def check_module(tree: Path, module: str, mutants: list[Mutant], timeout: float,
             path.write_text(original, "utf-8")
             free.append(where)
         if log:
-            print(f"  {mutant.status:8} {module}:{mutant.line} {mutant.change}", flush=True)
+            where = f"{module}:{mutant.line} {mutant.function}".rstrip()
+            print(f"  {mutant.status:8} {where} {mutant.change}", flush=True)
         return mutant
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -410,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for module, found in chosen.items():
             for m in found:
-                print(f"{module}:{m.line} [{m.kind}] {m.change}")
+                print(f"{module}:{m.line} {m.function} [{m.kind}] {m.change}")
         print(sum(map(len, chosen.values())), "mutants")
         return 0
     if FORK:
@@ -462,7 +465,7 @@ def report(results: list[Mutant], deselected: dict[str, list[str]], elapsed: flo
     if survivors:
         print("\nsurvivors:")
         for m in survivors:
-            print(f"  {m.module}:{m.line} [{m.kind}] {m.change} ({m.status})")
+            print(f"  {m.module}:{m.line} {m.function} [{m.kind}] {m.change} ({m.status})")
 
 
 if __name__ == "__main__":
