@@ -64,7 +64,7 @@ TESTS: dict[str, list[str]] = {
 }
 _CHECKS_WIDE = ["tests/test_validate_safety.py", "tests/test_flat_rules.py",
                 "tests/test_dataset.py", "tests/test_models.py", "tests/test_deprecations.py",
-                "tests/test_validate_cli.py"]  # fmt: skip
+                "tests/test_validate_cli.py", "tests/test_validate_inputs.py"]  # fmt: skip
 CONFIRM: dict[str, list[str]] = {
     "flat/rules.py": ["tests/test_flat.py", "tests/test_validate_edges.py"],
     **{m: _CHECKS_WIDE for m in TESTS if m.startswith("checks/")},
