@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from coded_events import models, schema_files
@@ -172,3 +173,37 @@ def test_dataset_findings_have_positions_though_texts_are_not_kept(tmp_path: Pat
     for finding in duplicates:
         assert finding.file == str(records / "b.json")
         assert lines[finding.line - 1][finding.column - 1 :].startswith('"event_id"')
+
+
+def test_cli_summary_counts_every_finding_not_just_those_shown(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from coded_events.cli import app
+
+    record = tmp_path / "many.json"
+    record.write_bytes(_document(",".join(["{}"] * 50)))
+    result = CliRunner().invoke(app, ["validate", "--max-samples", "3", str(record)])
+    total = 50 * len(REQUIRED)
+    assert result.exit_code == 1
+    # and the one source-text-missing (no sources/ beside the file)
+    assert f"1 file(s) checked: {total + 1} error(s), 0 warning(s)" in result.stdout
+    assert f"{total:>5}  error   missing-field" in result.stdout
+
+
+def test_cli_summary_counts_every_flat_row_not_just_those_shown(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from coded_events.cli import app
+
+    events = pq.read_table(ROOT / "datasets/south-caucasus/data/events.parquet")
+    latitude = events.schema.get_field_index("latitude")
+    broken = events.set_column(
+        latitude, "latitude", pa.array([95.0] * events.num_rows, events.schema.field(latitude).type)
+    )
+    pq.write_table(broken, tmp_path / "events.parquet")
+    result = CliRunner().invoke(
+        app, ["validate", "--max-samples", "2", str(tmp_path / "events.parquet")]
+    )
+    assert result.exit_code == 1
+    assert f"{events.num_rows:>5}  error   out-of-range" in result.stdout

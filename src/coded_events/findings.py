@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -87,6 +88,27 @@ DEFAULT_MAX_SAMPLES = 20
 
 SUMMARY_HINT = "Fix the ones shown, then validate again to see the next ones."
 """The hint of a summary finding (the count of a code beyond the ones shown)."""
+
+
+def is_summary(finding: Finding) -> bool:
+    """True for a summary finding: the exact count of a code beyond the samples shown."""
+    return finding.hint == SUMMARY_HINT and isinstance(finding.value, int)
+
+
+def totals(findings: Iterable[Finding]) -> Counter[tuple[str, Severity]]:
+    """Exact counts per (code, severity): a summary finding stands for its whole count."""
+    shown: Counter[tuple[str, str, Severity]] = Counter()
+    summarised: dict[tuple[str, str, Severity], int] = {}
+    for f in findings:
+        key = (f.file or "", f.code, f.severity)
+        if is_summary(f):
+            summarised[key] = summarised.get(key, 0) + f.value
+        else:
+            shown[key] += 1
+    out: Counter[tuple[str, Severity]] = Counter()
+    for key in shown.keys() | summarised.keys():
+        out[key[1], key[2]] += summarised.get(key, shown[key])
+    return out
 
 
 class Sampler:

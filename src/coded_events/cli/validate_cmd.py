@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from enum import Enum
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import typer
 
 from coded_events.checks import CATALOGUE, markdown
 from coded_events.cli.base import app
-from coded_events.findings import Finding
+from coded_events.findings import Finding, totals
 from coded_events.validate import validate_paths
 
 
@@ -56,10 +55,11 @@ def text_lines(findings: list[Finding], files: int) -> list[str]:
         out.append(f"{where}: {f.severity} {f.code}: {f.message}{at}")
         if f.hint:
             out.append(f"    hint: {f.hint}")
-    errors = sum(f.is_error for f in findings)
-    warnings = len(findings) - errors
+    counts = totals(findings)
+    errors = sum(n for (_, severity), n in counts.items() if severity == "error")
+    warnings = sum(counts.values()) - errors
     out.append(f"{files} file(s) checked: {errors} error(s), {warnings} warning(s)")
-    for (code, severity), count in sorted(Counter((f.code, f.severity) for f in findings).items()):
+    for (code, severity), count in sorted(counts.items()):
         out.append(f"  {count:>5}  {severity:<7} {code}")
     return out
 
@@ -92,7 +92,7 @@ def validate_command(
         "--max-samples",
         min=0,
         metavar="N",
-        help="Flat tables: findings shown per code (all are counted).",
+        help="Findings shown per code and file, in records and flat tables (all are counted).",
     ),
 ) -> None:
     """Check records and flat tables against the schema, the codebook and the source texts.

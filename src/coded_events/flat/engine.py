@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coded_events.checks import CATALOGUE
-from coded_events.findings import Finding
+from coded_events.findings import SUMMARY_HINT, Finding
 from coded_events.flat import reader
 from coded_events.flat.reader import Batch, Problem, TablePart, TableSet
 from coded_events.flat.rules import Hit, Rule, rules_for, runnable, template, text
@@ -392,7 +392,7 @@ class Validator:
                         severity=check.severity,
                         message=f"{count} row(s) of table {table} in all break this rule "
                         f"({shown} shown; at most {self.max_samples} samples per code)",
-                        hint="Fix the rows shown, then validate again to see the next ones.",
+                        hint=SUMMARY_HINT,
                         file=file,
                         pointer=f"/{table}",
                         field=f"/{table}",
