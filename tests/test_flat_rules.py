@@ -306,6 +306,12 @@ CASES = [
     *_box_cases("west", "ARM", 40.0, ARM.min_lon - BBOX_MARGIN, (0, -0.001)),
     *_box_cases("south", "ARM", ARM.min_lat - BBOX_MARGIN, 45.0, (-0.001, 0)),
     *_box_cases("antimeridian-west", "RUS", 65.0, RUS.min_lon - BBOX_MARGIN, (0, -0.001)),
+    # South Georgia's box is one point wide: still a box, not one across the antimeridian
+    *_box_cases("one-point-wide", "SGS", -54.28, -36.5092 + BBOX_MARGIN, (0, 0.001)),
+    Case("box-one-point-wide-far", "events",
+         {"location_country": "SGS", "latitude": -54.28, "longitude": 100.0},
+         (("coordinates-outside-country", "latitude"),),
+         _place(country="SGS", latitude=-54.28, longitude=100.0)),
     # on the limits of the globe the box still applies; past them only out-of-range does
     *(Case(f"{name}-{value}-outside-the-box", "events", {name: value},
            (("coordinates-outside-country", "latitude"),), _place(**{name: value}))
