@@ -1,9 +1,9 @@
-"""The Frictionless Table Schemas of the published tables: one source of truth.
+"""The Frictionless Table Schemas of the published tables, generated from the table spec.
 
-Column names, order, types and ``required`` come from the Arrow schemas in
-``coded_events.tables``; descriptions, examples and constraints live here, with every
-enum taken from the models or the codebook. The manifest (``datapackage.json``), the
-data dictionary (``docs/data-dictionary.md``) and column-wise validators read them.
+Column names, order, types, ``required``, descriptions, examples, keys and constraints
+all come from ``coded_events.spec.tables`` (constraints the record models state are read
+from the models there). The manifest (``datapackage.json``), the data dictionary
+(``docs/data-dictionary.md``) and column-wise validators read these schemas.
 
 >>> table_schema("events")["primaryKey"]
 ['event_id']
@@ -17,8 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from coded_events import codebook, vocabulary
-from coded_events.tables import ARROW_SCHEMAS, TABLE_NAMES
+from coded_events.spec.tables import TABLE, TABLE_NAMES, TABLES, Column, Table, constraints
 
 __all__ = [
     "FOREIGN_KEYS",
@@ -32,170 +31,11 @@ __all__ = [
 MISSING_VALUES = [""]
 """In CSV an empty unquoted cell is a null; an empty string is written as ``""``."""
 
-PRIMARY_KEYS: dict[str, list[str]] = {
-    "events": ["event_id"],
-    "evidence": ["event_id", "evidence_index"],
-    "sources": ["source_id"],
-    "links": ["event_id", "link_index"],
-}
+PRIMARY_KEYS: dict[str, list[str]] = {t.name: list(t.primary_key) for t in TABLES}
 
 FOREIGN_KEYS: dict[str, list[tuple[list[str], str, list[str]]]] = {
-    "events": [(["source_id"], "sources", ["source_id"])],
-    "evidence": [
-        (["event_id"], "events", ["event_id"]),
-        (["source_id"], "sources", ["source_id"]),
-    ],
-    "sources": [],
-    "links": [
-        (["event_id"], "events", ["event_id"]),
-        (["target_event_id"], "events", ["event_id"]),
-    ],
+    t.name: [(list(k.columns), k.reference, list(k.fields)) for k in t.foreign_keys] for t in TABLES
 }
-
-
-def _unanchored(pattern: str) -> str:
-    """Table Schema patterns match the whole value; drop the ``^...$`` anchors."""
-    return pattern.removeprefix("^").removesuffix("$")
-
-
-def _enum(values: Any) -> dict[str, Any]:
-    return {"enum": sorted(v.value if hasattr(v, "value") else v for v in values)}
-
-
-_ID = {"pattern": _unanchored(vocabulary.EVENT_ID_PATTERN), "maxLength": 128}
-_SOURCE_ID = {"pattern": _unanchored(vocabulary.SOURCE_ID_PATTERN), "maxLength": 128}
-_DATE_TEXT = {"pattern": _unanchored(vocabulary.DATE_PATTERN)}
-_TEXT = {"minLength": 1}
-_COUNTRY = _enum(codebook.actor_countries())
-_ROOTS = sorted({e.root_code for e in codebook.event_codes().values()})
-
-_ACTOR_DOCS = {
-    "code": ("CAMEO actor code of the {who} (country or type, then role segments).",
-             "RUSMIL", {"pattern": _unanchored(codebook.actor_code_pattern())}),
-    "name": ("The {who} as the source names it.", "Russian peacekeepers", _TEXT),
-    "country": ("Country, region or sub-national segment of the {who}'s code, derived from "
-                "the codebook; empty for an international or role-only code.", "RUS", _COUNTRY),
-    "roles": ("Role, type and known-group segments of the {who}'s code in order, derived "
-              "from the codebook. CSV: a JSON array of strings.", ["MIL"], {}),
-    "ethnic": ("CAMEO ethnic-group code of the {who} (lower case).", "arm",
-               _enum(codebook.ethnic_groups())),
-    "religion": ("CAMEO religion code of the {who}.", "CHR", _enum(codebook.religions())),
-    "known_group": ("CAMEO known-group code of the {who}.", "NAT",
-                    _enum(codebook.known_groups())),
-}  # fmt: skip
-
-
-def _actor_docs(prefix: str, who: str) -> dict[str, tuple[str, Any, dict[str, Any]]]:
-    extra = " Empty when the event has no target." if prefix == "target_actor" else ""
-    return {
-        f"{prefix}_{key}": (text.format(who=who) + extra, example, constraints)
-        for key, (text, example, constraints) in _ACTOR_DOCS.items()
-    }
-
-
-# column -> (description, example, constraints other than "required")
-_DOCS: dict[str, dict[str, tuple[str, Any, dict[str, Any]]]] = {
-    "events": {
-        "event_id": ("Stable identifier of the event; never changed or reused once "
-                     "published.", "sc-0001", _ID),
-        "source_id": ("The source document the event was coded from (see sources).",
-                      "myind-2024-04-17-russia-peacekeepers-withdrawal", _SOURCE_ID),
-        "date_start": ("First calendar day the date can mean (a month's first day, a "
-                       "year's 1 January).", "2024-04-01", {}),
-        "date_end": ("Last calendar day the date or range can mean (inclusive).",
-                     "2024-04-30", {}),
-        "date_precision": ("Precision of the coded start date, derived from its form.",
-                           "month", _enum(vocabulary.Precision)),
-        "date_start_text": ("The start date exactly as coded: ISO 8601 at reduced precision "
-                            "(YYYY, YYYY-MM or YYYY-MM-DD).", "2024-04", _DATE_TEXT),
-        "date_end_text": ("The end date of a range exactly as coded; empty when the date is "
-                          "not a range.", "2024-05", _DATE_TEXT),
-        "date_approximate": ("True when the text gives the date only roughly.", False, {}),
-        "date_note": ("How the coder arrived at the date, where reasoning was needed.",
-                      "Answer given on the day of publication.", {}),
-        **_actor_docs("source_actor", "source actor"),
-        **_actor_docs("target_actor", "target actor"),
-        "cameo_code": ("CAMEO event code, a string: leading zeros matter ('010').", "0874",
-                       _enum(codebook.event_codes())),
-        "cameo_label": ("Codebook label of the event code (derived).",
-                        "Retreat or surrender militarily", _TEXT),
-        "root_code": ("Two-digit CAMEO root code of the event code (derived).", "08",
-                      {"enum": _ROOTS}),
-        "quad_class": ("QuadClass of the root code (derived): 1 verbal cooperation, 2 material "
-                       "cooperation, 3 verbal conflict, 4 material conflict.", 2,
-                       {"enum": sorted(codebook.QUAD_LABELS)}),
-        "goldstein": ("Goldstein score of the event code (derived; -10 conflict to +10 "
-                      "cooperation); empty where the codebook has none.", 10.0,
-                      {"minimum": -10, "maximum": 10}),
-        "location_name": ("The place as the coder identifies it.", "Karabakh", _TEXT),
-        "location_country": ("ISO 3166-1 alpha-3 code of the country the place lies in.",
-                             "AZE", _enum(codebook.iso_countries())),
-        "location_admin1": ("First-level administrative division.", "Karabakh economic region",
-                            {}),
-        "location_admin2": ("Second-level administrative division (district).",
-                            "Kalbajar district", {}),
-        "latitude": ("WGS84 latitude in decimal degrees.", 39.82,
-                     {"minimum": -90, "maximum": 90}),
-        "longitude": ("WGS84 longitude in decimal degrees.", 46.76,
-                      {"minimum": -180, "maximum": 180}),
-        "geo_precision": ("What the coordinates stand for.", "region",
-                          _enum(vocabulary.GeoPrecision)),
-        "geonames_id": ("GeoNames id of the place, where one fits.", 524901, {"minimum": 1}),
-        "certainty": ("How firmly the source establishes the event.", "confirmed",
-                      _enum(vocabulary.Certainty)),
-        "status": ("Whether the event occurred, is ongoing, or is planned, demanded or "
-                   "threatened.", "occurred", _enum(vocabulary.Status)),
-        "quantities": ("Numbers the text gives about the event: a list of objects with "
-                       "value (number), unit, qualifier (exact, approximately, at_least, "
-                       "at_most) and as_written (or null). CSV: a JSON array.",
-                       [{"value": 2000.0, "unit": "troops", "qualifier": "approximately",
-                         "as_written": "nearly 2,000"}], {}),
-        "coder": ("Who coded the event.", "coded-events team", _TEXT),
-        "notes": ("The coder's reasoning: code choice, doubts, corrections to the text.",
-                  "Coded 0874 rather than 087: the troops physically leave.", {}),
-    },
-    "evidence": {
-        "event_id": ("The event the quote supports (see events).", "sc-0001", _ID),
-        "evidence_index": ("Position of the quote in the event's evidence list, from 0 (as "
-                           "in the record's JSON Pointer /events/i/evidence/<index>).", 0,
-                           {"minimum": 0}),
-        "source_id": ("The source the quote comes from (see sources).",
-                      "myind-2024-04-17-russia-peacekeepers-withdrawal", _SOURCE_ID),
-        "char_start": ("Offset of the quote's first character in the source text (Unicode "
-                       "code points, 0-based).", 1658, {"minimum": 0}),
-        "char_end": ("Offset just after the quote's last character (exclusive).", 1684,
-                     {"minimum": 1}),
-        "quote": ("The verbatim text, character for character.",
-                  "Yes, it is indeed the case", _TEXT),
-    },
-    "sources": {
-        "source_id": ("Stable identifier of the source document.",
-                      "myind-2024-04-17-russia-peacekeepers-withdrawal", _SOURCE_ID),
-        "title": ("The headline as published.",
-                  "Russia commences withdrawal of troops from Nagorno Karabakh", _TEXT),
-        "publisher": ("Who published it.", "Myind", _TEXT),
-        "published": ("Publication date: its first calendar day, when coded at reduced "
-                      "precision.", "2024-04-17", {}),
-        "published_text": ("Publication date exactly as coded (ISO 8601, reduced precision "
-                           "allowed).", "2024-04-17", _DATE_TEXT),
-        "url": ("Where the source was published, if known.", "https://example.org/article",
-                {"pattern": "https?://.*"}),
-        "language": ("BCP 47 language tag of the text.", "en",
-                     {"pattern": _unanchored(vocabulary.LANGUAGE_PATTERN)}),
-        "text_sha256": ("sha256 (hex) of the UTF-8 bytes of the source text.", "0" * 64,
-                        {"pattern": _unanchored(vocabulary.SHA256_PATTERN)}),
-    },
-    "links": {
-        "event_id": ("The event that holds the link (see events).", "sc-0017", _ID),
-        "link_index": ("Position of the link in the event's list of links, from 0.", 0,
-                       {"minimum": 0}),
-        "type": ("How the event relates to the target event. " + " ".join(
-                     f"{t.value}: {d}" for t, d in vocabulary.LINK_TYPE_DOCS.items()),
-                 "part_of", _enum(vocabulary.LinkType)),
-        "target_event_id": ("The linked event (see events); never the event itself.",
-                            "sc-0001", _ID),
-    },
-}  # fmt: skip
 
 _TYPES: list[tuple[Any, str]] = [
     (pa.types.is_dictionary, "string"),
@@ -216,26 +56,15 @@ def frictionless_type(arrow_type: pa.DataType) -> str:
     raise TypeError(f"no Table Schema type for Arrow type {arrow_type}")
 
 
-def _check_documented() -> None:
-    for name in TABLE_NAMES:
-        columns, documented = ARROW_SCHEMAS[name].names, list(_DOCS[name])
-        if columns != documented:
-            raise RuntimeError(f"table {name}: documented columns {documented} != {columns}")
-
-
-_check_documented()
-
-
-def _field(table: str, arrow_field: pa.Field) -> dict[str, Any]:
-    description, example, constraints = _DOCS[table][arrow_field.name]
+def _field(table: Table, column: Column) -> dict[str, Any]:
     field: dict[str, Any] = {
-        "name": arrow_field.name,
-        "type": frictionless_type(arrow_field.type),
-        "description": description,
-        "example": example,
+        "name": column.name,
+        "type": frictionless_type(column.type),
+        "description": column.description,
+        "example": column.example,
     }
-    merged = {"required": True} if not arrow_field.nullable else {}
-    merged.update(constraints)
+    merged = {"required": True} if column.required else {}
+    merged.update(constraints(table, column))
     if merged:
         field["constraints"] = merged
     return field
@@ -243,7 +72,8 @@ def _field(table: str, arrow_field: pa.Field) -> dict[str, Any]:
 
 @cache
 def _fields(table: str) -> tuple[dict[str, Any], ...]:
-    return tuple(_field(table, f) for f in ARROW_SCHEMAS[table])
+    spec = TABLE[table]
+    return tuple(_field(spec, c) for c in spec.columns)
 
 
 def table_schema(table: str, resource_names: dict[str, str] | None = None) -> dict[str, Any]:
@@ -270,22 +100,31 @@ def table_schema(table: str, resource_names: dict[str, str] | None = None) -> di
 
 # --- the data dictionary (docs/data-dictionary.md) ---------------------------------
 
-_INTRO = """\
+_HEAD = """\
 # Data dictionary
 
-Generated from `src/coded_events/table_schema.py` by `coded-events data-dictionary`;
+Generated from `src/coded_events/spec/tables.py` by `coded-events data-dictionary`;
 do not edit by hand (a test fails when this page is stale).
 
-Each dataset is published as four tables, each as Parquet and as CSV, described by a
+Each dataset is published as {count} tables, each as Parquet and as CSV, described by a
 Frictionless Data Package v2 manifest, `datapackage.json`:
 
 | table | one row per | key |
 | --- | --- | --- |
-| `events` | coded event | `event_id` |
-| `evidence` | verbatim quote supporting an event | `event_id`, `evidence_index` |
-| `sources` | source document (news article) | `source_id` |
-| `links` | typed link from one event to another (schema 1.1.0) | `event_id`, `link_index` |
+"""
 
+_COUNTS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+
+
+def _head() -> str:
+    """The page's opening: what it is, and one line per table."""
+    rows = [
+        f"| `{t.name}` | {t.row} | {', '.join(f'`{k}`' for k in t.primary_key)} |\n" for t in TABLES
+    ]
+    return _HEAD.format(count=_COUNTS.get(len(TABLES), len(TABLES))) + "".join(rows) + "\n"
+
+
+_INTRO = """\
 Derived columns (date bounds and precision, actor country and roles, CAMEO label, root
 code, QuadClass, Goldstein) are computed from the records and the shipped codebook at
 build time, never typed by hand. A reduced-precision date keeps both forms: the
@@ -489,7 +328,7 @@ events = duckdb.sql(\"\"\"
 
 def data_dictionary() -> str:
     """The Markdown data dictionary of the published tables."""
-    lines = [_INTRO, _READING_CSV]
+    lines = [_head() + _INTRO, _READING_CSV]
     for table in TABLE_NAMES:
         schema = table_schema(table)
         lines.append(f"## `{table}`\n")
@@ -504,11 +343,11 @@ def data_dictionary() -> str:
         lines.append("| column | Parquet type | Table Schema type | required | description "
                      "| constraints | example |")  # fmt: skip
         lines.append("| --- | --- | --- | --- | --- | --- | --- |")
-        for arrow_field, field in zip(ARROW_SCHEMAS[table], schema["fields"], strict=True):
+        for column, field in zip(TABLE[table].columns, schema["fields"], strict=True):
             constraints = field.get("constraints", {})
             row = [
                 f"`{field['name']}`",
-                f"`{_arrow_type_text(arrow_field.type)}`",
+                f"`{_arrow_type_text(column.type)}`",
                 field["type"],
                 "yes" if constraints.get("required") else "",
                 field["description"],

@@ -10,9 +10,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from enum import Enum
+from typing import Any
 
-# The published flat tables, in manifest order (their Arrow schemas: coded_events.tables).
-PUBLISHED_TABLES = ("events", "evidence", "sources", "links")
 
 DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 SOURCE_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -110,3 +109,13 @@ def last_day(value: str) -> dt.date:
         return dt.date(*parts)
     month = parts[1] if len(parts) == 2 else 12
     return dt.date(parts[0], month, calendar.monthrange(parts[0], month)[1])
+
+
+def __getattr__(name: str) -> Any:
+    """``PUBLISHED_TABLES``: the published tables in manifest order, asked of the table spec
+    (``coded_events.spec.tables.TABLE_NAMES``, which loads pyarrow, hence only on use)."""
+    if name == "PUBLISHED_TABLES":
+        from coded_events.spec.tables import TABLE_NAMES
+
+        return TABLE_NAMES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

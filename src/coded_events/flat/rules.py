@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from coded_events import codebook, vocabulary
 from coded_events.checks import CATALOGUE, codebook_checks, consistency
 from coded_events.findings import Finding
+from coded_events.spec.tables import TABLE, table_pattern
 from coded_events.table_schema import table_schema
 
 Columns = dict[str, pa.Array]
@@ -286,14 +287,29 @@ def not_empty_rule(column: str) -> Rule:
     return Rule(f"not-empty:{column}", (column,), run)
 
 
-# Columns whose values the record validator checks with a function of its own.
-_LOOKUPS = {f"{outer}_{inner}": check for (outer, inner), check in
-            codebook_checks.EVENT_FIELDS.items()}  # fmt: skip
-_LOOKUPS["location_country"] = codebook_checks.EVENT_FIELDS[("location", "country")]
-_LOOKUPS["cameo_code"] = codebook_checks.event_code
-_DATE_TEXT = {"date_start_text", "date_end_text", "published_text"}
-_IDS = {"event_id", "source_id", "target_event_id"}
+# Columns whose values the record validator checks with a function of its own: the
+# events columns whose record path (``source_actor.code``) has a codebook check.
+_LOOKUPS = {
+    column.name: codebook_checks.EVENT_FIELDS[key]
+    for column in TABLE["events"].columns
+    if column.path and (key := tuple(column.path.split("."))) in codebook_checks.EVENT_FIELDS
+}
+# Patterns checked without a regex: dates by the record validator's date check (which
+# also refuses 2023-02-30), ids with string kernels (``id_rule``).
+_DATE_PATTERN = table_pattern(vocabulary.DATE_PATTERN)
+_ID_PATTERNS = {
+    table_pattern(vocabulary.EVENT_ID_PATTERN),
+    table_pattern(vocabulary.SOURCE_ID_PATTERN),
+}
 _DERIVED = {"source_actor_country", "target_actor_country"}  # checked against the actor code
+
+
+def _is_date_text(constraints: dict[str, Any]) -> bool:
+    return constraints.get("pattern") == _DATE_PATTERN
+
+
+def _is_id(constraints: dict[str, Any]) -> bool:
+    return constraints.get("pattern") in _ID_PATTERNS
 
 
 def schema_rules(table: str) -> list[Rule]:
@@ -306,9 +322,9 @@ def schema_rules(table: str) -> list[Rule]:
             rules.append(required(name))
         if name in _LOOKUPS:
             rules.append(classified(name, Classifier(_record_check(_LOOKUPS[name]))))
-        elif name in _DATE_TEXT:
+        elif _is_date_text(constraints):
             rules.append(classified(name, Classifier(_date_check)))
-        elif name in _IDS:
+        elif _is_id(constraints):
             rules.append(id_rule(name, constraints.get("maxLength", 128)))
         elif "enum" in constraints and name not in _DERIVED:
             rules.append(enum_rule(name, constraints["enum"], kind in ("integer", "number")))
@@ -794,7 +810,7 @@ def free_text_columns(table: str) -> list[str]:
     out = []
     for field in table_schema(table)["fields"]:
         name, constraints = field["name"], field.get("constraints", {})
-        ruled = name in _LOOKUPS or name in _DATE_TEXT or name in _IDS
+        ruled = name in _LOOKUPS or _is_date_text(constraints) or _is_id(constraints)
         if field["type"] == "string" and not ruled and not {"enum", "pattern"} & set(constraints):
             out.append(name)
     return out

@@ -1,0 +1,1 @@
+"""The specification: what the package declares once (versions, dataset layout, tables)."""
