@@ -59,7 +59,7 @@ TESTS: dict[str, list[str]] = {
     "checks/structure.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
     "checks/syntax.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
     "loader.py": ["tests/test_loader.py"],
-    "download.py": ["tests/test_download.py"],
+    "release_fetch.py": ["tests/test_download.py"],
     "publish.py": ["tests/test_build.py"],
 }
 _CHECKS_WIDE = ["tests/test_validate_safety.py", "tests/test_flat_rules.py",
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modules", nargs="*", default=RULE_MODULES,
                         help=f"below {PACKAGE}/ (default: the rule modules; also: "
-                             "loader.py download.py publish.py)")  # fmt: skip
+                             "loader.py release_fetch.py publish.py)")  # fmt: skip
     parser.add_argument("--sample", type=int, default=0, help="at most N mutants per module")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lines", default="", help="only these lines: A-B,C,...")

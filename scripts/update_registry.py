@@ -19,16 +19,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from coded_events.download import (
-    MANIFEST,
+from coded_events.release_fetch import (
     REGISTRY_PATH,
     DataError,
     manifest_files,
     read_manifest,
     safe_join,
-    sha256_file,
 )
-from coded_events.safe_files import write_atomic
+from coded_events.safe_files import sha256_file, write_atomic
+from coded_events.spec.layout import MANIFEST
 
 
 def release_files(folder: Path) -> tuple[str, str, dict[str, dict[str, Any]]]:

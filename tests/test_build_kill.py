@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from coded_events import publish, safe_files
-from coded_events.download import manifest_hashes, sha256_file
+from coded_events.release_fetch import manifest_hashes, sha256_file
 from tests.test_build import BIN, make_dataset
 
 pytestmark = pytest.mark.skipif(

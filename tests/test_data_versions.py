@@ -24,7 +24,7 @@ from coded_events.versions import SCHEMA_VERSION
 from tests.conftest import ROOT
 from tests.test_download_support import serving
 
-dl = importlib.import_module("coded_events.download")
+dl = importlib.import_module("coded_events.release_fetch")
 REAL = ROOT / "datasets" / "south-caucasus"
 NAME = "south-caucasus"
 runner = CliRunner()

@@ -27,7 +27,7 @@ from tests.test_download_support import (
     write_manifest,
 )
 
-dl = importlib.import_module("coded_events.download")  # the module, not the function
+dl = importlib.import_module("coded_events.release_fetch")
 
 VERSION = "2.0.0"  # a release the shipped registry does not know
 DATA_FILES = [f"data/{name}.{ext}" for name in ("events", "evidence", "sources")

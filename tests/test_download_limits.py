@@ -26,7 +26,7 @@ import pytest
 import coded_events
 from tests.test_download_support import DATASET, _Handler, files_in, make_release, serving
 
-dl = importlib.import_module("coded_events.download")
+dl = importlib.import_module("coded_events.release_fetch")
 VERSION = "2.0.0"
 EVENTS = f"{DATASET}/{VERSION}/data/events.parquet"
 ROOT = Path(__file__).resolve().parents[1]

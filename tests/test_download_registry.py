@@ -56,7 +56,7 @@ def test_registered_release_is_known_to_the_loader(tmp_path, registry, monkeypat
 
     import coded_events
 
-    dl = importlib.import_module("coded_events.download")
+    dl = importlib.import_module("coded_events.release_fetch")
     release = make_release(tmp_path / "release", "4.0.0")
     assert _run(release, "--registry", registry).returncode == 0
     monkeypatch.setattr(dl, "REGISTRY_PATH", registry)

@@ -26,7 +26,7 @@ from tests.test_download_support import (
     sha256,
 )
 
-dl = importlib.import_module("coded_events.download")
+dl = importlib.import_module("coded_events.release_fetch")
 BUNDLED = datasets_dir() / DATASET
 
 
@@ -173,8 +173,9 @@ def test_versions_sort_as_semantic_versions_other_forms_first(monkeypatch, tmp_p
     registry = {"base_url": "x/", "datasets": {"other": {v: {} for v in versions}}}
     (tmp_path / "r.json").write_text(json.dumps(registry), encoding="utf-8")
     monkeypatch.setattr(dl, "REGISTRY_PATH", tmp_path / "r.json")
+    # 1.0.0-rc1 is a SemVer pre-release: after the other forms, before 1.0.0
     assert coded_events.datasets()["other"] == [
-        "1.0.0-rc1", "2024-06", "1.2", "1.9.0", "1.10.0", "2.0.0", "10.0.0"
+        "2024-06", "1.0.0-rc1", "1.2", "1.9.0", "1.10.0", "2.0.0", "10.0.0"
     ]  # fmt: skip
     assert sorted(versions, key=loader.version_sort_key) == coded_events.datasets()["other"]
 

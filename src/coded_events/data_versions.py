@@ -17,7 +17,6 @@ nested columns (lists, structs) of matched rows are compared as Python values.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,8 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from coded_events.download import (
-    MANIFEST,
+from coded_events.loader import release_folder, table_and_format
+from coded_events.release_fetch import (
     DataError,
     parse_manifest,
     read_manifest,
@@ -37,8 +36,9 @@ from coded_events.download import (
     resource_path,
     safe_join,
 )
-from coded_events.loader import release_folder, table_and_format
-from coded_events.schema_diff import Level, bump_level, version_key
+from coded_events.spec import versions
+from coded_events.spec.layout import MANIFEST, METADATA_FILE, DatasetLayout
+from coded_events.spec.versions import Level, bump_level
 from coded_events.table_schema import PRIMARY_KEYS
 
 __all__ = [
@@ -81,8 +81,6 @@ ROW_LEVELS: dict[str, Level] = {
 # a removed table does.
 TABLE_LEVELS: dict[str, Level] = {"added": Level.minor, "removed": Level.major}
 
-_SEMVER = re.compile(r"\d+\.\d+\.\d+")
-_VERSION_LIKE = re.compile(r"[vV]?\d+(\.\d+){0,2}")
 _ROW = "__coded_events_row"
 
 
@@ -349,23 +347,17 @@ def required_level(changes: Sequence[DataChange]) -> Level:
 # --- versions --------------------------------------------------------------------------
 
 
-def _parts(version: str, where: str) -> tuple[int, int, int]:
-    if not _SEMVER.fullmatch(version):
-        raise DataVersionError(f"{where}: version {version!r} is not MAJOR.MINOR.PATCH")
-    major, minor, patch = version_key(version)
-    return major, minor, patch
+def _parts(version: str, where: str) -> versions.Version:
+    try:
+        return versions.require(version, where)
+    except versions.VersionError as error:
+        raise DataVersionError(str(error)) from None
 
 
 def next_version(version: str, level: Level) -> str:
     """The smallest version after ``version`` with a bump of ``level``."""
-    major, minor, patch = _parts(version, "next_version")
-    bumps = {
-        Level.major: (major + 1, 0, 0),
-        Level.minor: (major, minor + 1, 0),
-        Level.patch: (major, minor, patch + 1),
-        Level.none: (major, minor, patch),
-    }
-    return ".".join(str(p) for p in bumps[level])
+    _parts(version, "next_version")
+    return versions.next_version(version, level)
 
 
 @dataclass(frozen=True)
@@ -388,11 +380,11 @@ class Comparison:
         """The bump from the previous version to the new one (none if not newer)."""
         return bump_level(self.previous_version, self.new_version)
 
-    def problem(self, version_file: str = "dataset.json") -> str | None:
+    def problem(self, version_file: str = METADATA_FILE) -> str | None:
         """Why the new version is not allowed, or None when it is."""
         where = f"set version to {{}} in {version_file}"
-        old = _parts(self.previous_version, f"{self.previous_dir / MANIFEST}")
-        new = _parts(self.new_version, version_file)
+        old = _parts(self.previous_version, f"{self.previous_dir / MANIFEST}").precedence
+        new = _parts(self.new_version, version_file).precedence
         if new < old:
             return (
                 f"dataset version {self.new_version} is older than the previous release "
@@ -437,8 +429,9 @@ def compare(previous_dir: Path, files: dict[str, bytes]) -> Comparison:
 # --- finding the previous release ------------------------------------------------------
 
 
-def _version_tuple(version: str) -> tuple[int, ...] | None:
-    return version_key(version) if _SEMVER.fullmatch(version) else None
+def _version_tuple(version: str) -> versions.Precedence | None:
+    parsed = versions.parse(version)
+    return parsed.precedence if parsed is not None else None
 
 
 def default_previous(dataset: str, version: str) -> str | None:
@@ -490,12 +483,12 @@ def resolve_previous(
         if not (path / MANIFEST).is_file():
             raise DataVersionError(f"--previous {previous}: no {MANIFEST} in this folder")
         return path, None
-    if path.exists() or not _VERSION_LIKE.fullmatch(previous):
+    if path.exists() or not versions.looks_like_version(previous):
         raise DataVersionError(
             f"--previous {previous}: neither a release folder (with {MANIFEST}) nor a version "
             f"such as 1.0.0"
         )
-    return _fetch(dataset, previous.lstrip("vV")), None
+    return _fetch(dataset, versions.without_v(previous)), None
 
 
 # --- the build's check -----------------------------------------------------------------
@@ -521,7 +514,7 @@ def version_check(
             if folder is None:
                 return
             comparison = compare(folder, files)
-            problem = comparison.problem(str(dataset_dir / "dataset.json"))
+            problem = comparison.problem(str(DatasetLayout(dataset_dir).metadata))
         except DataVersionError as error:
             raise BuildError([str(error)]) from None
         summary = f"needs a {comparison.required} bump" if comparison.changes else "no changes"

@@ -1,7 +1,7 @@
 """Load published datasets: the release bundled in the package, or any release, downloaded.
 
 ``load("south-caucasus")`` reads the bundled release offline. ``load(..., version="1.1.0")``
-downloads that release once into the cache (see :mod:`coded_events.download`), verified
+downloads that release once into the cache (see :mod:`coded_events.release_fetch`), verified
 file by file, and re-checks the cached files' sha256 on every use.
 """
 
@@ -15,15 +15,16 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from coded_events import download as _dl
-from coded_events.download import (
-    MANIFEST,
+from coded_events import release_fetch as _dl
+from coded_events.release_fetch import (
     BundledDataError,
     DataError,
     DownloadHTTPError,
     OfflineError,
 )
 from coded_events.resources import datasets_dir, repo_root
+from coded_events.spec.layout import MANIFEST, METADATA_FILE
+from coded_events.spec.versions import SortKey, sort_key, without_v
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -136,19 +137,14 @@ _CONVERTERS: dict[str, tuple[str | None, Callable[[pa.Table], Any]]] = {
 # ---------------------------------------------------------------------------- names
 
 
-def version_sort_key(version: str) -> tuple[int, tuple[int, ...], str]:
-    """Sort key of a release version: semantic versions in order, after any other form.
+def version_sort_key(version: str) -> SortKey:
+    """Sort key of a release version: :func:`coded_events.spec.versions.sort_key`.
 
-    Semantic versions are parsed by :func:`coded_events.schema_diff.version_key`. Other
-    forms (``1.0.0-rc1``, ``2024-06``) are deliberately accepted, since registry entries
-    and cache folder names need not be semantic versions; they sort first, by text.
+    Semantic versions sort in SemVer order (``1.0.0-rc1`` before ``1.0.0``). Other forms
+    (``2024-06``) are deliberately accepted, since registry entries and cache folder
+    names need not be semantic versions; they sort first, by text.
     """
-    from coded_events.schema_diff import version_key  # here: `import coded_events` stays fast
-
-    try:
-        return (1, version_key(version), "")
-    except ValueError:
-        return (0, (), version)
+    return sort_key(version)
 
 
 _VERSION_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,63}")
@@ -163,7 +159,7 @@ def _normalise_version(version: str | None, known: list[str]) -> str | None:
     if version is None:
         return None
     text = str(version).strip()
-    text = text[1:] if text[:1] in {"v", "V"} and text[1:2].isdigit() else text
+    text = without_v(text)
     if not _VERSION_PATTERN.fullmatch(text) or ".." in text:
         raise UnknownVersionError(text, known, " (a version looks like 1.2.0)")
     return text
@@ -206,7 +202,7 @@ def bundled_version(dataset: str) -> str | None:
     read only when there is no ``dataset.json``.
     """
     folder = _bundled_folder(dataset)
-    for name in ("dataset.json", MANIFEST):
+    for name in (METADATA_FILE, MANIFEST):
         file = folder / name
         if file.is_file():
             return str(json.loads(file.read_text(encoding="utf-8")).get("version") or "") or None
@@ -259,7 +255,7 @@ def download(
     re-hashed, not downloaded again. A version the registry does not know is refused at
     once, unless ``base_url`` (or ``CODED_EVENTS_BASE_URL``) names a server of the user's
     own (its files are then checked against its own ``datapackage.json``, with an
-    :class:`~coded_events.download.UnverifiedReleaseWarning`) or the cache already holds
+    :class:`~coded_events.release_fetch.UnverifiedReleaseWarning`) or the cache already holds
     it. ``cache_dir`` (or ``CODED_EVENTS_CACHE``) moves the cache. ``timeout`` bounds each
     socket read, ``deadline`` (or ``CODED_EVENTS_DEADLINE``, default 600 s) each file in
     all. ``only`` limits the download to those manifest paths (the manifest always comes).

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from coded_events import codebook
+from coded_events.spec.layout import DOCUMENT_SCHEMA_FILE
 from coded_events.versions import SCHEMA_VERSION
 from coded_events.vocabulary import (  # re-exported: models is the schema's public face
     DATE_PATTERN,
@@ -43,7 +44,7 @@ SCHEMA_BASE_URL = "https://coded-events.github.io/coded-events/schema"
 
 def schema_url(version: str) -> str:
     """The ``$id`` of the source-document schema of ``version``."""
-    return f"{SCHEMA_BASE_URL}/{version}/source-document.schema.json"
+    return f"{SCHEMA_BASE_URL}/{version}/{DOCUMENT_SCHEMA_FILE}"
 
 
 SCHEMA_ID = schema_url(SCHEMA_VERSION)

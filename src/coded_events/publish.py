@@ -1,7 +1,9 @@
 """Publish a dataset: Parquet, CSV and ``datapackage.json``, deterministic to the byte.
 
 ``build(dataset_dir)`` reads ``records/*.json``, refuses records that do not validate,
-and writes ``data/{events,evidence,sources}.{parquet,csv}`` and ``datapackage.json``.
+and writes ``data/<table>.<format>`` for the four tables (``events``, ``evidence``,
+``sources``, ``links``: ``tables.TABLE_NAMES``) in both formats (``parquet``, ``csv``) and
+``datapackage.json`` (the folder layout: ``coded_events.spec.layout``).
 Nothing depends on the clock: every date comes from the records or ``dataset.json``.
 
 Writing is crash-consistent (``coded_events.safe_files``): each file goes to a temporary
@@ -13,20 +15,13 @@ A committed Parquet file that holds the same rows, schema and metadata as the fr
 written by another pyarrow (only the writer differs), is kept, and the manifest
 describes the kept file.
 
-CSV conventions (see ``docs/data-dictionary.md``): UTF-8 without BOM, comma, CRLF line
-ends, RFC 4180 quoting (a field is quoted when it holds a comma, a double quote, CR or
-LF, or is the empty string); a null is an empty *unquoted* field; dates ISO 8601; booleans
-``true``/``false``; numbers as the shortest text that reads back to the same float;
-list columns as compact JSON arrays. Formula injection: in text columns only, a cell that
-begins with ``=``, ``+``, ``-``, ``@``, tab, CR or ``'`` gets one ``'`` in front; a
-reader removes one leading ``'`` from every text cell (``read_csv`` does). Numbers,
-dates and the Parquet files are never changed.
+The CSV dialect (quoting, nulls, booleans, the formula guard) is ``coded_events.csv_dialect``:
+``csv_bytes`` writes it and ``read_csv`` reads it back. The Parquet files are never escaped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -36,12 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from coded_events import codebook, safe_files
+from coded_events import codebook, csv_dialect, safe_files
+from coded_events.csv_dialect import FORMULA_PREFIXES, csv_bytes
 from coded_events.models import SourceDocument
+from coded_events.spec import versions
+from coded_events.spec.layout import MANIFEST, DatasetLayout, data_path
 from coded_events.table_schema import table_schema
 from coded_events.tables import (
     ARROW_SCHEMAS,
@@ -68,8 +64,6 @@ __all__ = [
     "same_parquet_content",
 ]
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "'")
-"""A text cell starting with one of these gets a ``'`` in front in CSV."""
 
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -98,7 +92,6 @@ FORMATS = {
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """C0 control characters other than tab, line feed and carriage return: never published."""
 _CONTROL_BYTES = re.compile(CONTROL_CHARACTERS.pattern.encode())
-MANIFEST = "datapackage.json"
 
 
 class BuildError(Exception):
@@ -135,7 +128,7 @@ def load_documents(dataset_dir: Path) -> list[SourceDocument]:
     from coded_events.migrate import migrate_document
     from coded_events.validate import validate_paths
 
-    records_dir = dataset_dir / "records"
+    records_dir = DatasetLayout(dataset_dir).records
     files = sorted(records_dir.glob("*.json"))
     if not files:
         raise BuildError([f"{records_dir}: no record files (*.json) to build from"])
@@ -260,83 +253,9 @@ def same_parquet_content(first: bytes, second: bytes) -> bool:
 # --- CSV ----------------------------------------------------------------------------
 
 
-def _csv_field(text: str) -> str:
-    if text == "" or any(c in text for c in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def _text_cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
-def _json_cell(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def _cell_writer(arrow_type: pa.DataType) -> Callable[[Any], str]:
-    if pa.types.is_list(arrow_type):
-        return lambda v: _text_cell(_json_cell(v))
-    if pa.types.is_string(arrow_type) or pa.types.is_dictionary(arrow_type):
-        return _text_cell
-    if pa.types.is_boolean(arrow_type):
-        return lambda v: "true" if v else "false"
-    if pa.types.is_floating(arrow_type):
-        return repr
-    if pa.types.is_date(arrow_type):
-        return dt.date.isoformat
-    return str
-
-
-def csv_bytes(table: pa.Table) -> bytes:
-    """One table as RFC 4180 CSV bytes (see the module docstring for the conventions)."""
-    writers = [_cell_writer(f.type) for f in table.schema]
-    lines = [",".join(_csv_field(name) for name in table.column_names)]
-    for row in zip(*(c.to_pylist() for c in table.columns), strict=True):
-        cells = ("" if v is None else _csv_field(w(v)) for w, v in zip(writers, row, strict=True))
-        lines.append(",".join(cells))
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
-
-
-def _csv_read_type(arrow_type: pa.DataType) -> pa.DataType:
-    if pa.types.is_list(arrow_type) or pa.types.is_dictionary(arrow_type):
-        return pa.string()
-    return arrow_type
-
-
 def read_csv(path: Path, table: str) -> pa.Table:
     """Read a published CSV back into the table's exact Arrow schema (types explicit)."""
-    schema = ARROW_SCHEMAS[table]
-    raw = pa_csv.read_csv(
-        path,
-        read_options=pa_csv.ReadOptions(encoding="utf8"),
-        # text cells may hold quoted line breaks (notes, quotes)
-        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-        convert_options=pa_csv.ConvertOptions(
-            column_types={f.name: _csv_read_type(f.type) for f in schema},
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=False,
-            true_values=["true"],
-            false_values=["false"],
-        ),
-    )
-    if raw.column_names != schema.names:
-        raise ValueError(f"{path}: columns {raw.column_names} are not {schema.names}")
-    columns = []
-    for field in schema:
-        column = raw.column(field.name)
-        if pa.types.is_string(column.type):
-            column = pc.if_else(
-                pc.starts_with(column, "'"), pc.utf8_slice_codeunits(column, 1), column
-            )
-        if pa.types.is_list(field.type):
-            items = [None if v is None else json.loads(v) for v in column.to_pylist()]
-            column = pa.array(items, field.type)
-        elif pa.types.is_dictionary(field.type):
-            column = column.combine_chunks().dictionary_encode()
-        columns.append(column)
-    return pa.Table.from_arrays(columns, schema=schema)
+    return csv_dialect.read_table(path, ARROW_SCHEMAS[table])
 
 
 # --- datapackage.json ---------------------------------------------------------------
@@ -351,10 +270,10 @@ def _resource(table: str, fmt: str, content: bytes) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "$schema": RESOURCE_PROFILE,
         "name": names[table],
-        "path": f"data/{table}.{fmt}",
+        "path": data_path(table, fmt),
         **FORMATS[fmt],
         "bytes": len(content),
-        "hash": f"sha256:{hashlib.sha256(content).hexdigest()}",
+        "hash": f"sha256:{safe_files.sha256_bytes(content)}",
     }
     if fmt == "csv":
         resource["dialect"] = {
@@ -400,7 +319,7 @@ def _package(
         "citation": meta.get("citation", "").replace("{version}", meta["version"]) or None,
         "licence_note": meta.get("licence_note"),
         "resources": [
-            _resource(table, fmt, files[f"data/{table}.{fmt}"])
+            _resource(table, fmt, files[data_path(table, fmt)])
             for fmt in FORMATS
             for table in TABLE_NAMES
         ],
@@ -413,8 +332,8 @@ def _package(
 
 def output_paths() -> list[str]:
     """The files a build writes, relative to the dataset folder."""
-    data = [f"data/{table}.{fmt}" for fmt in FORMATS for table in TABLE_NAMES]
-    return [*data, "datapackage.json"]
+    data = [data_path(table, fmt) for fmt in FORMATS for table in TABLE_NAMES]
+    return [*data, MANIFEST]
 
 
 # dataset.json: key -> the JSON type it must have (required keys first, then optional ones)
@@ -422,11 +341,10 @@ _METADATA_REQUIRED = {"name": str, "title": str, "description": str, "version": 
                       "created": str, "licenses": list, "contributors": list}  # fmt: skip
 _METADATA_OPTIONAL = {"schema_version": str, "citation": str, "homepage": str,
                       "keywords": list, "licence_note": str}  # fmt: skip
-_SEMVER = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 
 
 def _metadata(dataset_dir: Path) -> dict[str, Any]:
-    path = dataset_dir / "dataset.json"
+    path = DatasetLayout(dataset_dir).metadata
     if not path.is_file():
         raise BuildError([f"{path}: missing (the dataset's metadata: name, version, ...)"])
     try:
@@ -439,7 +357,7 @@ def _metadata(dataset_dir: Path) -> dict[str, Any]:
     for key, kind in {**_METADATA_REQUIRED, **_METADATA_OPTIONAL}.items():
         if key in meta and not isinstance(meta[key], kind):
             problems.append(f"{path}: {key!r} must be a JSON {_JSON_NAMES[kind]}")
-    if isinstance(meta.get("version"), str) and not _SEMVER.fullmatch(meta["version"]):
+    if isinstance(meta.get("version"), str) and not versions.is_semver(meta["version"]):
         problems.append(
             f"{path}: version {meta['version']!r} is not MAJOR.MINOR.PATCH (see docs/versioning.md)"
         )
@@ -513,11 +431,11 @@ def _render(
     try:
         tables = dict(zip(TABLE_NAMES, tables_from_documents(documents), strict=True))
     except TableError as error:
-        raise BuildError([f"{dataset_dir / 'records'}: {error}"]) from None
+        raise BuildError([f"{DatasetLayout(dataset_dir).records}: {error}"]) from None
     files: dict[str, bytes] = {}
     for name, table in tables.items():
-        files[f"data/{name}.parquet"] = parquet_bytes(name, table, meta)
-        files[f"data/{name}.csv"] = csv_bytes(table)
+        files[data_path(name, "parquet")] = parquet_bytes(name, table, meta)
+        files[data_path(name, "csv")] = csv_bytes(table)
     problems = [
         p for k, v in files.items() if k.endswith(".csv") for p in _csv_control_problems(k, v)
     ]
@@ -571,7 +489,7 @@ def _current_bytes(path: Path, root: Path) -> bytes | None:
 
 def _check_outputs(target: Path) -> None:
     """Refuse, before anything is written, an output path that is a link or not a file."""
-    data = target / "data"
+    data = DatasetLayout(target).data
     safe_files.check_no_links(data, target)
     if data.exists() and not data.is_dir():
         raise safe_files.UnsafePathError(data, "is not a folder")
@@ -597,7 +515,7 @@ def build(
     target = out_dir or dataset_dir
     _check_outputs(target)
     rendered = _render(dataset_dir, inspect, committed=target)
-    data = target / "data"
+    data = DatasetLayout(target).data
     result = BuildResult(kept={target / k: v for k, v in rendered.kept.items()})
     result.debris = safe_files.remove_debris(target)
     if data.is_dir():
@@ -640,7 +558,7 @@ def manifest_mismatches(folder: Path) -> list[str]:
         if content is None:
             problems.append(f"{folder / relative}: missing, though {MANIFEST} lists it")
         elif resource.get("bytes") != len(content) or resource.get("hash") != (
-            f"sha256:{hashlib.sha256(content).hexdigest()}"
+            f"sha256:{safe_files.sha256_bytes(content)}"
         ):
             problems.append(
                 f"{folder / relative}: its size or sha256 differs from {MANIFEST} "

@@ -12,6 +12,7 @@ folders *above* that root are the user's choice and are left alone.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import tempfile
@@ -150,6 +151,23 @@ def open_regular(path: Path) -> BinaryIO:
         os.close(fd)
         raise NotRegularFile(path, mode)
     return os.fdopen(fd, "rb")
+
+
+_HASH_CHUNK = 1 << 20
+
+
+def sha256_bytes(data: bytes) -> str:
+    """The hex sha256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """The hex sha256 of a regular file, read in chunks (a final symbolic link is refused)."""
+    digest = hashlib.sha256()
+    with open_regular(path) as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def remove_debris(folder: Path) -> list[Path]:

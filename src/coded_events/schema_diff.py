@@ -16,23 +16,15 @@ The walk is data-driven: ``KEYWORD_RULES`` says how each JSON Schema keyword is 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-
-class Level(IntEnum):
-    """How large a change is; comparable (``Level.major > Level.minor``)."""
-
-    none = 0
-    patch = 1
-    minor = 2
-    major = 3
-
-    def __str__(self) -> str:
-        return self.name
+from coded_events.spec.versions import Level as Level
+from coded_events.spec.versions import bump_level as bump_level
+from coded_events.spec.versions import sort_key
 
 
 @dataclass(frozen=True)
@@ -245,21 +237,17 @@ def required_level(changes: list[Change]) -> Level:
     return max((c.level for c in changes), default=Level.none)
 
 
-def version_key(version: str) -> tuple[int, ...]:
-    """A sortable key for a semantic version string."""
-    return tuple(int(x) for x in version.split("."))
-
-
-def bump_level(old_version: str, new_version: str) -> Level:
-    """The level of a version bump (``1.0.0`` -> ``1.1.0`` is minor)."""
-    old, new = version_key(old_version), version_key(new_version)
-    if new <= old:
-        return Level.none
-    if new[0] != old[0]:
-        return Level.major
-    if new[1] != old[1]:
-        return Level.minor
-    return Level.patch
+def __getattr__(name: str) -> object:
+    """``version_key``: moved to ``coded_events.spec.versions.sort_key`` (deprecated here)."""
+    if name == "version_key":
+        warnings.warn(
+            "coded_events.schema_diff.version_key is deprecated; use "
+            "coded_events.spec.versions.sort_key",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return sort_key
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_schema(ref: str) -> tuple[str, dict[str, Any]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import cache
 from importlib.resources import files
@@ -11,9 +10,11 @@ from typing import Any
 
 from coded_events import models
 from coded_events.resources import schema_dir
+from coded_events.safe_files import UnsafePathError, sha256_file
+from coded_events.spec.layout import DOCUMENT_SCHEMA_FILE
+from coded_events.spec.versions import sort_key
 from coded_events.versions import SCHEMA_VERSION
 
-DOCUMENT_SCHEMA_FILE = "source-document.schema.json"
 GENERATE_COMMAND = "coded-events schema generate"
 
 
@@ -76,9 +77,7 @@ def published_versions() -> list[str]:
     """Published schema versions, oldest first."""
     root = schema_dir()
     found = [p.name for p in root.iterdir() if (p / DOCUMENT_SCHEMA_FILE).is_file()]
-    from coded_events.schema_diff import version_key
-
-    return sorted(found, key=version_key)
+    return sorted(found, key=sort_key)
 
 
 @cache
@@ -86,11 +85,6 @@ def released() -> dict[str, dict[str, str]]:
     """Released schema versions: version -> {file name: sha256}. Shipped in the package."""
     text = files("coded_events").joinpath("schema_registry.json").read_text(encoding="utf-8")
     return json.loads(text)["released"]
-
-
-def sha256_file(path: Path) -> str:
-    """The sha256 hex digest of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def frozen_violations(root: Path | None = None) -> list[str]:
@@ -102,9 +96,15 @@ def frozen_violations(root: Path | None = None) -> list[str]:
             path = root / version / name
             if not path.is_file():
                 problems.append(f"{path}: released file is missing")
-            elif sha256_file(path) != digest:
+                continue
+            try:
+                actual = sha256_file(path)
+            except UnsafePathError as error:
+                problems.append(f"{error}; released schemas are regular files")
+                continue
+            if actual != digest:
                 problems.append(
-                    f"{path}: released file changed (sha256 {sha256_file(path)}, "
+                    f"{path}: released file changed (sha256 {actual}, "
                     f"released as {digest}); released schemas are never edited"
                 )
     return problems
@@ -122,11 +122,10 @@ def bump_problem(
     from coded_events import schema_diff
 
     root = root or schema_dir()
-    key = schema_diff.version_key
-    earlier = [v for v in released() if key(v) < key(version)]
+    earlier = [v for v in released() if sort_key(v) < sort_key(version)]
     if not earlier:
         return None
-    previous = max(earlier, key=key)
+    previous = max(earlier, key=sort_key)
     old = json.loads((root / previous / DOCUMENT_SCHEMA_FILE).read_text(encoding="utf-8"))
     changes = schema_diff.diff(old, schema if schema is not None else models.json_schema())
     needed = schema_diff.required_level(changes)

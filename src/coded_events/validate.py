@@ -37,11 +37,17 @@ from coded_events.checks.evidence import SourceText
 from coded_events.findings import DEFAULT_MAX_SAMPLES, SUMMARY_HINT, Finding, Sampler
 from coded_events.flat import is_flat, validate_flat
 from coded_events.safe_files import LinkRefused, NotRegularFile, file_kind, read_regular
+from coded_events.spec.layout import (
+    DATA_DIR,
+    MANIFEST,
+    METADATA_FILE,
+    RECORDS_DIR,
+    RETIRED_IDS_FILE,
+    SOURCES_DIR,
+)
 
 __all__ = ["expand_paths", "validate_document_bytes", "validate_paths"]
 
-RECORDS_DIR = "records"
-SOURCES_DIR = "sources"
 _SEVERITY = {code: check.severity for code, check in CATALOGUE.items()}
 
 
@@ -199,10 +205,10 @@ def validate_document_bytes(
 DATASET_PARTS = (
     RECORDS_DIR,
     SOURCES_DIR,
-    "data",
-    "dataset.json",
-    "datapackage.json",
-    dataset.RETIRED_IDS_FILE,
+    DATA_DIR,
+    METADATA_FILE,
+    MANIFEST,
+    RETIRED_IDS_FILE,
 )
 """What a dataset folder holds; none of them may be a symbolic link."""
 
@@ -250,7 +256,7 @@ def _dataset_parts(root: Path, found: Inputs) -> None:
             found.findings.append(_link_finding(part))
         elif name in inputs.METADATA_FILES and os.path.lexists(part):
             found.metadata.append(part)
-    for folder in (root / SOURCES_DIR, root / "data"):
+    for folder in (root / SOURCES_DIR, root / DATA_DIR):
         if folder.is_dir() and not folder.is_symlink():
             with os.scandir(folder) as entries:
                 links = sorted(Path(e.path) for e in entries if e.is_symlink())
@@ -402,7 +408,7 @@ def validate_paths(
                 doc, _ = _check_document(data, str(sibling), sibling, None, texts, [], 0)
                 doc.requested = False
                 context.append(doc)
-        retired = dataset.read_retired_ids(_dataset_dir(folder) / dataset.RETIRED_IDS_FILE)
+        retired = dataset.read_retired_ids(_dataset_dir(folder) / RETIRED_IDS_FILE)
         everything = context + docs
         found_here = _safely("dataset", docs[0].file, dataset.run, everything, retired)
         by_file: dict[str, list[Finding]] = {}

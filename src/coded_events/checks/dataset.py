@@ -9,8 +9,6 @@ from coded_events.checks.base import Document, declare
 from coded_events.findings import Finding, pointer_of
 from coded_events.safe_files import read_regular
 
-RETIRED_IDS_FILE = "retired_ids.txt"
-
 CHECKS = declare(
     "dataset",
     (

@@ -7,7 +7,6 @@ checked for what they are rather than as records.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,8 @@ from typing import Any
 from coded_events.checks import syntax
 from coded_events.checks.base import declare
 from coded_events.findings import Finding
+from coded_events.spec.layout import MANIFEST, METADATA_FILE
+from coded_events.spec.versions import is_semver
 
 CHECKS = declare(
     "inputs",
@@ -64,7 +65,6 @@ CHECKS = declare(
 )
 
 _JSON_TYPES: dict[type, str] = {str: "string", list: "array", dict: "object"}
-_SEMVER = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 
 
 def _dataset_problems(meta: Any) -> list[tuple[str, str]]:
@@ -78,7 +78,7 @@ def _dataset_problems(meta: Any) -> list[tuple[str, str]]:
         if key in meta and not isinstance(meta[key], kind):
             out.append((f"/{key}", f"key {key!r} must be a JSON {_JSON_TYPES[kind]}"))
     version = meta.get("version")
-    if isinstance(version, str) and not _SEMVER.fullmatch(version):
+    if isinstance(version, str) and not is_semver(version):
         out.append(("/version", f"version {version!r} is not MAJOR.MINOR.PATCH"))
     return out
 
@@ -101,8 +101,8 @@ def _manifest_problems(manifest: Any) -> list[tuple[str, str]]:
 
 
 _METADATA: dict[str, tuple[str, Callable[[Any], list[tuple[str, str]]]]] = {
-    "dataset.json": ("invalid-dataset-metadata", _dataset_problems),
-    "datapackage.json": ("invalid-package-manifest", _manifest_problems),
+    METADATA_FILE: ("invalid-dataset-metadata", _dataset_problems),
+    MANIFEST: ("invalid-package-manifest", _manifest_problems),
 }
 OTHER_METADATA = frozenset({"registry.json", "codemeta.json", ".zenodo.json", "package.json"})
 """JSON files of other tools that may sit in a dataset's tree: checked as strict JSON only."""

@@ -14,8 +14,9 @@ import typer
 from coded_events import loader
 from coded_events.citation import dataset_citation
 from coded_events.cli.base import app
+from coded_events.spec.layout import MANIFEST
 
-_dl = importlib.import_module("coded_events.download")
+_dl = importlib.import_module("coded_events.release_fetch")
 T = TypeVar("T")
 
 
@@ -42,7 +43,7 @@ def _run(action: Callable[[], T]) -> T:
 def _cached_versions(dataset: str) -> list[str]:
     folder = _dl.cache_dir() / dataset
     try:
-        found = [p.name for p in folder.iterdir() if (p / _dl.MANIFEST).is_file()]
+        found = [p.name for p in folder.iterdir() if (p / MANIFEST).is_file()]
     except OSError:  # no cache yet, or one that cannot be read: nothing cached to list
         return []
     return sorted(found, key=loader.version_sort_key)
@@ -124,7 +125,7 @@ def _row_counts(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
         table, file_format = loader.table_and_format(resource)
         if file_format != "parquet":
             continue
-        file = _dl.safe_join(folder, resource["path"], str(folder / _dl.MANIFEST))
+        file = _dl.safe_join(folder, resource["path"], str(folder / MANIFEST))
         counts[table] = f"{pq.read_metadata(file).num_rows}" if file.is_file() else "(not cached)"
     return counts
 
@@ -144,7 +145,7 @@ def info_command(
 ) -> None:
     """Show a release: versions, row counts, schema version, licence and how to cite it."""
     folder = _run(lambda: loader.release_folder(dataset, version, only=[]))
-    manifest = _run(lambda: _dl.read_manifest(folder / _dl.MANIFEST))
+    manifest = _run(lambda: _dl.read_manifest(folder / MANIFEST))
     shown = str(manifest.get("version", version))
     typer.echo(f"{dataset} {shown}  {manifest.get('title', '')}".rstrip())
     versions = sorted(

@@ -27,7 +27,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from coded_events import csv_dialect
 from coded_events.safe_files import file_kind
+from coded_events.spec.layout import DATA_DIR, RECORDS_DIR
 from coded_events.table_schema import PRIMARY_KEYS
 from coded_events.tables import ARROW_SCHEMAS, TABLE_NAMES
 
@@ -189,14 +191,14 @@ def _parts(folder: Path) -> list[Path]:
 
 
 def _data_folder(folder: Path) -> Path:
-    data = folder / "data"
+    data = folder / DATA_DIR
     return data if data.is_symlink() or _table_files(data) else folder
 
 
 def is_flat(path: Path) -> bool:
     """Whether ``path`` is a flat-table input (a table file or a folder of tables)."""
     if path.is_dir():
-        if (path / "records").is_dir() or (path / "records").is_symlink():
+        if (path / RECORDS_DIR).is_dir() or (path / RECORDS_DIR).is_symlink():
             return False
         if path.name in TABLE_NAMES and _parts(path):
             return True
@@ -539,16 +541,14 @@ def _convert(name: str, column: pa.Array, target: pa.DataType) -> tuple[pa.Array
     if pa.types.is_list(target) and pa.types.is_struct(target.value_type):
         values, problems = _parse_items(column, target)
     elif pa.types.is_string(target) or pa.types.is_dictionary(target) or pa.types.is_list(target):
-        quoted = pc.starts_with(column, "'")
-        if pc.any(quoted).as_py():
-            column = pc.if_else(quoted, pc.utf8_slice_codeunits(column, 1), column)
-        return column, []
+        return csv_dialect.unescape_text(column), []
     elif pa.types.is_date(target):
         values, bad = _parse_dates(column)
         problems = [Problem("invalid-date", {}, mask=bad)]
     elif pa.types.is_boolean(target):
-        values = pc.equal(column, "true")
-        bad = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, pa.array(["true", "false"]))))
+        values = pc.equal(column, csv_dialect.TRUE)
+        words = pa.array([csv_dialect.TRUE, csv_dialect.FALSE])
+        bad = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, words)))
         params = {"expected": "true or false", "found": "text"}
         problems = [Problem("wrong-type", params, mask=bad)]
     else:
@@ -681,15 +681,12 @@ def csv_batches(part: TablePart, needed: set[str], batch_size: int) -> Iterator[
     try:
         reader = pa_csv.open_csv(
             part.path,
-            read_options=pa_csv.ReadOptions(encoding="utf8", block_size=batch_size * 400),
-            parse_options=pa_csv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=on_invalid, ignore_empty_lines=False
+            read_options=csv_dialect.read_options(block_size=batch_size * 400),
+            parse_options=csv_dialect.parse_options(
+                invalid_row_handler=on_invalid, ignore_empty_lines=False
             ),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={f.name: pa.string() for f in expected},
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
+            convert_options=csv_dialect.convert_options(
+                {f.name: pa.string() for f in expected}, booleans=False
             ),
         )
         names = reader.schema.names  # not UTF-8: a ValueError

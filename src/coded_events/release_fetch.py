@@ -29,10 +29,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, BinaryIO
 
 from coded_events import safe_files
+from coded_events.safe_files import sha256_file
+from coded_events.spec.layout import MANIFEST
 from coded_events.versions import PACKAGE_VERSION
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "registry.json"
-MANIFEST = "datapackage.json"
 ENV_BASE_URL = "CODED_EVENTS_BASE_URL"
 ENV_CACHE = "CODED_EVENTS_CACHE"
 ENV_OFFLINE = "CODED_EVENTS_OFFLINE"
@@ -225,15 +226,6 @@ def base_url_for(dataset: str, version: str, override: str | None = None) -> str
 
 
 # --------------------------------------------------------------------------- hashing
-
-
-def sha256_file(path: Path) -> str:
-    """The hex sha256 of a regular file, read in chunks (a final symbolic link is refused)."""
-    digest = hashlib.sha256()
-    with safe_files.open_regular(path) as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def parse_hash(value: object, where: str) -> str:
@@ -806,7 +798,7 @@ def _unverified_warning(dataset: str, version: str, origin: str) -> None:
         f"({PACKAGE_VERSION}), so its files were checked only against the sha256 hashes in "
         f"the datapackage.json {origin}: that shows they arrived intact, not that "
         "they are a published release. Use a base URL you trust; to hide this warning, "
-        "filter coded_events.download.UnverifiedReleaseWarning.",
+        "filter coded_events.release_fetch.UnverifiedReleaseWarning.",
         UnverifiedReleaseWarning,
         stacklevel=4,
     )
