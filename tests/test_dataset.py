@@ -14,6 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from coded_events import models
+from coded_events.checks.evidence import MAX_TEXT_BYTES
 from coded_events.validate import validate_paths
 from coded_events.versions import SCHEMA_VERSION
 from tests.conftest import ROOT
@@ -211,3 +212,28 @@ def test_an_event_without_evidence_fails_validation(tmp_path: Path) -> None:
     path = _copy_dataset(tmp_path)
     _rewrite(path, document)
     assert _errors(path) == {("empty-value", "/events/0/evidence")}
+
+
+def test_events_without_ids_are_missing_not_duplicates(tmp_path: Path) -> None:
+    path = _copy_dataset(tmp_path)
+    document = read_record(path)
+    linked = {link["event_id"] for e in document["events"] for link in e.get("links", [])}
+    chosen = [i for i, e in enumerate(document["events"]) if e["event_id"] not in linked][:2]
+    for index in chosen:
+        del document["events"][index]["event_id"]
+    _rewrite(path, document)
+    assert _errors(path) == {("missing-field", f"/events/{i}/event_id") for i in chosen}
+
+
+def test_source_text_size_limit(tmp_path: Path) -> None:
+    """A text of exactly the limit is read (the padding only breaks the hash); one byte
+    more is not read at all."""
+    path = _copy_dataset(tmp_path)
+    source_id = read_record(path)["source"]["source_id"]
+    text = path.parents[1] / "sources" / f"{source_id}.txt"
+    data = text.read_bytes()
+    text.write_bytes(data + b" " * (MAX_TEXT_BYTES - len(data)))
+    assert _errors(path) == {("source-text-hash-mismatch", "/source/text_sha256")}
+    with text.open("ab") as handle:
+        handle.write(b" ")
+    assert _errors(path) == {("source-text-unreadable", "/source/source_id")}

@@ -95,6 +95,7 @@ def record_codes(mutate: Callable[[Document], None], under: str) -> set[str]:
     mutate(document)
     data = json.dumps(document, ensure_ascii=False).encode("utf-8")
     found = validate_document_bytes(data, str(RECORD), sources_dir=DATASET / "sources")
+    assert "internal-error" not in {f.code for f in found}, found
     return {f.code for f in found if f.pointer == under or f.pointer.startswith(under + "/")}
 
 
