@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from coded_events import safe_files
+from coded_events.spec.versions import sort_key
 from coded_events.versions import SCHEMA_VERSION
 
 Document = dict[str, Any]
@@ -87,7 +88,7 @@ def path_to(source: str, target: str = SCHEMA_VERSION) -> list[Step]:
     chain, version = [], source
     while version != target:
         if version not in STEPS:
-            known = sorted({*STEPS, *(s.target for s in STEPS.values())})
+            known = sorted({*STEPS, *(s.target for s in STEPS.values())}, key=sort_key)
             raise MigrationError(
                 f"no migration from schema {version} to {target}; known versions: "
                 f"{', '.join(known) or SCHEMA_VERSION}"

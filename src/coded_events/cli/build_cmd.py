@@ -10,6 +10,7 @@ import typer
 
 from coded_events import data_versions, publish, safe_files
 from coded_events.cli.base import app
+from coded_events.spec.layout import DatasetLayout
 
 
 @app.command("build")
@@ -73,7 +74,8 @@ def _refuse(dataset_dir: Path, problems: list[str]) -> NoReturn:
 def _check(dataset_dir: Path, inspect: Callable[[dict[str, bytes]], None]) -> None:
     """``build --check``: stale files and a manifest that does not describe the files."""
     stale = publish.check(dataset_dir, inspect=inspect, echo=typer.echo)
-    torn = publish.manifest_mismatches(dataset_dir) if (dataset_dir / "data").is_dir() else []
+    built = DatasetLayout(dataset_dir).data.is_dir()
+    torn = publish.manifest_mismatches(dataset_dir) if built else []
     for relative in stale:
         typer.echo(f"stale: {dataset_dir / relative}", err=True)
     for problem in torn:

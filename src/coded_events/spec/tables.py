@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from coded_events import codebook, vocabulary
 from coded_events.resources import schema_dir
+from coded_events.spec.layout import DOCUMENT_SCHEMA_FILE
 from coded_events.versions import SCHEMA_VERSION
 
 if TYPE_CHECKING:  # pydantic loads only when documents are converted
@@ -465,15 +466,12 @@ def table_pattern(pattern: str) -> str:
     return start[:-1] if start.endswith("$") else start + ".*"
 
 
-_SCHEMA_FILE = "source-document.schema.json"
-
-
 @cache
 def _model_schema() -> dict[str, Any]:
     """The models' JSON Schema, as ``coded-events schema generate`` published it for the
     current schema version (a test fails when that file is stale). Read from the file
     rather than from pydantic so that the flat validator never loads pydantic."""
-    path = schema_dir() / SCHEMA_VERSION / _SCHEMA_FILE
+    path = schema_dir() / SCHEMA_VERSION / DOCUMENT_SCHEMA_FILE
     return json.loads(path.read_text("utf-8"))
 
 
