@@ -14,7 +14,6 @@ import pytest
 from pydantic import ValidationError
 
 from coded_events import models
-from coded_events.checks.evidence import MAX_TEXT_BYTES
 from coded_events.validate import validate_paths
 from coded_events.versions import SCHEMA_VERSION
 from tests.conftest import ROOT
@@ -225,6 +224,9 @@ def test_events_without_ids_are_missing_not_duplicates(tmp_path: Path) -> None:
     assert _errors(path) == {("missing-field", f"/events/{i}/event_id") for i in chosen}
 
 
+TEXT_LIMIT = 20 * 1024 * 1024  # source texts above 20 MiB are not read, like record files
+
+
 def test_source_text_size_limit(tmp_path: Path) -> None:
     """A text of exactly the limit is read (the padding only breaks the hash); one byte
     more is not read at all."""
@@ -232,7 +234,7 @@ def test_source_text_size_limit(tmp_path: Path) -> None:
     source_id = read_record(path)["source"]["source_id"]
     text = path.parents[1] / "sources" / f"{source_id}.txt"
     data = text.read_bytes()
-    text.write_bytes(data + b" " * (MAX_TEXT_BYTES - len(data)))
+    text.write_bytes(data + b" " * (TEXT_LIMIT - len(data)))
     assert _errors(path) == {("source-text-hash-mismatch", "/source/text_sha256")}
     with text.open("ab") as handle:
         handle.write(b" ")
