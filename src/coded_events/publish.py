@@ -35,8 +35,13 @@ import pyarrow.parquet as pq
 
 from coded_events import codebook, csv_dialect, safe_files
 from coded_events.csv_dialect import FORMULA_PREFIXES, csv_bytes
+from coded_events.findings import Finding
 from coded_events.models import SourceDocument
 from coded_events.spec import versions
+from coded_events.spec.catalogue.inputs import (
+    DATASET_METADATA_OPTIONAL,
+    DATASET_METADATA_REQUIRED,
+)
 from coded_events.spec.layout import MANIFEST, DatasetLayout, data_path
 from coded_events.table_schema import table_schema
 from coded_events.tables import (
@@ -105,17 +110,11 @@ class BuildError(Exception):
 # --- reading and validating records -------------------------------------------------
 
 
-def _finding_text(finding: Any) -> str:
+def _finding_text(finding: Finding) -> str:
     """``file:line:column pointer [code] message (hint)`` from a ``Finding``."""
-    where = ":".join(
-        str(v) for v in (getattr(finding, k, None) for k in ("file", "line", "column")) if v
-    )
-    pointer = getattr(finding, "pointer", "") or ""
-    code = getattr(finding, "code", "")
-    message = getattr(finding, "message", None) or str(finding)
-    hint = getattr(finding, "hint", "")
-    text = f"{where} {pointer} [{code}] {message}".strip()
-    return f"{text} (fix: {hint})" if hint else text
+    where = ":".join(str(v) for v in (finding.file, finding.line, finding.column) if v)
+    text = f"{where} {finding.pointer} [{finding.code}] {finding.message}".strip()
+    return f"{text} (fix: {finding.hint})" if finding.hint else text
 
 
 def load_documents(dataset_dir: Path) -> list[SourceDocument]:
@@ -336,11 +335,9 @@ def output_paths() -> list[str]:
     return [*data, MANIFEST]
 
 
-# dataset.json: key -> the JSON type it must have (required keys first, then optional ones)
-_METADATA_REQUIRED = {"name": str, "title": str, "description": str, "version": str,
-                      "created": str, "licenses": list, "contributors": list}  # fmt: skip
-_METADATA_OPTIONAL = {"schema_version": str, "citation": str, "homepage": str,
-                      "keywords": list, "licence_note": str}  # fmt: skip
+# dataset.json: key -> the JSON type it must have (declared with invalid-dataset-metadata)
+_METADATA_REQUIRED = DATASET_METADATA_REQUIRED
+_METADATA_OPTIONAL = DATASET_METADATA_OPTIONAL
 
 
 def _metadata(dataset_dir: Path) -> dict[str, Any]:

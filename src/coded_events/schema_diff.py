@@ -19,7 +19,6 @@ import json
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from coded_events.spec.versions import Level as Level
@@ -248,16 +247,3 @@ def __getattr__(name: str) -> object:
         )
         return sort_key
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def load_schema(ref: str) -> tuple[str, dict[str, Any]]:
-    """Load a schema given a published version (``1.0.0``) or a file path."""
-    from coded_events import schema_files
-
-    path = Path(ref)
-    if path.is_file():
-        return str(path), json.loads(path.read_text(encoding="utf-8"))
-    if ref in schema_files.published_versions():
-        return ref, schema_files.load(ref)
-    known = ", ".join(schema_files.published_versions())
-    raise FileNotFoundError(f"{ref!r} is neither a schema file nor a published version ({known})")

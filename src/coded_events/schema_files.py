@@ -80,6 +80,17 @@ def published_versions() -> list[str]:
     return sorted(found, key=sort_key)
 
 
+def load_schema(ref: str) -> tuple[str, dict[str, Any]]:
+    """Load a schema given a published version (``1.0.0``) or a file path."""
+    path = Path(ref)
+    if path.is_file():
+        return str(path), json.loads(path.read_text(encoding="utf-8"))
+    if ref in published_versions():
+        return ref, load(ref)
+    known = ", ".join(published_versions())
+    raise FileNotFoundError(f"{ref!r} is neither a schema file nor a published version ({known})")
+
+
 @cache
 def released() -> dict[str, dict[str, str]]:
     """Released schema versions: version -> {file name: sha256}. Shipped in the package."""

@@ -1,4 +1,4 @@
-"""What a check is, and the document a check looks at."""
+"""The document a check looks at (what a check is lives in :mod:`coded_events.spec.catalogue`)."""
 
 from __future__ import annotations
 
@@ -7,62 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from coded_events.findings import Finding, Severity, clean_text, field_of, short_value
+from coded_events.spec.catalogue.check import Check, declare
 
-_UNSET: Any = object()
-
-
-class _Blank(dict):
-    def __missing__(self, key: str) -> str:
-        return "?"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One rule of the catalogue.
-
-    ``message`` and ``hint`` are ``str.format`` templates filled from the keyword
-    arguments given to :meth:`finding`; ``doc`` is the documentation entry.
-    """
-
-    code: str
-    severity: Severity
-    layer: str
-    title: str
-    message: str
-    hint: str
-    doc: str
-
-    def finding(
-        self,
-        file: str,
-        pointer: str = "",
-        value: Any = _UNSET,
-        /,
-        *,
-        line: int | None = None,
-        column: int | None = None,
-        **params: Any,
-    ) -> Finding:
-        """A finding of this check at ``pointer`` in ``file``."""
-        fill = _Blank({k: clean_text(str(v)) for k, v in params.items()})
-        return Finding(
-            code=self.code,
-            severity=self.severity,
-            message=self.message.format_map(fill),
-            hint=self.hint.format_map(fill),
-            file=file,
-            line=line,
-            column=column,
-            pointer=pointer,
-            field=field_of(pointer),
-            value=None if value is _UNSET else short_value(value),
-        )
-
-
-def declare(layer: str, *checks: tuple[str, str, str, str, str, str]) -> dict[str, Check]:
-    """Build a layer's checks from (code, severity, title, message, hint, doc) rows."""
-    return {row[0]: Check(row[0], row[1], layer, *row[2:]) for row in checks}  # type: ignore[arg-type]
+__all__ = ["Check", "Document", "declare"]
 
 
 class _Code(NamedTuple):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coded_events.checks import inputs, syntax
-from coded_events.checks.base import Document, declare
+from coded_events.checks.base import Document
 from coded_events.findings import Finding, pointer_of
 from coded_events.safe_files import (
     LinkRefused,
@@ -19,88 +19,11 @@ from coded_events.safe_files import (
     file_kind,
     read_regular,
 )
+from coded_events.spec.catalogue.evidence import CHECKS
 from coded_events.vocabulary import SOURCE_ID_PATTERN
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 
-CHECKS = declare(
-    "evidence",
-    (
-        "source-path-outside",
-        "error",
-        "Source text path leaves the sources folder",
-        "source id {value} would read {path}, which is outside {folder}",
-        "Use the plain source id (no '/', '..' or links); the text lives in sources/<id>.txt.",
-        "Source texts are read only from the dataset's `sources/` folder. An id that "
-        "resolves elsewhere (through `..` or a symbolic link) is reported, never read.",
-    ),
-    (
-        "source-text-missing",
-        "error",
-        "Source text not found",
-        "no source text for {value}: {path} does not exist",
-        "Add the article text as sources/{value}.txt next to the records/ folder.",
-        "Every source a document or a quote names needs its text in "
-        "`<dataset>/sources/<source_id>.txt`, so that quotes can be verified.",
-    ),
-    (
-        "source-text-unreadable",
-        "error",
-        "Source text cannot be read",
-        "cannot read {path}: {reason}",
-        "Store the text as a UTF-8 file, byte for byte as retrieved.",
-        "The source text exists but is not a readable UTF-8 file (or is too large).",
-    ),
-    (
-        "source-text-hash-mismatch",
-        "error",
-        "Source text changed",
-        "sha256 of {path} is {actual}, but the document records {expected}",
-        "If the text file is right, set source.text_sha256 to {actual}; if not, restore "
-        "the text (and re-check every quote's offsets).",
-        "`source.text_sha256` is the sha256 of the text file's bytes; a mismatch means the "
-        "text or the record changed without the other.",
-    ),
-    (
-        "quote-blank",
-        "error",
-        "Quote is blank",
-        "the quote contains only white space",
-        "Quote the words that support the event.",
-        "An evidence quote must contain text.",
-    ),
-    (
-        "quote-offsets-invalid",
-        "error",
-        "Quote offsets impossible",
-        "char_start {start} and char_end {end} do not delimit text in a source of "
-        "{length} characters{where}",
-        "char_end must be greater than char_start and at most the text's length; offsets "
-        "count Unicode characters from 0.",
-        "The offsets cannot hold the quote: char_end is not after char_start, or lies "
-        "beyond the end of the text.",
-    ),
-    (
-        "quote-mismatch",
-        "error",
-        "Quote differs from the text at its offsets",
-        "the text at {start}-{end} reads {actual!r}, not the quote{where}",
-        "Copy the quote from the source text again, or set char_start/char_end to where it occurs.",
-        "The text between char_start and char_end must be the quote, character for "
-        "character. The message says where the quote does occur (or nearly occurs, "
-        "differing only in white space or quotation marks), if anywhere.",
-    ),
-    (
-        "quotes-overlap",
-        "warning",
-        "Quotes of one event overlap",
-        "this quote ({start}-{end}) overlaps quote {other} ({other_start}-{other_end}) "
-        "of the same event",
-        "Merge the two quotes into one, or trim them so that each adds something.",
-        "Two quotes of the same event share characters of the same source; usually one "
-        "is a copy or extension of the other.",
-    ),
-)
 
 _SOURCE_ID = re.compile(SOURCE_ID_PATTERN)
 _QUOTE_CHARS = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})

@@ -12,69 +12,24 @@ from pathlib import Path
 from typing import Any
 
 from coded_events.checks import syntax
-from coded_events.checks.base import declare
 from coded_events.findings import Finding
+from coded_events.spec.catalogue.inputs import (
+    CHECKS,
+    DATASET_METADATA_OPTIONAL,
+    DATASET_METADATA_REQUIRED,
+)
 from coded_events.spec.layout import MANIFEST, METADATA_FILE
 from coded_events.spec.versions import is_semver
-
-CHECKS = declare(
-    "inputs",
-    (
-        "not-regular-file",
-        "error",
-        "Not a regular file",
-        "not a regular file (it is {kind}); it is not read",
-        "Name a record file or a folder of records; remove the {kind} or give it another name.",
-        "A path given, or found where a record, a table, a source text or a metadata file "
-        "belongs (`*.json` in `records/`, `data/events.csv`, `sources/<id>.txt`), is a "
-        "directory, a FIFO, a socket or a device. It is never opened: reading a FIFO or a "
-        "device could block the validator or never end.",
-    ),
-    (
-        "nothing-to-check",
-        "error",
-        "Nothing to check",
-        "{path} holds no record file (*.json) and no flat table (.csv, .parquet)",
-        "Name a dataset folder (one with records/), record files, or tables; check the "
-        "path given to the validator (in CI: the workflow's working folder).",
-        "A folder given to the validator yields nothing to validate. This is an error, so "
-        "that a job pointed at the wrong folder fails instead of passing having checked "
-        "nothing.",
-    ),
-    (
-        "invalid-dataset-metadata",
-        "error",
-        "Dataset metadata invalid",
-        "dataset.json {problem}",
-        "dataset.json holds the dataset's name, title, description, version "
-        "(MAJOR.MINOR.PATCH), created (a date), licenses and contributors; see "
-        "datasets/south-caucasus/dataset.json.",
-        "`dataset.json` (beside `records/`) is the dataset's metadata, not a record: it "
-        "must be a JSON object with the keys `coded-events build` needs, each of its type.",
-    ),
-    (
-        "invalid-package-manifest",
-        "error",
-        "Data Package manifest invalid",
-        "datapackage.json {problem}",
-        "Rebuild it with `coded-events build DATASET`; it is generated, not edited.",
-        "`datapackage.json` is the Data Package manifest that `coded-events build` writes "
-        "beside `data/`, not a record: it must be a JSON object with a `resources` list, "
-        "each resource with a relative `path`.",
-    ),
-)
 
 _JSON_TYPES: dict[type, str] = {str: "string", list: "array", dict: "object"}
 
 
 def _dataset_problems(meta: Any) -> list[tuple[str, str]]:
     """(pointer, problem) pairs for a parsed dataset.json."""
-    from coded_events.publish import _METADATA_OPTIONAL, _METADATA_REQUIRED
-
     if not isinstance(meta, dict):
         return [("", "must hold a JSON object")]
-    out = [("", f"lacks the key {key!r}") for key in _METADATA_REQUIRED if key not in meta]
-    for key, kind in {**_METADATA_REQUIRED, **_METADATA_OPTIONAL}.items():
+    out = [("", f"lacks the key {key!r}") for key in DATASET_METADATA_REQUIRED if key not in meta]
+    for key, kind in {**DATASET_METADATA_REQUIRED, **DATASET_METADATA_OPTIONAL}.items():
         if key in meta and not isinstance(meta[key], kind):
             out.append((f"/{key}", f"key {key!r} must be a JSON {_JSON_TYPES[kind]}"))
     version = meta.get("version")

@@ -54,8 +54,8 @@ def diff_command(
     from coded_events import schema_diff
 
     try:
-        old_name, old_schema = schema_diff.load_schema(old)
-        new_name, new_schema = schema_diff.load_schema(new)
+        old_name, old_schema = schema_files.load_schema(old)
+        new_name, new_schema = schema_files.load_schema(new)
     except (FileNotFoundError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None

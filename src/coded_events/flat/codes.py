@@ -1,66 +1,12 @@
 """Table layer: the checks that only flat tables (CSV, Parquet) can fail.
 
-Everything else the flat validator reports uses the record validator's codes (a bad
-event code in a column is ``unknown-event-code`` as it is in a record file).
+Declared in :mod:`coded_events.spec.catalogue.table` (re-exported here). Everything else
+the flat validator reports uses the record validator's codes (a bad event code in a column
+is ``unknown-event-code`` as it is in a record file).
 """
 
 from __future__ import annotations
 
-from coded_events.checks.base import declare
-from coded_events.vocabulary import PUBLISHED_TABLES
+from coded_events.spec.catalogue.table import CHECKS
 
-CHECKS = declare(
-    "table",
-    (
-        "unknown-table",
-        "error",
-        "Table not recognised",
-        "cannot tell which published table this file holds ({reason})",
-        f"Name the file after its table ({', '.join(PUBLISHED_TABLES)}, as in the "
-        "published data/ folder) or give it that table's columns.",
-        "A flat file is matched to a table by the `coded_events.table` Parquet metadata, "
-        "then by its name (`events.parquet`, `evidence.csv`), then by a folder below the "
-        "folder given (`sources/part-0.parquet`, never a folder above it), then by its "
-        "columns. A file that matches none is not checked further.",
-    ),
-    (
-        "malformed-row",
-        "error",
-        "CSV row with the wrong number of fields",
-        "a CSV row has {actual} field(s) where the header has {expected}: {text}",
-        "Check the row's quoting: a comma or line break inside a value must be in double "
-        "quotes, and a double quote inside a quoted value is doubled.",
-        "A row of a CSV table does not have one field per column, usually because of a "
-        "quoting mistake. The row is skipped; the rest of the file is still checked.",
-    ),
-    (
-        "duplicate-column",
-        "error",
-        "Column name used twice",
-        "the column name {name} appears {count} times in the header",
-        "Keep one column of that name: each column of a table has its own name.",
-        "A CSV header or a Parquet schema names the same column more than once. None of "
-        "the columns of that name is read (which one holds the data cannot be told); the "
-        "rules that need it are not run.",
-    ),
-    (
-        "duplicate-row-key",
-        "error",
-        "Primary key used twice",
-        "the key ({key}) of table {table} is also used by row {other}",
-        "Each row needs its own key: renumber evidence_index within the event.",
-        "Rows of a table must have unique primary keys (`evidence`: `event_id`, "
-        "`evidence_index`). Event and source ids report `duplicate-event-id` and "
-        "`duplicate-source-id`, as in record files.",
-    ),
-    (
-        "unresolved-event-reference",
-        "error",
-        "Quote of an unknown event",
-        "the {table} row names event {value}, which the events table does not hold",
-        "Use the id of an event in the events table, or add that event.",
-        "A foreign key: each `evidence.event_id` (and each event id of another table that "
-        "names an event) must be an `event_id` of the events table checked with it. (In a "
-        "record file the quotes sit inside their event, so this cannot happen there.)",
-    ),
-)
+__all__ = ["CHECKS"]

@@ -24,11 +24,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coded_events.checks import CATALOGUE
 from coded_events.findings import SUMMARY_HINT, Finding
 from coded_events.flat import reader
 from coded_events.flat.reader import Batch, Problem, TablePart, TableSet
 from coded_events.flat.rules import Hit, Rule, rules_for, runnable, template, text
+from coded_events.spec.catalogue import CATALOGUE, require
 from coded_events.table_schema import FOREIGN_KEYS, PRIMARY_KEYS
 from coded_events.tables import ARROW_SCHEMAS
 
@@ -47,10 +47,22 @@ COLUMN_REFERENCE_CODES = {("links", "target_event_id"): "link-unresolved"}
 WHOLE_FILE_CODES = {"file-unreadable"}
 """Problems about a file's bytes, not about one of its tables' columns."""
 
+require(
+    [*KEY_CODES.values(), *REFERENCE_CODES.values(), *COLUMN_REFERENCE_CODES.values(),
+     *WHOLE_FILE_CODES, "unresolved-event-reference"],
+    __name__,
+)  # fmt: skip
+
 
 def _reference_code(table: str, column: str, target: str) -> str:
     code = COLUMN_REFERENCE_CODES.get((table, column))
-    return code if code in CATALOGUE else REFERENCE_CODES.get(target, "unresolved-event-reference")
+    return code or REFERENCE_CODES.get(target, "unresolved-event-reference")
+
+
+def _row_params(code: str, columns: dict[str, pa.Array], row: int) -> dict[str, Any]:
+    """The message parameters of ``code`` that are columns of the row (``link-unresolved``
+    names the link's ``type``)."""
+    return {p: text(columns[p])[row].as_py() for p in CATALOGUE[code].params if p in columns}
 
 
 @dataclass
@@ -288,7 +300,8 @@ class Validator:
 
                 def describe(row: int, values=values, code=code) -> Finding:
                     value = values[row].as_py()
-                    return template(code, value, value=repr(value), table=table)
+                    params = {**_row_params(code, columns, row), "table": table}
+                    return template(code, value, **params, value=repr(value))
 
                 out.append((Hit(code, names, bad, describe), count))
         return out

@@ -26,8 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coded_events import codebook, vocabulary
-from coded_events.checks import CATALOGUE, codebook_checks, consistency
+from coded_events.checks import codebook_checks, consistency
 from coded_events.findings import Finding
+from coded_events.spec.catalogue import CATALOGUE
 from coded_events.spec.tables import TABLE, table_pattern
 from coded_events.table_schema import table_schema
 
@@ -56,8 +57,10 @@ class Rule:
 
 def template(code: str, found: Any = None, /, **params: Any) -> Finding:
     """A finding of ``code`` (offending value ``found``) with its message filled in; the
-    engine adds the place."""
+    engine adds the place. A check the catalogue declares for records only is a bug here."""
     check = CATALOGUE[code]
+    if not check.on_tables:
+        raise LookupError(f"check {code!r} is declared for record files only")
     if found is None:
         return check.finding("", "", **params)
     return check.finding("", "", found, **params)
@@ -833,9 +836,8 @@ CROSS_RULES: dict[str, list[Rule]] = {
     ],
     "evidence": [Rule("quotes", ("quote", "char_start", "char_end"), quotes)],
     "sources": [Rule("published", ("published", "published_text"), derived_published)],
+    "links": [Rule("self-link", ("event_id", "target_event_id"), self_links)],
 }  # fmt: skip
-if "link-to-self" in CATALOGUE:  # event links (schema 1.1.0)
-    CROSS_RULES["links"] = [Rule("self-link", ("event_id", "target_event_id"), self_links)]
 
 OPTIONAL_INPUTS = {"coordinates": {"location_country"}, "derived:action": {"cameo_label",
                    "root_code", "quad_class", "goldstein"},
