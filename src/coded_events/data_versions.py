@@ -38,6 +38,7 @@ from coded_events.release_fetch import (
 )
 from coded_events.spec import versions
 from coded_events.spec.layout import MANIFEST, METADATA_FILE, DatasetLayout
+from coded_events.spec.tables import TABLES
 from coded_events.spec.versions import Level, bump_level
 from coded_events.table_schema import PRIMARY_KEYS
 
@@ -61,13 +62,8 @@ EXAMPLES = 3
 
 FIRST_RELEASE = "first release: no previous version to compare"
 
-# table -> (singular, plural) used in descriptions ("3 events added").
-ROW_NOUNS: dict[str, tuple[str, str]] = {
-    "events": ("event", "events"),
-    "evidence": ("evidence quote", "evidence quotes"),
-    "sources": ("source", "sources"),
-    "links": ("link", "links"),
-}
+# table -> (singular, plural) used in descriptions ("3 events added"), from the table spec.
+ROW_NOUNS: dict[str, tuple[str, str]] = {table.name: table.nouns for table in TABLES}
 
 # What each kind of row difference costs.
 ROW_LEVELS: dict[str, Level] = {

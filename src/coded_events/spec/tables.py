@@ -41,18 +41,8 @@ from coded_events.versions import SCHEMA_VERSION
 if TYPE_CHECKING:  # pydantic loads only when documents are converted
     from coded_events.models import Actor, SourceDocument
 
-__all__ = [
-    "CODE",
-    "QUANTITY",
-    "TABLE",
-    "TABLES",
-    "TABLE_NAMES",
-    "Column",
-    "ForeignKey",
-    "Row",
-    "Table",
-    "model_constraints",
-]
+__all__ = ["CODE", "QUANTITY", "TABLE", "TABLES", "TABLE_NAMES", "Column", "ForeignKey"]
+__all__ += ["Row", "Table", "constraints", "model_constraints", "table_pattern"]
 
 CODE = pa.dictionary(pa.int32(), pa.string())
 """Low-cardinality codes and enum values: dictionary-encoded strings."""
@@ -181,13 +171,9 @@ def plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _actor(row: Row, prefix: str) -> Actor | None:
-    return getattr(row.item, prefix)
-
-
 def _actor_country(prefix: str) -> Callable[[Row], Any]:
     def value(row: Row) -> Any:
-        actor = _actor(row, prefix)
+        actor: Actor | None = getattr(row.item, prefix)
         return None if actor is None else actor.parsed.country
 
     return value
@@ -195,7 +181,7 @@ def _actor_country(prefix: str) -> Callable[[Row], Any]:
 
 def _actor_roles(prefix: str) -> Callable[[Row], Any]:
     def value(row: Row) -> Any:
-        actor = _actor(row, prefix)
+        actor: Actor | None = getattr(row.item, prefix)
         return None if actor is None else list(actor.parsed.roles)
 
     return value
@@ -220,18 +206,6 @@ def _quantities(row: Row) -> list[dict[str, Any]]:
         }
         for q in row.item.quantities
     ]
-
-
-def _document_source_id(row: Row) -> str:
-    return row.document.source.source_id
-
-
-def _parent_event_id(row: Row) -> str:
-    return row.parent.event_id
-
-
-def _position(row: Row) -> int | None:
-    return row.index
 
 
 def _quote_source_id(row: Row) -> str:
@@ -295,8 +269,8 @@ EVENTS = Table(
         Column("event_id", pa.string(), True, "Stable identifier of the event; never changed "
                "or reused once published.", "sc-0001", path="event_id"),
         Column("source_id", pa.string(), True, "The source document the event was coded from "
-               "(see sources).", _SOURCE_ID_EXAMPLE, value=_document_source_id,
-               model="Source.source_id"),
+               "(see sources).", _SOURCE_ID_EXAMPLE, model="Source.source_id",
+               value=lambda row: row.document.source.source_id),
         Column("date_start", pa.date32(), True, "First calendar day the date can mean (a "
                "month's first day, a year's 1 January).", "2024-04-01",
                value=lambda row: row.item.date.first_day),
@@ -377,10 +351,10 @@ EVIDENCE = Table(
     ),
     columns=(
         Column("event_id", pa.string(), True, "The event the quote supports (see events).",
-               "sc-0001", value=_parent_event_id, model="Event.event_id"),
+               "sc-0001", value=lambda row: row.parent.event_id, model="Event.event_id"),
         Column("evidence_index", pa.int32(), True, "Position of the quote in the event's "
                "evidence list, from 0 (as in the record's JSON Pointer "
-               "/events/i/evidence/<index>).", 0, value=_position,
+               "/events/i/evidence/<index>).", 0, value=lambda row: row.index,
                constraints={"minimum": 0}),
         Column("source_id", pa.string(), True, "The source the quote comes from (see "
                "sources).", _SOURCE_ID_EXAMPLE, path="source_id", value=_quote_source_id,
@@ -435,9 +409,9 @@ LINKS = Table(
     ),
     columns=(
         Column("event_id", pa.string(), True, "The event that holds the link (see events).",
-               "sc-0017", value=_parent_event_id, model="Event.event_id"),
+               "sc-0017", value=lambda row: row.parent.event_id, model="Event.event_id"),
         Column("link_index", pa.int32(), True, "Position of the link in the event's list of "
-               "links, from 0.", 0, value=_position, constraints={"minimum": 0}),
+               "links, from 0.", 0, value=lambda row: row.index, constraints={"minimum": 0}),
         Column("type", CODE, True, "How the event relates to the target event. " + " ".join(
                f"{t.value}: {d}" for t, d in vocabulary.LINK_TYPE_DOCS.items()), "part_of",
                path="type"),
