@@ -12,7 +12,6 @@ import datetime as dt
 from enum import Enum
 from typing import Any
 
-
 DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 SOURCE_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 EVENT_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
