@@ -48,7 +48,10 @@ def _get(server, **kwargs) -> Path:
     kwargs.setdefault("retries", 0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dl.UnverifiedReleaseWarning)
-        return coded_events.download(DATASET, VERSION, base_url=server.url, **kwargs)
+        folder = coded_events.download(DATASET, VERSION, base_url=server.url, **kwargs)
+    # tests below delete what was downloaded: never the repository's bundled release
+    assert not folder.resolve().is_relative_to(ROOT), f"{folder} is not in the test cache"
+    return folder
 
 
 # ---------------------------------------------------------------------------- redirects
