@@ -239,3 +239,18 @@ def test_source_text_size_limit(tmp_path: Path) -> None:
     with text.open("ab") as handle:
         handle.write(b" ")
     assert _errors(path) == {("source-text-unreadable", "/source/source_id")}
+
+
+def test_a_quote_may_end_at_the_end_of_the_text(tmp_path: Path) -> None:
+    """char_end equal to the text's length is valid; one more is not."""
+    path = _copy_dataset(tmp_path)
+    document = read_record(path)
+    text = source_text(document["source"]["source_id"])
+    evidence = document["events"][0]["evidence"][0]
+    start = len(text) - 10
+    evidence.update(char_start=start, char_end=len(text), quote=text[start:])
+    _rewrite(path, document)
+    assert _errors(path) == set()
+    evidence["char_end"] = len(text) + 1
+    _rewrite(path, document)
+    assert _errors(path) == {("quote-offsets-invalid", "/events/0/evidence/0/char_end")}
