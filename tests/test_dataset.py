@@ -254,3 +254,15 @@ def test_a_quote_may_end_at_the_end_of_the_text(tmp_path: Path) -> None:
     evidence["char_end"] = len(text) + 1
     _rewrite(path, document)
     assert _errors(path) == {("quote-offsets-invalid", "/events/0/evidence/0/char_end")}
+
+
+def test_record_file_size_limit(tmp_path: Path) -> None:
+    """A record file of exactly 20 MiB is read (trailing white space is valid JSON); one
+    byte more is not read at all (docs/checks.md)."""
+    path = _copy_dataset(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data + b" " * (TEXT_LIMIT - len(data)))
+    assert _errors(path) == set()
+    with path.open("ab") as handle:
+        handle.write(b" ")
+    assert _errors(path) == {("file-too-large", "")}
