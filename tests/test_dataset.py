@@ -266,3 +266,21 @@ def test_record_file_size_limit(tmp_path: Path) -> None:
     with path.open("ab") as handle:
         handle.write(b" ")
     assert _errors(path) == {("file-too-large", "")}
+
+
+def test_adjacent_quotes_do_not_overlap(tmp_path: Path) -> None:
+    """A quote that starts where the previous one ends does not overlap it; one character
+    earlier, it does."""
+    path = _copy_dataset(tmp_path)
+    document = read_record(path)
+    text = source_text(document["source"]["source_id"])
+    first, second = document["events"][0]["evidence"][:2]
+    end = first["char_end"]
+    second.update(char_start=end, char_end=end + 5, quote=text[end : end + 5])
+    _rewrite(path, document)
+    codes = {f.code for f in validate_paths([path]) if f.pointer.startswith("/events/0/")}
+    assert "quotes-overlap" not in codes
+    second.update(char_start=end - 1, quote=text[end - 1 : end + 5])
+    _rewrite(path, document)
+    codes = {f.code for f in validate_paths([path]) if f.pointer.startswith("/events/0/")}
+    assert "quotes-overlap" in codes
