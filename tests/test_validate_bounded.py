@@ -247,3 +247,15 @@ def test_unknown_keys_in_every_object_the_models_define_are_left_out() -> None:
     pointers = [f.pointer for f in everything if f.code == "unknown-field"]
     assert len(pointers) == len(set(pointers)) == 30_004
     assert "/events/0/evidence/1/e" in pointers and "/events/0/location/l29999" in pointers
+
+
+def test_distinct_broken_events_are_counted_without_the_json_schema() -> None:
+    """100,000 different events that lack the same members (1.8 MB) took 34 s: pydantic
+    and the JSON Schema ran on each. Their findings depend on the missing places only."""
+    data = _document(",".join(f'{{"coder": "c{i}"}}' for i in range(100_000)))
+    structure._cache.clear()
+    started = time.monotonic()
+    findings = _validate(data)
+    assert time.monotonic() - started < 15
+    assert _summaries(findings) == {"missing-field": 100_000 * (len(REQUIRED) - 1)}
+    assert _shown(findings) == {"missing-field": 20}

@@ -275,3 +275,37 @@ def test_capped_findings_are_a_sample_of_all_with_exact_counts(
     for summary in (f for f in capped if f.hint == SUMMARY_HINT):
         counts[summary.code] = summary.value
     assert counts == Counter(json.loads(f)["code"] for f in every)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source_documents(max_events=2), st.data())
+def test_events_the_json_schema_is_skipped_for_get_the_findings_of_both(
+    document: dict, data: st.DataObject
+) -> None:
+    """An event whose only model errors are missing members (or none) is not given to the
+    JSON Schema: its findings are those of both validators, merged by pointer."""
+    from pydantic import ValidationError
+
+    from coded_events import models
+    from coded_events.checks import structure
+
+    assume(document["events"])
+    holder = _mutated({"e": document["events"][0]}, data, most=4)
+    assume("e" in holder)
+    event, _ = structure._strip(holder["e"], models.Event)
+    expected: dict[str, Any] = {}
+    try:
+        models.Event.model_validate(event)
+    except ValidationError as error:
+        for item in error.errors(include_url=False):
+            found = structure._from_pydantic(item, event, "", structure._EVENT_PREFIX)
+            expected.setdefault(found.pointer[len("/events/0") :], found)
+    for error in structure._event_validator().iter_errors(event):
+        for leaf in structure._leaves(error):
+            for found in structure._from_jsonschema(leaf, "", structure._EVENT_PREFIX):
+                expected.setdefault(found.pointer[len("/events/0") :], found)
+    structure._missing.clear()
+    got = structure._event_pending(event)
+    assert {p.pointer: (p.code, p.value, p.params) for p in got} == {
+        pointer: (p.code, p.value, p.params) for pointer, p in expected.items()
+    }

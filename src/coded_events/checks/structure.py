@@ -589,6 +589,19 @@ def _event_findings(raw: Any) -> _EventFindings:
     return found
 
 
+_SCHEMA_ADDS_NOTHING = frozenset({"missing"})
+"""Pydantic error types after which the JSON Schema adds no finding: it reports a missing
+member at the same pointer (the models' finding is kept), and nothing where the models
+found nothing (the two accept the same values: tests/test_validate_properties.py). An
+event whose errors are all of these types (no errors at all included) is not given to
+the JSON Schema (about 0.3 ms an event: 100,000 distinct broken events took 34 s)."""
+
+
+_missing: dict[tuple[tuple[Any, ...], ...], tuple[_Pending, ...]] = {}
+"""The findings of events whose only errors are missing members, by their places (100,000
+different events that lack the same members are mapped once)."""
+
+
 def _event_pending(raw: Any) -> tuple[_Pending, ...]:
     from pydantic import ValidationError
 
@@ -597,16 +610,27 @@ def _event_pending(raw: Any) -> tuple[_Pending, ...]:
     # Mapped as event 0 (the mapping looks at field paths, which have no indices) and
     # made relative; no message names the event's index.
     found: dict[str, _Pending] = {}
+    kinds: set[str] = set()
     try:
         models.Event.model_validate(raw)
     except ValidationError as error:
+        brief = error.errors(include_url=False, include_context=False, include_input=False)
+        if all(item["type"] == "missing" for item in brief):  # the findings name places only
+            locs = tuple(tuple(item["loc"]) for item in brief)
+            if locs not in _missing:
+                if len(_missing) >= _CACHE_SIZE:
+                    _missing.clear()
+                _missing[locs] = tuple(_from_pydantic(item, None, "", ()) for item in brief)
+            return _missing[locs]
         for item in error.errors(include_url=False):
+            kinds.add(item["type"])
             pending = _from_pydantic(item, raw, "", _EVENT_PREFIX)
             found.setdefault(pending.pointer, pending)
-    for error in _event_validator().iter_errors(raw):
-        for leaf in _leaves(error):
-            for pending in _from_jsonschema(leaf, "", _EVENT_PREFIX):
-                found.setdefault(pending.pointer, pending)
+    if not kinds <= _SCHEMA_ADDS_NOTHING:
+        for error in _event_validator().iter_errors(raw):
+            for leaf in _leaves(error):
+                for pending in _from_jsonschema(leaf, "", _EVENT_PREFIX):
+                    found.setdefault(pending.pointer, pending)
     cut = len(pointer_of(_EVENT_PREFIX))
     return tuple(p._replace(pointer=p.pointer[cut:]) for p in found.values())
 
