@@ -349,3 +349,12 @@ def test_a_full_disk(site, tmp_path) -> None:
     assert first == f"CacheError {cache}"
     assert "the disk is full" in message and "Free some space" in message
     assert ".coded-events-tmp-" not in result.stdout  # no half-written temp file left
+
+
+@pytest.mark.parametrize("timeout", [-1, 0, float("nan"), float("inf"), "3", True, None])
+def test_timeout_is_a_positive_number_of_seconds(site, timeout) -> None:
+    """A negative or NaN timeout gave a traceback, 0 retried into 'Operation now in
+    progress', a string a raw TypeError: each is a DataError naming the argument."""
+    with pytest.raises(dl.DataError, match="timeout argument must be a positive number"):
+        _get(site, timeout=timeout)
+    assert site.requests.get(EVENTS, 0) == 0

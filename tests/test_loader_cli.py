@@ -114,3 +114,18 @@ def test_bundled_release_downloads_without_network(env) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith(f"datasets/{DATASET}") and result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "option", [["--timeout", "-1"], ["--timeout", "nan"], ["--timeout", "0"], ["--deadline", "0"]]
+)
+def test_bad_timeout_or_deadline_is_a_usage_error(env, option) -> None:
+    tmp_path, server = env
+    result = runner.invoke(
+        app, ["download", DATASET, "--version", "2.0.0", "--base-url", server.url, *option]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option[0]}'" in result.output
+    assert "must be a positive number of seconds" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "cache").exists() or not files_in(tmp_path / "cache")

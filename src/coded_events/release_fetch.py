@@ -149,21 +149,32 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
 def deadline_seconds(override: float | None = None) -> float:
     """The per-file deadline: ``override``, else ``CODED_EVENTS_DEADLINE``, else 600 s."""
     if override is not None:
-        value, source = override, "the deadline argument"
-    elif os.environ.get(ENV_DEADLINE, "").strip():
-        value, source = os.environ[ENV_DEADLINE].strip(), ENV_DEADLINE
-    else:
-        return DEFAULT_DEADLINE
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = float("nan")
-    if not seconds > 0 or seconds == float("inf"):
+        return positive_seconds(override, "the deadline argument", DEFAULT_DEADLINE)
+    if os.environ.get(ENV_DEADLINE, "").strip():
+        text = os.environ[ENV_DEADLINE].strip()
+        try:
+            value: object = float(text)
+        except ValueError:
+            value = text
+        return positive_seconds(value, ENV_DEADLINE, DEFAULT_DEADLINE, shown=text)
+    return DEFAULT_DEADLINE
+
+
+def timeout_seconds(value: object) -> float:
+    """The per-read timeout, checked: a positive, finite number of seconds."""
+    return positive_seconds(value, "the timeout argument", DEFAULT_TIMEOUT)
+
+
+def positive_seconds(value: object, source: str, default: float, shown: object = None) -> float:
+    """``value`` as seconds when it is a positive, finite number (not a string, not a bool);
+    a :class:`DataError` naming ``source`` otherwise."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or not 0 < value < float("inf"):  # type: ignore[operator]
         raise DataError(
-            f"{source} must be a positive number of seconds, not {value!r} "
-            f"(default {DEFAULT_DEADLINE:g})"
+            f"{source} must be a positive number of seconds, not "
+            f"{value if shown is None else shown!r} (default {default:g})"
         )
-    return seconds
+    return float(value)  # type: ignore[arg-type]
 
 
 def read_registry() -> dict[str, Any]:
@@ -687,6 +698,7 @@ def fetch_file(
     :class:`CacheError`.
     """
     clock = _Clock(deadline_seconds(deadline))
+    timeout = timeout_seconds(timeout)
     cache = root or target.parent
     with _cache_errors(cache):
         safe_files.make_dirs(target.parent, root)
@@ -830,6 +842,7 @@ def fetch_release(
     naming every missing file; so does ``fetch_missing=False`` (nowhere to fetch from).
     Problems of the cache folder itself raise :class:`CacheError`.
     """
+    timeout, _ = timeout_seconds(timeout), deadline_seconds(deadline)  # bad ones, before all
     folder = release_dir(dataset, version, cache)
     fix = f"rm -r '{folder}' && coded-events download {dataset} --version {version}"
     url = base_url_for(dataset, version, base_url)

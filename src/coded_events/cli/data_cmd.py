@@ -73,6 +73,13 @@ def datasets_command() -> None:
     typer.echo(f"cache: {_dl.cache_dir()}")
 
 
+def _seconds(value: float | None) -> float | None:
+    """A --timeout or --deadline: a positive, finite number of seconds (exit 2 otherwise)."""
+    if value is not None and not 0 < value < float("inf"):
+        raise typer.BadParameter(f"must be a positive number of seconds, not {value:g}")
+    return value
+
+
 @app.command("download")
 def download_command(
     dataset: str = typer.Argument(
@@ -91,12 +98,17 @@ def download_command(
         None, "--cache-dir", metavar="DIR", help="Cache root (or CODED_EVENTS_CACHE)."
     ),
     timeout: float = typer.Option(
-        _dl.DEFAULT_TIMEOUT, "--timeout", metavar="SECONDS", help="Wait per network read."
+        _dl.DEFAULT_TIMEOUT,
+        "--timeout",
+        metavar="SECONDS",
+        help="Wait per network read.",
+        callback=_seconds,
     ),
     deadline: float = typer.Option(
         None,
         "--deadline",
         metavar="SECONDS",
+        callback=_seconds,
         help="Time allowed per file, retries included (or CODED_EVENTS_DEADLINE; default 600).",
     ),
 ) -> None:
