@@ -357,3 +357,16 @@ def test_control_characters_in_flat_tables(tmp_path: Path) -> None:
         assert {f.pointer.rsplit("/", 1)[1] for f in hits} == {"coder"}
         assert "U+0000" in hits[0].message
     assert _exit(str(csv_path)) == 1
+
+
+def test_a_named_folder_that_is_a_link_is_the_users(tmp_path: Path) -> None:
+    """The path the user names may be a link (like build's); links below it are refused."""
+    real = tmp_path / "real"
+    _dataset(real / "ds")
+    (tmp_path / "rootlink").symlink_to(real / "ds")
+    assert _found([tmp_path / "rootlink"]) == []
+    assert _found([tmp_path / "rootlink" / "records"]) == []
+    (real / "ds" / "records" / "more.json").symlink_to(real / "ds" / "records" / "minimal.json")
+    assert _found([tmp_path / "rootlink"]) == [
+        ("symlinked-file", str(tmp_path / "rootlink" / "records" / "more.json"))
+    ]

@@ -305,6 +305,8 @@ def discover(paths: Sequence[Path]) -> Inputs:
     found = Inputs()
     for path in paths:
         mode = _mode(path)
+        if mode is not None and stat.S_ISLNK(mode) and path.is_dir():
+            mode = stat.S_IFDIR  # a folder named through a link: the user's choice
         if mode is None or not stat.S_ISDIR(mode) or path.name.endswith(".json"):
             # a file stands for itself, whatever its name; a link or odd file is reported
             (found.metadata if inputs.is_metadata(path) else found.records).append(path)
