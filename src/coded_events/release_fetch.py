@@ -402,6 +402,8 @@ def cache_error(error: OSError, cache: Path) -> CacheError:
         what = f"{what}{kind}"
     elif code in (errno.ENOSPC, errno.EDQUOT):
         path = cache
+    elif not os.path.lexists(path):  # a folder it could not make: its parent is unwritable
+        path = next((p for p in path.parents if os.path.lexists(p)), path)
     reason = error.strerror or type(error).__name__
     return CacheError(
         f"cannot use the cache {cache}: {path} {what} ({reason}). {advice} {_CACHE_CHOICE}.",
@@ -493,8 +495,9 @@ def _why(reason: object) -> str:
     return text or f"{type(reason).__name__} (no detail given)"
 
 
-def _opener(watchdog: _Watchdog) -> Any:
-    """A urllib opener whose sockets the watchdog can shut down, with our redirect policy."""
+def _opener(watchdog: _Watchdog, origin: str = "") -> Any:
+    """A urllib opener whose sockets the watchdog can shut down, with our redirect policy
+    (``origin``: the URL asked for, which a redirect loop's message names)."""
     import urllib.request  # network modules load only when something is downloaded
     from urllib.parse import urljoin, urlsplit
 
@@ -531,6 +534,16 @@ def _opener(watchdog: _Watchdog) -> Any:
                     problem = f"only {' and '.join(FOLLOWED_SCHEMES)} redirects are followed"
                 elif old == "https" and new == "http":
                     problem = "a download over https is never continued over plain http"
+                visited = getattr(req, "redirect_dict", {})
+                if visited.get(target, 0) >= self.max_repeats or (
+                    len(visited) >= self.max_redirections
+                ):  # where urllib gives up, with a message of its own
+                    fp.close()
+                    raise RedirectRefusedError(
+                        f"too many redirects ({sum(visited.values()) + 1}) from "
+                        f"{origin or req.full_url} (last to {target}). Check the base URL "
+                        f"({ENV_BASE_URL}), or ask the server's owner to fix the redirect."
+                    )
                 if problem:
                     fp.close()
                     raise RedirectRefusedError(
@@ -618,7 +631,8 @@ def _attempt(
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     with _Watchdog(clock.remaining()) as watchdog:
         with _network(url, timeout, watchdog):
-            response = _opener(watchdog).open(request, timeout=min(timeout, clock.remaining()))
+            opener = _opener(watchdog, url)
+            response = opener.open(request, timeout=min(timeout, clock.remaining()))
         with response:
             announced = response.headers.get("Content-Length")
             total = int(announced) if announced and announced.isdigit() else None
