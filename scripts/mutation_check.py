@@ -68,6 +68,17 @@ _CHECKS_WIDE = ["tests/test_validate_safety.py", "tests/test_flat_rules.py",
 CONFIRM: dict[str, list[str]] = {
     "flat/rules.py": ["tests/test_flat.py", "tests/test_validate_edges.py"],
     **{m: _CHECKS_WIDE for m in TESTS if m.startswith("checks/")},
+    "loader.py": [
+        "tests/test_loader_cli.py",
+        "tests/test_loader_wheel.py",
+        "tests/test_download.py",
+    ],
+    "release_fetch.py": [
+        "tests/test_loader.py",
+        "tests/test_loader_wheel.py",
+        "tests/test_download_limits.py",
+    ],
+    "publish.py": ["tests/test_build_safety.py", "tests/test_build_kill.py"],
 }
 RULE_MODULES = [m for m in TESTS if m.startswith(("checks/", "flat/"))]
 
@@ -383,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=0, help="at most N mutants per module")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lines", default="", help="only these lines: A-B,C,...")
+    parser.add_argument("--functions", nargs="*", default=[],
+                        help="only the mutants inside these functions (or classes)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per mutant")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
@@ -406,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
             spans = [(int(a), int(b or a)) for a, _, b in
                      (part.partition("-") for part in args.lines.split(","))]  # fmt: skip
             found = [m for m in found if any(a <= m.line <= b for a, b in spans)]
+        if args.functions:
+            wanted = set(args.functions)
+            found = [m for m in found if wanted & set(m.function.split("."))]
         if args.sample and len(found) > args.sample:
             found = sorted(random.Random(args.seed).sample(found, args.sample),
                            key=lambda m: m.index)  # fmt: skip

@@ -433,3 +433,15 @@ def test_load_docstring_names_every_published_table() -> None:
 
     for table in PUBLISHED_TABLES:
         assert f"``{table}``" in (loader.load.__doc__ or "")
+
+
+def test_bundled_file_changed_in_place_at_its_size_is_detected(offline_env, fake_bundle) -> None:
+    """One byte changed, the size kept: the sha256 alone must refuse it (not size and hash)."""
+    target = fake_bundle / "data/evidence.parquet"
+    content = bytearray(target.read_bytes())
+    content[len(content) // 2] ^= 0xFF
+    target.write_bytes(bytes(content))
+    assert target.stat().st_size == len(content)
+    with pytest.raises(dl.BundledDataError) as caught:
+        coded_events.load(DATASET, "evidence")
+    assert str(target) in str(caught.value) and sha256(target) in str(caught.value)
