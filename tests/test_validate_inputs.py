@@ -205,7 +205,8 @@ def test_csv_with_bytes_not_utf8_in_a_malformed_row(tmp_path: Path) -> None:
     path.write_bytes(header + b"\n\xff\xfe,x\n")
     result = _cli(str(path))
     assert (result.returncode, result.stderr) == (1, "")
-    assert "not UTF-8 text" in result.stdout
+    assert "not UTF-8 text" in result.stdout and "save the file as UTF-8" in result.stdout
+    assert "Check that the path names a regular file you can read." not in result.stdout
 
 
 # --- nothing to check (issue 11 item 4) ---------------------------------------------------
@@ -370,3 +371,30 @@ def test_a_named_folder_that_is_a_link_is_the_users(tmp_path: Path) -> None:
     assert _found([tmp_path / "rootlink"]) == [
         ("symlinked-file", str(tmp_path / "rootlink" / "records" / "more.json"))
     ]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_not_regular_file_hint_reads_well(tmp_path: Path, kind: str) -> None:
+    """The hint said "remove the a FIFO" and named only record files."""
+    path = tmp_path / "events.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path = tmp_path / "x.json"
+        path.mkdir()
+    else:
+        path = Path("/dev/null")
+    (hit,) = validate_paths([path])
+    assert hit.code == "not-regular-file"
+    assert " the a " not in hit.hint and " the an " not in hit.hint
+    assert "events.csv" in hit.hint and "*.json" in hit.hint
+
+
+def test_missing_source_text_hint_names_the_file_without_quotes(tmp_path: Path) -> None:
+    records = tmp_path / "ds" / "records"
+    records.mkdir(parents=True)
+    shutil.copy(MINIMAL, records / "minimal.json")
+    (hit,) = [f for f in validate_paths([records]) if f.code == "source-text-missing"]
+    source_id = json.loads(MINIMAL.read_text(encoding="utf-8"))["source"]["source_id"]
+    assert str(tmp_path / "ds" / "sources" / f"{source_id}.txt") in hit.hint
+    assert "'" not in hit.hint

@@ -612,7 +612,10 @@ def _scan(path: Path) -> _Scan:
                 cut = following and error.reason == "unexpected end of data"
                 if not (cut and error.end == len(data)):  # not a character split in two
                     line += data.count(b"\n", 0, error.start)
-                    reason = f"not UTF-8 text ({error.reason} at byte {start + error.start})"
+                    reason = (
+                        f"not UTF-8 text ({error.reason} at byte {start + error.start}); "
+                        "save the file as UTF-8 (in a spreadsheet: CSV UTF-8)"
+                    )
                     return _Scan(problem=Problem("file-unreadable", {"reason": reason}, line=line))
                 valid = error.start
             line += data.count(b"\n", 0, valid)

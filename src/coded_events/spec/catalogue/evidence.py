@@ -24,7 +24,7 @@ CHECKS = declare(
         ("path", "value"),
         "Source text not found",
         "no source text for {value}: {path} does not exist",
-        "Add the article text as sources/{value}.txt next to the records/ folder.",
+        "Add the article text as {path} (sources/<source_id>.txt next to the records/ folder).",
         "Every source a document or a quote names needs its text in "
         "`<dataset>/sources/<source_id>.txt`, so that quotes can be verified.",
     ),

@@ -22,7 +22,8 @@ CHECKS = declare(
         ("kind",),
         "Not a regular file",
         "not a regular file (it is {kind}); it is not read",
-        "Name a record file or a folder of records; remove the {kind} or give it another name.",
+        "Name a regular file (a record `*.json`, a flat table such as `events.csv`, a source "
+        "text) or a folder of them; move this path aside or give it another name.",
         "A path given, or found where a record, a table, a source text or a metadata file "
         "belongs (`*.json` in `records/`, `data/events.csv`, `sources/<id>.txt`), is a "
         "directory, a FIFO, a socket or a device. It is never opened: reading a FIFO or a "

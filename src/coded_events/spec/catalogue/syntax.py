@@ -18,7 +18,8 @@ CHECKS = declare(
         ("reason",),
         "File cannot be read",
         "cannot read the file: {reason}",
-        "Check that the path names a regular file you can read.",
+        "Check that the path names a regular file you can read, and that a text file (a "
+        "table, a record, a source text) is saved as UTF-8.",
         "The path does not lead to a readable regular file (a broken link, a device, "
         "a permission problem).",
     ),
