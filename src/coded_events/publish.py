@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -121,8 +122,9 @@ def load_documents(dataset_dir: Path) -> list[SourceDocument]:
     """The validated source documents of ``dataset_dir/records``; BuildError if any fails.
 
     The records must pass ``coded-events validate`` (errors refuse the build; warnings do
-    not). Documents of an older released schema are migrated in memory, as the validator
-    checks them; the files are not changed.
+    not). Each file is read and parsed once, by the validator's strict reader, and its
+    parsed JSON passed on here. Documents of an older released schema are migrated in
+    memory, as the validator checks them; the files are not changed.
     """
     from coded_events.migrate import migrate_document
     from coded_events.validate import validate_paths
@@ -131,22 +133,25 @@ def load_documents(dataset_dir: Path) -> list[SourceDocument]:
     files = sorted(records_dir.glob("*.json"))
     if not files:
         raise BuildError([f"{records_dir}: no record files (*.json) to build from"])
-    problems = [_finding_text(f) for f in validate_paths([records_dir]) if f.is_error]
+    parsed: dict[str, Any] = {}
+    findings = validate_paths([records_dir], parsed=parsed)
+    problems = [_finding_text(f) for f in findings if f.is_error]
     if problems:
         raise BuildError(problems)
+    by_path = {os.path.abspath(file): data for file, data in parsed.items()}
     documents, problems = [], []
     for path in files:
         try:
             safe_files.check_no_links(path, dataset_dir)
-            data = safe_files.read_regular(path)
-            current = migrate_document(json.loads(data))
+            if os.path.abspath(path) not in by_path:
+                raise ValueError("the validator did not read it as a record")
+            current = migrate_document(by_path[os.path.abspath(path)])
             documents.append(SourceDocument.model_validate(current))
         except (ValueError, OSError) as error:  # the validator passed it: should not happen
             raise BuildError(
                 [f"{path}: cannot be read as schema {SCHEMA_VERSION}: {error}"]
             ) from None
-        if b"\\u00" in data:  # a control character can only arrive escaped
-            problems.extend(_control_character_problems(path, current))
+        problems.extend(_control_character_problems(path, current))
     if problems:
         raise BuildError(problems)
     return documents

@@ -72,6 +72,7 @@ def _check_document(
     max_samples: int = DEFAULT_MAX_SAMPLES,
     *,
     fast: bool = True,
+    keep: dict[str, Any] | None = None,
 ) -> tuple[Document, list[Finding]]:
     """Run the per-document layers over one file's bytes.
 
@@ -89,6 +90,8 @@ def _check_document(
             sampler.add(finding)
     if parsed is not None and parsed.ok:
         doc.data, doc.text = parsed.data, parsed.text
+        if keep is not None:
+            keep[file] = parsed.data
         doc.repeated_keys = parsed.repeated_keys
         found = _safely("codebook", file, codebook_checks.run, doc)
         skip = {f.pointer for f in found} | parsed.replaced
@@ -363,7 +366,11 @@ def _nothing_to_check(path: Path) -> Finding:
 
 @_collector_paused()
 def validate_paths(
-    paths: list[Path], *, strict: bool = False, max_samples: int = DEFAULT_MAX_SAMPLES
+    paths: list[Path],
+    *,
+    strict: bool = False,
+    max_samples: int = DEFAULT_MAX_SAMPLES,
+    parsed: dict[str, Any] | None = None,
 ) -> list[Finding]:
     """Validate record files and folders; return every finding, sorted by file and line.
 
@@ -378,6 +385,9 @@ def validate_paths(
     by column by :mod:`coded_events.flat`, with at most ``max_samples`` findings per code.
     Record files show at most ``max_samples`` findings per code and file (the first ones,
     event by event), with a summary finding giving the exact count of each code capped.
+
+    With ``parsed``, the strictly parsed JSON of each record file given that parsed is put
+    there, by file name as in findings (the build reads and parses each record once).
     """
     flat = [p for p in paths if is_flat(p)]
     paths = [p for p in paths if not is_flat(p)]
@@ -394,7 +404,7 @@ def validate_paths(
         folder = Path(os.path.abspath(path)).parent
         data, pre = read_file(path, str(path))
         doc, found_here = _check_document(
-            data, str(path), path, folder.parent / SOURCES_DIR, texts, pre, max_samples
+            data, str(path), path, folder.parent / SOURCES_DIR, texts, pre, max_samples, keep=parsed
         )
         findings += _locate(doc, found_here)
         groups.setdefault(folder, []).append(doc)
