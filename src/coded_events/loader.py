@@ -175,9 +175,9 @@ _ARGUMENTS: dict[str, tuple[bool, Callable[[], str]]] = {
 
 
 def _published_tables() -> tuple[str, ...]:
-    from coded_events.vocabulary import PUBLISHED_TABLES  # here: `import coded_events` stays fast
+    from coded_events.spec.tables import TABLE_NAMES  # here: `import coded_events` stays fast
 
-    return PUBLISHED_TABLES
+    return TABLE_NAMES
 
 
 def _check_types(**arguments: object) -> None:

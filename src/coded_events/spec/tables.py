@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from coded_events import codebook, vocabulary
+from coded_events import codebook
 from coded_events.resources import schema_dir
+from coded_events.spec import vocabulary
 from coded_events.spec.layout import DOCUMENT_SCHEMA_FILE
 from coded_events.versions import SCHEMA_VERSION
 
