@@ -93,7 +93,7 @@ def data_dictionary_command(
     ),
     check: bool = typer.Option(False, "--check", help="Exit 1 if the file is stale."),
 ) -> None:
-    """Write the data dictionary of the published tables (generated from table_schema.py)."""
+    """Write the data dictionary of the published tables (generated from spec/tables.py)."""
     from coded_events.table_schema import data_dictionary
 
     text = data_dictionary()

@@ -11,7 +11,8 @@ each finding with its file, row (``/events/<row>/<column>``, rows counted from 1
 column; at most ``max_samples`` findings per code, and exact counts in
 ``FlatReport.counts`` and in one summary finding per code and file.
 
-This module imports nothing heavy, so that the catalogue can import ``flat.codes``.
+Importing this module loads nothing heavy: its functions import the reader and the
+engine (and with them pyarrow) when they are first called.
 """
 
 from __future__ import annotations
