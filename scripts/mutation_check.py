@@ -413,8 +413,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"no tests configured for {unknown}; known: {sorted(TESTS)}")
     chosen: dict[str, list[Mutant]] = {}
+    sources: dict[str, str] = {}  # the text the mutants were listed from (others edit src/)
     for module in args.modules:
-        found = mutants_of(module, (ROOT / PACKAGE / module).read_text("utf-8"))
+        sources[module] = (ROOT / PACKAGE / module).read_text("utf-8")
+        found = mutants_of(module, sources[module])
         if args.lines:
             spans = [(int(a), int(b or a)) for a, _, b in
                      (part.partition("-") for part in args.lines.split(","))]  # fmt: skip
@@ -440,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mutation-") as scratch:
         tree = Path(scratch) / "tree"
         copy_project(tree)
+        for module, text in sources.items():  # the copy mutates what was listed
+            (tree / PACKAGE / module).write_text(text, "utf-8")
         for module, found in chosen.items():
             tests = " ".join(TESTS[module] + CONFIRM.get(module, []))
             print(f"{module}: {len(found)} mutants, tests {tests}", flush=True)

@@ -445,3 +445,13 @@ def test_bundled_file_changed_in_place_at_its_size_is_detected(offline_env, fake
     with pytest.raises(dl.BundledDataError) as caught:
         coded_events.load(DATASET, "evidence")
     assert str(target) in str(caught.value) and sha256(target) in str(caught.value)
+
+
+def test_unreleased_bundle_whose_manifest_gives_no_sizes_loads(offline_env, fake_bundle) -> None:
+    """``bytes`` is optional in a manifest: without it the sha256 alone verifies the file."""
+    _set_bundled_version(fake_bundle, "1.1.0")  # not in the registry: its own manifest
+    manifest = json.loads((fake_bundle / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in manifest["resources"]:
+        del resource["bytes"]
+    (fake_bundle / "datapackage.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert coded_events.load(DATASET, "evidence").num_rows > 0
