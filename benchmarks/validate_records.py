@@ -147,6 +147,15 @@ def hostile_files(folder: Path) -> dict[str, tuple[Path, dict[str, int]]]:
     extra = "".join(f', "k{i}": 1' for i in range(500_000))
     keys.write_text(head[:-1] + ', "events": []' + extra + "}")
     out["500,000 unknown keys"] = (keys, {"unknown-field": 500_000})
+    nested = folder / "unknown-keys-in-source.json"
+    source = json.dumps(template["source"])[:-1] + "".join(f',"{i:x}":1' for i in range(1_700_000))
+    version = json.dumps({"schema_version": template["schema_version"]})[:-1]
+    nested.write_text(f'{version}, "source": {source}}}, "events": []}}')
+    out["1,700,000 unknown keys inside source"] = (nested, {"unknown-field": 1_700_000})
+    distinct = folder / "distinct-broken-events.json"
+    broken = ",".join(f'{{"coder": "c{i}"}}' for i in range(100_000))
+    distinct.write_text(head[:-1] + ', "events": [' + broken + "]}")
+    out["100,000 distinct broken events"] = (distinct, {"missing-field": 100_000 * (required - 1)})
     big = folder / "big" / "records"
     make_dataset(big.parent, 9_000, 9_000, 0.0)  # 18 MiB: below the 20 MiB limit
     out["9,000 valid events, one file"] = (big.parent, {})
