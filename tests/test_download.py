@@ -500,3 +500,29 @@ def test_bad_base_url_template_names_the_placeholders(cache, monkeypatch, templa
     message = str(caught.value)
     assert template in message and dl.ENV_BASE_URL in message
     assert "{dataset}" in message and "{version}" in message
+
+
+@pytest.mark.parametrize("hostile", [" data/events.csv", "data/events.csv ", "\tdata/events.csv"])
+def test_manifest_path_with_surrounding_spaces_is_refused(site, cache, hostile: str) -> None:
+    folder = site.root / DATASET / VERSION
+    manifest = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    manifest["resources"][0]["path"] = hostile
+    write_manifest(folder, manifest)
+    with pytest.raises(dl.ManifestError, match="refused resource path"):
+        _get(site)
+    assert files_in(cache / DATASET / VERSION) == ["datapackage.json"]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["data/../data/events.parquet", "data//events.parquet", "http://host/events.parquet",
+     " data/events.parquet"],
+)  # fmt: skip
+def test_registry_paths_that_stay_inside_are_still_refused(tmp_path, hostile: str) -> None:
+    """A registry entry is joined by ``safe_join``: every path rule, not only 'stays inside'."""
+    with pytest.raises(dl.ManifestError, match="refused resource path"):
+        dl.fetch_release(
+            DATASET, VERSION, known={hostile: "0" * 64}, base_url="http://127.0.0.1:9/",
+            cache=tmp_path / "cache", retries=1,
+        )  # fmt: skip
+    assert not list((tmp_path / "cache").rglob("*.parquet"))
