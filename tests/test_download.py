@@ -526,3 +526,25 @@ def test_registry_paths_that_stay_inside_are_still_refused(tmp_path, hostile: st
             cache=tmp_path / "cache", retries=1,
         )  # fmt: skip
     assert not list((tmp_path / "cache").rglob("*.parquet"))
+
+
+@pytest.mark.parametrize("declared", ["12", True, -1, 1.5, None])
+def test_manifest_bytes_that_are_no_size_are_not_used(site, cache, declared) -> None:
+    """``bytes`` that is not a whole number >= 0 counts as not declared: the sha256 decides."""
+    folder = site.root / DATASET / VERSION
+    manifest = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in manifest["resources"]:
+        resource["bytes"] = declared
+    write_manifest(folder, manifest)
+    assert files_in(_get(site)) == RELEASE_FILES
+
+
+def test_manifest_bytes_other_than_the_file_are_refused(site, cache) -> None:
+    """The sha256 is right but the declared size is not: the release does not hold together."""
+    folder = site.root / DATASET / VERSION
+    manifest = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    manifest["resources"][0]["bytes"] += 1
+    write_manifest(folder, manifest)
+    with pytest.raises(dl.HashMismatchError):
+        _get(site)
+    assert files_in(cache / DATASET / VERSION) == ["datapackage.json"]
