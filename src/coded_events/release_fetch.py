@@ -495,11 +495,23 @@ def _why(reason: object) -> str:
     return text or f"{type(reason).__name__} (no detail given)"
 
 
+def _redirect_problem(source: str, target: str) -> str | None:
+    """Why a redirect from ``source`` to ``target`` is refused, or None to follow it."""
+    from urllib.parse import urlsplit
+
+    old, new = urlsplit(source).scheme, urlsplit(target).scheme.lower()
+    if new not in FOLLOWED_SCHEMES:
+        return f"only {' and '.join(FOLLOWED_SCHEMES)} redirects are followed"
+    if old == "https" and new == "http":
+        return "a download over https is never continued over plain http"
+    return None
+
+
 def _opener(watchdog: _Watchdog, origin: str = "") -> Any:
     """A urllib opener whose sockets the watchdog can shut down, with our redirect policy
     (``origin``: the URL asked for, which a redirect loop's message names)."""
     import urllib.request  # network modules load only when something is downloaded
-    from urllib.parse import urljoin, urlsplit
+    from urllib.parse import urljoin
 
     class Tracking:
         def do_open(self, http_class: Any, request: Any, **kwargs: Any) -> Any:
@@ -528,12 +540,7 @@ def _opener(watchdog: _Watchdog, origin: str = "") -> Any:
             location = headers.get("location") or headers.get("uri")
             if location:
                 target = urljoin(req.full_url, location)
-                old, new = urlsplit(req.full_url).scheme, urlsplit(target).scheme.lower()
-                problem = None
-                if new not in FOLLOWED_SCHEMES:
-                    problem = f"only {' and '.join(FOLLOWED_SCHEMES)} redirects are followed"
-                elif old == "https" and new == "http":
-                    problem = "a download over https is never continued over plain http"
+                problem = _redirect_problem(req.full_url, target)
                 visited = getattr(req, "redirect_dict", {})
                 if visited.get(target, 0) >= self.max_repeats or (
                     len(visited) >= self.max_redirections
