@@ -431,3 +431,30 @@ def test_csv_with_line_breaks_in_cells_reads_back_beyond_one_block(tmp_path: Pat
     path.write_bytes(publish.csv_bytes(table))
     assert path.stat().st_size > 1 << 20
     assert publish.read_csv(path, "links").equals(table)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [{"compression": "snappy"}, {"row_group_size": 2}, {"sorting_columns": None}],
+    ids=["other-compression", "other-row-groups", "no-sort-order"],
+)
+def test_same_rows_in_another_layout_are_not_the_same_content(written: dict) -> None:
+    """A committed Parquet file is kept only if its layout is the build's: same rows, schema
+    and key-value metadata written with another compression, row groups or sort order is not
+    up to date (``build`` rewrites it, ``build --check`` names it)."""
+    built = (REAL / "data" / "events.parquet").read_bytes()
+    table = pq.read_table(pa.BufferReader(built))
+    meta = pq.ParquetFile(pa.BufferReader(built)).metadata
+    options = {
+        "compression": meta.row_group(0).column(0).compression.lower(),
+        "row_group_size": meta.num_rows,
+        "sorting_columns": meta.row_group(0).sorting_columns,
+        **written,
+    }
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, **options)
+    other = sink.getvalue().to_pybytes()
+    assert pq.read_table(pa.BufferReader(other)).equals(table, check_metadata=True)
+    assert publish.same_parquet_content(built, built)
+    assert not publish.same_parquet_content(built, other)
+    assert not publish.same_parquet_content(other, built)
