@@ -458,3 +458,14 @@ def test_same_rows_in_another_layout_are_not_the_same_content(written: dict) -> 
     assert publish.same_parquet_content(built, built)
     assert not publish.same_parquet_content(built, other)
     assert not publish.same_parquet_content(other, built)
+
+
+def test_manifest_mismatches_names_a_listed_file_that_is_missing(
+    built: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(built, folder)
+    assert publish.manifest_mismatches(folder) == []
+    (folder / "data" / "links.csv").unlink()
+    (problem,) = publish.manifest_mismatches(folder)
+    assert problem.startswith(f"{folder / 'data' / 'links.csv'}: ") and "missing" in problem
