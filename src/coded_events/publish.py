@@ -44,6 +44,7 @@ from coded_events.spec.catalogue.inputs import (
     DATASET_METADATA_REQUIRED,
 )
 from coded_events.spec.layout import MANIFEST, DatasetLayout, data_path
+from coded_events.spec.vocabulary import CONTROL_CHARACTERS_PATTERN
 from coded_events.table_schema import table_schema
 from coded_events.tables import (
     ARROW_SCHEMAS,
@@ -95,7 +96,7 @@ FORMATS = {
 }
 
 
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_CHARACTERS = re.compile(CONTROL_CHARACTERS_PATTERN)
 """C0 control characters other than tab, line feed and carriage return: never published."""
 _CONTROL_BYTES = re.compile(CONTROL_CHARACTERS.pattern.encode())
 

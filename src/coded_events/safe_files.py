@@ -120,23 +120,6 @@ def write_atomic(target: Path, data: bytes, root: Path | None = None) -> None:
         out.write(data)
 
 
-def read_regular(path: Path) -> bytes:
-    """The bytes of a regular file, opened without following a final symbolic link."""
-    path = Path(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
-    except OSError as error:
-        if path.is_symlink():
-            raise LinkRefused(path) from error
-        raise
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise NotRegularFile(path, mode)
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
-
-
 def open_regular(path: Path) -> BinaryIO:
     """Open a regular file for reading in binary, refusing a final link (for streaming)."""
     path = Path(path)
@@ -151,6 +134,12 @@ def open_regular(path: Path) -> BinaryIO:
         os.close(fd)
         raise NotRegularFile(path, mode)
     return os.fdopen(fd, "rb")
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, opened without following a final symbolic link."""
+    with open_regular(path) as handle:
+        return handle.read()
 
 
 _HASH_CHUNK = 1 << 20

@@ -16,6 +16,7 @@ from coded_events import codebook
 from coded_events.checks.base import Document
 from coded_events.findings import Finding, pointer_of
 from coded_events.spec.catalogue.consistency import CHECKS
+from coded_events.spec.vocabulary import CONTROL_CHARACTERS_PATTERN
 from coded_events.vocabulary import Precision, Status, last_day
 
 if TYPE_CHECKING:
@@ -25,9 +26,8 @@ BBOX_MARGIN = 0.5  # degrees added around each country's box
 FORWARD_STATUSES = {Status.planned, Status.demanded, Status.threatened}
 
 
-CONTROL_CHARACTERS = "".join(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r")
+CONTROL = re.compile(CONTROL_CHARACTERS_PATTERN)
 """The C0 control characters that text must not contain (all but tab, LF and CR)."""
-CONTROL = re.compile(f"[{re.escape(CONTROL_CHARACTERS)}]")
 # In JSON text a control character can only appear escaped (json.loads refuses raw ones).
 _ESCAPED_CONTROL = re.compile(r"\\(?:u00[01][0-9a-fA-F]|[bf])")
 

@@ -30,6 +30,7 @@ from coded_events.checks import codebook_checks, consistency
 from coded_events.findings import Finding
 from coded_events.spec.catalogue import CATALOGUE
 from coded_events.spec.tables import TABLE, table_pattern
+from coded_events.spec.vocabulary import CONTROL_CHARACTERS_PATTERN
 from coded_events.table_schema import table_schema
 
 Columns = dict[str, pa.Array]
@@ -769,7 +770,7 @@ def quantities(cols: Columns) -> Iterator[Hit]:
 
 # --- control characters ------------------------------------------------------------------------
 
-_CONTROL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # RE2: C0 but tab, LF and CR
+_CONTROL_PATTERN = CONTROL_CHARACTERS_PATTERN  # RE2 reads it as Python's re does
 
 
 def _may_hold_control(values: pa.Array) -> bool:

@@ -107,3 +107,8 @@ def last_day(value: str) -> dt.date:
         return dt.date(*parts)
     month = parts[1] if len(parts) == 2 else 12
     return dt.date(parts[0], month, calendar.monthrange(parts[0], month)[1])
+
+
+CONTROL_CHARACTERS_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+"""The C0 control characters text must not hold (all but tab, LF and CR), as a regex that
+Python's ``re`` and Arrow's RE2 both read."""
