@@ -103,3 +103,12 @@ def test_source_id_too_long_for_the_file_system_is_no_crash(tmp_path: Path) -> N
     found = _codes(_dataset(tmp_path, json.dumps(document, indent=2)))
     assert all(code != "internal-error" for code, _ in found)
     assert ("unresolved-source-reference", "/events/0/evidence/0/source_id") in found
+
+
+def test_an_invalid_source_id_is_reported_once_not_looked_up_as_a_text(tmp_path: Path) -> None:
+    document = json.loads(MINIMAL.read_text())
+    document["events"][0]["evidence"][0]["source_id"] = "Not A Valid Id"
+    found = _codes(_dataset(tmp_path, json.dumps(document)))
+    at_id = [code for code, pointer in found if pointer == "/events/0/evidence/0/source_id"]
+    assert at_id and "source-text-missing" not in at_id, found
+    assert all(code != "source-text-missing" for code, _ in found), found
