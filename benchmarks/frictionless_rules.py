@@ -40,8 +40,9 @@ from typing import Any, ClassVar
 import attrs
 from frictionless import Check, Checklist, Resource, errors
 
-from coded_events import codebook, vocabulary
+from coded_events import codebook
 from coded_events.checks import consistency
+from coded_events.spec import vocabulary
 
 
 class RuleError(errors.CellError):

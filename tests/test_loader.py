@@ -429,9 +429,9 @@ def test_load_by_version_downloads_only_that_table(tmp_path, monkeypatch) -> Non
 
 
 def test_load_docstring_names_every_published_table() -> None:
-    from coded_events.vocabulary import PUBLISHED_TABLES
+    from coded_events.spec.tables import TABLE_NAMES
 
-    for table in PUBLISHED_TABLES:
+    for table in TABLE_NAMES:
         assert f"``{table}``" in (loader.load.__doc__ or "")
 
 

@@ -214,7 +214,14 @@ def test_data_dictionary_is_current() -> None:
     )
 
 
-def test_vocabulary_names_the_published_tables_in_order() -> None:
-    from coded_events.vocabulary import PUBLISHED_TABLES
+def test_old_vocabulary_path_still_names_the_published_tables_but_warns() -> None:
+    import importlib
+    import sys
 
-    assert tables.TABLE_NAMES == PUBLISHED_TABLES
+    import pytest
+
+    sys.modules.pop("coded_events.vocabulary", None)
+    with pytest.warns(DeprecationWarning, match=r"coded_events\.spec\.vocabulary"):
+        old = importlib.import_module("coded_events.vocabulary")
+    assert tables.TABLE_NAMES == old.PUBLISHED_TABLES
+    assert old.Precision is importlib.import_module("coded_events.spec.vocabulary").Precision

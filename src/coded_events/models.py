@@ -20,8 +20,7 @@ from pydantic import (
 
 from coded_events import codebook
 from coded_events.spec.layout import DOCUMENT_SCHEMA_FILE
-from coded_events.versions import SCHEMA_VERSION
-from coded_events.vocabulary import (  # re-exported: models is the schema's public face
+from coded_events.spec.vocabulary import (  # re-exported: models is the schema's public face
     DATE_PATTERN,
     EVENT_ID_PATTERN,
     LANGUAGE_PATTERN,
@@ -38,6 +37,7 @@ from coded_events.vocabulary import (  # re-exported: models is the schema's pub
     last_day,
     precision_of,
 )
+from coded_events.versions import SCHEMA_VERSION
 
 SCHEMA_BASE_URL = "https://coded-events.github.io/coded-events/schema"
 

@@ -1,10 +1,11 @@
-"""The schema's vocabulary, now :mod:`coded_events.spec.vocabulary` (this path keeps
-working), and ``PUBLISHED_TABLES``, the published tables in manifest order, which the table
-spec (:mod:`coded_events.spec.tables`) owns.
+"""Deprecated path of the schema's vocabulary, now :mod:`coded_events.spec.vocabulary`, and
+of ``PUBLISHED_TABLES`` (now ``coded_events.spec.tables.TABLE_NAMES``). It keeps working,
+with a ``DeprecationWarning``, until the next minor version of the package.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from coded_events.spec.vocabulary import (  # noqa: F401 (re-exported)
@@ -23,6 +24,13 @@ from coded_events.spec.vocabulary import (  # noqa: F401 (re-exported)
     first_day,
     last_day,
     precision_of,
+)
+
+warnings.warn(
+    "coded_events.vocabulary is deprecated and goes in the next minor version: import from "
+    "coded_events.spec.vocabulary (PUBLISHED_TABLES: coded_events.spec.tables.TABLE_NAMES)",
+    DeprecationWarning,
+    stacklevel=2,
 )
 
 

@@ -16,8 +16,7 @@ from coded_events import codebook
 from coded_events.checks.base import Document
 from coded_events.findings import Finding, pointer_of
 from coded_events.spec.catalogue.consistency import CHECKS
-from coded_events.spec.vocabulary import CONTROL_CHARACTERS_PATTERN
-from coded_events.vocabulary import Precision, Status, last_day
+from coded_events.spec.vocabulary import CONTROL_CHARACTERS_PATTERN, Precision, Status, last_day
 
 if TYPE_CHECKING:
     from coded_events.models import Event, Source

@@ -20,7 +20,7 @@ from coded_events.safe_files import (
     read_regular,
 )
 from coded_events.spec.catalogue.evidence import CHECKS
-from coded_events.vocabulary import SOURCE_ID_PATTERN
+from coded_events.spec.vocabulary import SOURCE_ID_PATTERN
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 

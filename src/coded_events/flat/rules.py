@@ -25,9 +25,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coded_events import codebook, vocabulary
+from coded_events import codebook
 from coded_events.checks import codebook_checks, consistency
 from coded_events.findings import Finding
+from coded_events.spec import vocabulary
 from coded_events.spec.catalogue import CATALOGUE
 from coded_events.spec.tables import TABLE, table_pattern
 from coded_events.spec.vocabulary import CONTROL_CHARACTERS_PATTERN
