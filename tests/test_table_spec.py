@@ -157,3 +157,14 @@ def test_flat_rules_take_their_column_sets_from_the_spec() -> None:
     }
     ids = {c.name for t in spec.TABLES for c in t.columns if rules._is_id(spec.constraints(t, c))}
     assert ids == {"event_id", "source_id", "target_event_id"}
+
+
+def test_checking_order_puts_referenced_tables_first() -> None:
+    from coded_events.flat.reader import table_order
+
+    order = tuple(table_order())
+    assert sorted(order) == sorted(spec.TABLE_NAMES)
+    for table in spec.TABLES:
+        for key in table.foreign_keys:
+            assert order.index(key.reference) <= order.index(table.name), (table.name, key)
+    assert order == ("sources", "events", "evidence", "links")  # manifest order otherwise

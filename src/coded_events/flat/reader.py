@@ -30,13 +30,11 @@ import pyarrow.parquet as pq
 from coded_events import csv_dialect
 from coded_events.safe_files import file_kind
 from coded_events.spec.layout import DATA_DIR, RECORDS_DIR
+from coded_events.spec.tables import TABLES
 from coded_events.table_schema import PRIMARY_KEYS
 from coded_events.tables import ARROW_SCHEMAS, TABLE_NAMES
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
-TABLE_ORDER = ("sources", "events")
-"""Referenced tables first (then the others), so that foreign keys can be checked while
-streaming."""
 
 SKIPPED_COLUMNS = {"events": {"notes", "date_note", "location_admin1", "location_admin2"}}
 """Optional free-text columns with no rule but their type: Parquet readers check their type
@@ -98,8 +96,20 @@ class TableSet:
 
 
 def table_order() -> list[str]:
-    """Every table, in checking order: referenced tables first."""
-    return [*TABLE_ORDER, *(t for t in TABLE_NAMES if t not in TABLE_ORDER)]
+    """Every table, each after the tables its foreign keys reference (manifest order
+    otherwise; from the table spec), so that foreign keys can be checked while streaming."""
+    order: list[str] = []
+    while len(order) < len(TABLES):
+        ready = [
+            t.name
+            for t in TABLES
+            if t.name not in order
+            and all(k.reference in order or k.reference == t.name for k in t.foreign_keys)
+        ]
+        if not ready:
+            raise ValueError(f"foreign keys form a cycle among {set(TABLE_NAMES) - set(order)}")
+        order.append(ready[0])
+    return order
 
 
 # --- which table ----------------------------------------------------------------------
