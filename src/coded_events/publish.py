@@ -25,7 +25,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
@@ -96,9 +96,8 @@ FORMATS = {
 }
 
 
-CONTROL_CHARACTERS = re.compile(CONTROL_CHARACTERS_PATTERN)
+_CONTROL_BYTES = re.compile(CONTROL_CHARACTERS_PATTERN.encode())
 """C0 control characters other than tab, line feed and carriage return: never published."""
-_CONTROL_BYTES = re.compile(CONTROL_CHARACTERS.pattern.encode())
 
 
 class BuildError(Exception):
@@ -140,7 +139,7 @@ def load_documents(dataset_dir: Path) -> list[SourceDocument]:
     if problems:
         raise BuildError(problems)
     by_path = {os.path.abspath(file): data for file, data in parsed.items()}
-    documents, problems = [], []
+    documents: list[SourceDocument] = []
     for path in files:
         try:
             safe_files.check_no_links(path, dataset_dir)
@@ -152,44 +151,7 @@ def load_documents(dataset_dir: Path) -> list[SourceDocument]:
             raise BuildError(
                 [f"{path}: cannot be read as schema {SCHEMA_VERSION}: {error}"]
             ) from None
-        problems.extend(_control_character_problems(path, current))
-    if problems:
-        raise BuildError(problems)
     return documents
-
-
-def _strings(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
-    """Every string of a JSON value with its JSON Pointer."""
-    if isinstance(value, str):
-        yield pointer, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, f"{pointer}/{index}")
-
-
-def _control_character_problems(path: Path, document: dict[str, Any]) -> list[str]:
-    """One line per text field of ``document`` that holds a C0 control character."""
-    problems = []
-    for pointer, text in _strings(document):
-        match = CONTROL_CHARACTERS.search(text)
-        if match is None:
-            continue
-        parts = pointer.split("/")
-        if parts[1] == "events" and len(parts) > 3:
-            event = document["events"][int(parts[2])].get("event_id", f"#{parts[2]}")
-            what = f"event {event}: field {'.'.join(parts[3:])!r}"
-        else:
-            what = f"field {'.'.join(parts[1:])!r}"
-        problems.append(
-            f"{path} {pointer} [control-character] {what} holds the control character "
-            f"U+{ord(match.group()):04X}; text may hold tab, line feed and carriage return "
-            "but no other C0 control character, and the build never writes one into a CSV "
-            "(fix: remove it from the record)"
-        )
-    return problems
 
 
 # --- Parquet ------------------------------------------------------------------------

@@ -19,7 +19,12 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ImportError as missing:  # an extra: the default install does not bring Hypothesis
+    raise ImportError(
+        "coded_events.strategies needs Hypothesis: pip install 'coded-events[hypothesis]'"
+    ) from missing
 
 from coded_events import codebook
 from coded_events.models import Certainty, GeoPrecision, LinkType, Qualifier, Status
