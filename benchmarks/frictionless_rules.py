@@ -40,9 +40,8 @@ from typing import Any, ClassVar
 import attrs
 from frictionless import Check, Checklist, Resource, errors
 
-from coded_events import codebook
-from coded_events.checks import consistency
-from coded_events.spec import vocabulary
+from coded_events.records.checks import consistency
+from coded_events.spec import codebook, vocabulary
 
 
 class RuleError(errors.CellError):

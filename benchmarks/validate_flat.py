@@ -53,11 +53,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from coded_events import codebook, models
-from coded_events.checks.codebook_checks import padded
-from coded_events.checks.consistency import country_bboxes
-from coded_events.table_schema import table_schema
-from coded_events.tables import ARROW_SCHEMAS, arrow_table
+from coded_events.records.checks.codebook_checks import padded
+from coded_events.records.checks.consistency import country_bboxes
+from coded_events.release.rows import ARROW_SCHEMAS, arrow_table
+from coded_events.release.table_schema import table_schema
+from coded_events.spec import codebook, models
 
 PYTHON = sys.executable
 CLI = str(Path(sys.executable).with_name("coded-events"))

@@ -36,7 +36,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from coded_events import models
+from coded_events.spec import models
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = (

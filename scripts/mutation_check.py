@@ -51,36 +51,36 @@ PACKAGE = "src/coded_events"
 # a survivor (two stages: most mutants die in the first, in seconds)
 TESTS: dict[str, list[str]] = {
     "flat/rules.py": ["tests/test_flat_rules.py"],
-    "checks/base.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
-    "checks/codebook_checks.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
-    "checks/consistency.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
-    "checks/dataset.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
-    "checks/evidence.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
-    "checks/structure.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
-    "checks/syntax.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
-    "loader.py": ["tests/test_loader.py"],
-    "release_fetch.py": ["tests/test_download.py"],
-    "publish.py": ["tests/test_build.py"],
+    "records/checks/base.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
+    "records/checks/codebook_checks.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
+    "records/checks/consistency.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
+    "records/checks/dataset.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
+    "records/checks/evidence.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
+    "records/checks/structure.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
+    "records/checks/syntax.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
+    "access/loader.py": ["tests/test_loader.py"],
+    "access/fetch.py": ["tests/test_download.py"],
+    "release/build.py": ["tests/test_build.py"],
 }
 _CHECKS_WIDE = ["tests/test_validate_safety.py", "tests/test_flat_rules.py",
                 "tests/test_dataset.py", "tests/test_models.py", "tests/test_deprecations.py",
                 "tests/test_validate_cli.py", "tests/test_validate_inputs.py"]  # fmt: skip
 CONFIRM: dict[str, list[str]] = {
     "flat/rules.py": ["tests/test_flat.py", "tests/test_validate_edges.py"],
-    **{m: _CHECKS_WIDE for m in TESTS if m.startswith("checks/")},
-    "loader.py": [
+    **{m: _CHECKS_WIDE for m in TESTS if m.startswith("records/checks/")},
+    "access/loader.py": [
         "tests/test_loader_cli.py",
         "tests/test_loader_wheel.py",
         "tests/test_download.py",
     ],
-    "release_fetch.py": [
+    "access/fetch.py": [
         "tests/test_loader.py",
         "tests/test_loader_wheel.py",
         "tests/test_download_limits.py",
     ],
-    "publish.py": ["tests/test_build_safety.py", "tests/test_build_kill.py"],
+    "release/build.py": ["tests/test_build_safety.py", "tests/test_build_kill.py"],
 }
-RULE_MODULES = [m for m in TESTS if m.startswith(("checks/", "flat/"))]
+RULE_MODULES = [m for m in TESTS if m.startswith(("records/checks/", "flat/"))]
 
 COMPARE_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
                 ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In,
@@ -390,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modules", nargs="*", default=RULE_MODULES,
                         help=f"below {PACKAGE}/ (default: the rule modules; also: "
-                             "loader.py release_fetch.py publish.py)")  # fmt: skip
+                             "access/loader.py access/fetch.py release/build.py)")  # fmt: skip
     parser.add_argument("--sample", type=int, default=0, help="at most N mutants per module")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lines", default="", help="only these lines: A-B,C,...")

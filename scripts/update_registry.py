@@ -5,7 +5,7 @@
 Reads ``datapackage.json`` in the release folder, re-hashes it and every file it names
 (each must match the manifest's own ``bytes`` and ``hash``), and records
 ``dataset -> version -> {path: {"bytes": size, "sha256": hex}}`` in
-``src/coded_events/registry.json`` (written atomically). A version already in the registry
+``src/coded_events/access/registry.json`` (written atomically). A version already in the registry
 with other files is refused: published data never changes; bump the version in
 ``dataset.json`` instead. ``--check`` writes nothing and exits 1 unless the registry
 already holds exactly these files (the release workflow and the tests run it).
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from coded_events.release_fetch import (
+from coded_events.access.fetch import (
     REGISTRY_PATH,
     DataError,
     manifest_files,

@@ -19,8 +19,10 @@ import pyarrow.parquet as pq
 import pytest
 from frictionless import Package
 
-from coded_events import codebook, publish, tables
-from coded_events.versions import SCHEMA_VERSION
+from coded_events.release import build as publish
+from coded_events.release import rows as tables
+from coded_events.spec import codebook
+from coded_events.spec.versions import SCHEMA_VERSION
 from tests.conftest import FIXTURES, ROOT
 
 BIN = Path(sys.executable).parent

@@ -25,8 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from coded_events import publish, safe_files
-from coded_events.release_fetch import manifest_hashes, sha256_file
+from coded_events import safe_files
+from coded_events.access.fetch import manifest_hashes, sha256_file
+from coded_events.release import build as publish
 from tests.test_build import BIN, make_dataset
 
 pytestmark = pytest.mark.skipif(
@@ -43,7 +44,8 @@ pytestmark = pytest.mark.skipif(
 ZYGOTE = r"""
 import os, sys, traceback
 from pathlib import Path
-from coded_events import publish, safe_files
+from coded_events import safe_files
+from coded_events.release import build as publish
 from coded_events.cli import load_commands, main
 load_commands(["build"])
 publish.render(Path(sys.argv[1]))  # warm up (lazy imports, first use): the forks only build

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from coded_events import publish
-from coded_events.checks import syntax
+from coded_events.records.checks import syntax
+from coded_events.release import build as publish
 from tests.conftest import ROOT
 from tests.test_build import make_dataset
 

@@ -15,9 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from coded_events import publish, safe_files
+from coded_events import safe_files
 from coded_events.cli import app
-from coded_events.versions import SCHEMA_VERSION
+from coded_events.release import build as publish
+from coded_events.spec.versions import SCHEMA_VERSION
 from tests.conftest import FIXTURES
 from tests.test_build import BIN, make_dataset
 
@@ -353,7 +354,7 @@ def test_migrate_refuses_a_linked_folder_below_the_named_one(tmp_path: Path) -> 
     records = tmp_path / "records"
     records.mkdir()
     (records / "more").symlink_to(tmp_path / "outside")
-    from coded_events import migrate
+    from coded_events.spec import migrate
 
     with pytest.raises(safe_files.LinkRefused) as caught:
         migrate.migrate_file(records / "more" / "old.json", root=records)

@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from coded_events import checks
 from coded_events.flat import codes as table_codes
 from coded_events.flat import validate_flat
+from coded_events.records import checks
 from coded_events.spec import catalogue
 from coded_events.spec.catalogue import (
     BOTH,
@@ -93,7 +93,11 @@ def test_the_catalogue_imports_no_engine() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert not node.module.startswith(
-                    ("coded_events.checks", "coded_events.flat", "coded_events.validate")
+                    (
+                        "coded_events.records.checks",
+                        "coded_events.flat",
+                        "coded_events.records.validate",
+                    )
                 ), f"{path.name} imports {node.module}"
 
 

@@ -1,4 +1,4 @@
-"""Citations are generated from the metadata (coded_events.citation) and never stale:
+"""Citations are generated from the metadata (coded_events.release.citation) and never stale:
 CITATION.cff, each dataset.json's citation template, each built manifest, and what
 `coded-events info` prints."""
 
@@ -12,7 +12,7 @@ import sys
 import pytest
 import yaml
 
-from coded_events import citation
+from coded_events.release import citation
 from tests.conftest import ROOT
 
 DATASETS = sorted((ROOT / "datasets").glob("*/dataset.json"))

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from coded_events import codebook
+from coded_events.spec import codebook
 
 
 def test_0874_retreat() -> None:

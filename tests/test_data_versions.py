@@ -17,14 +17,15 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from coded_events import data_versions, publish
 from coded_events.cli import app
-from coded_events.schema_diff import Level
-from coded_events.versions import SCHEMA_VERSION
+from coded_events.release import build as publish
+from coded_events.release import data_versions
+from coded_events.spec.schema_diff import Level
+from coded_events.spec.versions import SCHEMA_VERSION
 from tests.conftest import ROOT
 from tests.test_download_support import serving
 
-dl = importlib.import_module("coded_events.release_fetch")
+dl = importlib.import_module("coded_events.access.fetch")
 REAL = ROOT / "datasets" / "south-caucasus"
 NAME = "south-caucasus"
 runner = CliRunner()

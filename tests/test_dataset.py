@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from coded_events import models
-from coded_events.validate import validate_paths
-from coded_events.versions import SCHEMA_VERSION
+from coded_events.records.validate import validate_paths
+from coded_events.spec import models
+from coded_events.spec.versions import SCHEMA_VERSION
 from tests.conftest import ROOT
 
 DATASET = ROOT / "datasets" / "south-caucasus"

@@ -30,8 +30,8 @@ PACKAGE = "coded_events"
 # (module path under src/, import name) -> the extra that declares it. Everything else a
 # module imports must be a runtime dependency.
 OPTIONAL_IMPORTS: dict[tuple[str, str], str] = {
-    ("coded_events/loader.py", "pandas"): "pandas",  # load(..., as_="pandas")
-    ("coded_events/loader.py", "polars"): "polars",  # load(..., as_="polars")
+    ("coded_events/access/loader.py", "pandas"): "pandas",  # load(..., as_="pandas")
+    ("coded_events/access/loader.py", "polars"): "polars",  # load(..., as_="polars")
     ("coded_events/strategies.py", "hypothesis"): "hypothesis",  # strategies for tests
 }
 
@@ -135,7 +135,7 @@ def test_optional_imports_table_is_current() -> None:
 
 def test_loader_conversions_are_extras_of_the_same_name() -> None:
     """``load(as_="pandas")`` needs ``pip install coded-events[pandas]``, and so on."""
-    from coded_events import loader
+    from coded_events.access import loader
 
     _, extras = declared(ROOT / "pyproject.toml")
     for as_, (module, _convert) in loader._CONVERTERS.items():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from coded_events import codebook
-from coded_events.checks import structure
-from coded_events.validate import validate_paths
+from coded_events.records.checks import structure
+from coded_events.records.validate import validate_paths
+from coded_events.spec import codebook
 from tests.conftest import FIXTURES
 
 MINIMAL = FIXTURES / "valid" / "minimal.json"

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import coded_events
-from coded_events.loader import UnknownDatasetError, UnknownVersionError
+from coded_events.access.loader import UnknownDatasetError, UnknownVersionError
 from tests.test_download_support import (
     DATASET,
     files_in,
@@ -27,7 +27,7 @@ from tests.test_download_support import (
     write_manifest,
 )
 
-dl = importlib.import_module("coded_events.release_fetch")
+dl = importlib.import_module("coded_events.access.fetch")
 
 VERSION = "2.0.0"  # a release the shipped registry does not know
 DATA_FILES = [f"data/{name}.{ext}" for name in ("events", "evidence", "sources")

@@ -26,7 +26,7 @@ import pytest
 import coded_events
 from tests.test_download_support import DATASET, _Handler, files_in, make_release, serving
 
-dl = importlib.import_module("coded_events.release_fetch")
+dl = importlib.import_module("coded_events.access.fetch")
 VERSION = "2.0.0"
 EVENTS = f"{DATASET}/{VERSION}/data/events.parquet"
 ROOT = Path(__file__).resolve().parents[1]
@@ -273,7 +273,7 @@ import sys, warnings, coded_events
 warnings.simplefilter("ignore")
 try:
     coded_events.download("south-caucasus", "2.0.0", base_url=sys.argv[1], cache_dir=sys.argv[2])
-except coded_events.loader.DataError as error:
+except coded_events.access.loader.DataError as error:
     print(type(error).__name__, error.path)
     print(error)
 """

@@ -23,7 +23,8 @@ def _run(*args: object) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def registry(tmp_path) -> Path:
     path = tmp_path / "registry.json"
-    shipped = json.loads((ROOT / "src/coded_events/registry.json").read_text(encoding="utf-8"))
+    shipped_path = ROOT / "src/coded_events/access/registry.json"
+    shipped = json.loads(shipped_path.read_text(encoding="utf-8"))
     path.write_text(json.dumps({**shipped, "datasets": {}}), encoding="utf-8")
     return path
 
@@ -56,7 +57,7 @@ def test_registered_release_is_known_to_the_loader(tmp_path, registry, monkeypat
 
     import coded_events
 
-    dl = importlib.import_module("coded_events.release_fetch")
+    dl = importlib.import_module("coded_events.access.fetch")
     release = make_release(tmp_path / "release", "4.0.0")
     assert _run(release, "--registry", registry).returncode == 0
     monkeypatch.setattr(dl, "REGISTRY_PATH", registry)

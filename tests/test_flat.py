@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 
 from coded_events.cli import app
 from coded_events.flat import is_flat, validate_flat
-from coded_events.publish import csv_bytes
-from coded_events.tables import ARROW_SCHEMAS, arrow_table
-from coded_events.validate import validate_paths
+from coded_events.records.validate import validate_paths
+from coded_events.release.build import csv_bytes
+from coded_events.release.rows import ARROW_SCHEMAS, arrow_table
 from tests.conftest import ROOT
 
 DATASET = ROOT / "datasets" / "south-caucasus"

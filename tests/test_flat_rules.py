@@ -27,12 +27,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from coded_events.checks import CATALOGUE
-from coded_events.checks.consistency import country_bboxes
 from coded_events.flat import validate_flat
-from coded_events.publish import csv_bytes
-from coded_events.tables import ARROW_SCHEMAS
-from coded_events.validate import validate_document_bytes
+from coded_events.records.checks import CATALOGUE
+from coded_events.records.checks.consistency import country_bboxes
+from coded_events.records.validate import validate_document_bytes
+from coded_events.release.build import csv_bytes
+from coded_events.release.rows import ARROW_SCHEMAS
 from tests.conftest import ROOT
 
 DATASET = ROOT / "datasets" / "south-caucasus"

@@ -8,10 +8,12 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from coded_events import csv_dialect, models, publish, safe_files, schema_files
-from coded_events.spec import layout
+from coded_events import safe_files
+from coded_events.release import build as publish
+from coded_events.release import csv_dialect
+from coded_events.release.table_schema import MISSING_VALUES
+from coded_events.spec import layout, models, schema_files
 from coded_events.spec.layout import DatasetLayout
-from coded_events.table_schema import MISSING_VALUES
 
 DATASET = Path(__file__).resolve().parents[1] / "datasets" / "south-caucasus"
 

@@ -15,7 +15,8 @@ import pyarrow as pa
 import pytest
 
 import coded_events
-from coded_events import loader, publish
+from coded_events.access import loader
+from coded_events.release import build as publish
 from coded_events.resources import datasets_dir
 from tests.test_download_support import (
     DATASET,
@@ -26,7 +27,7 @@ from tests.test_download_support import (
     sha256,
 )
 
-dl = importlib.import_module("coded_events.release_fetch")
+dl = importlib.import_module("coded_events.access.fetch")
 BUNDLED = datasets_dir() / DATASET
 
 

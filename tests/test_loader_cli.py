@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from coded_events.cli import app
 from tests.test_download_support import DATASET, files_in, make_release, serving
 
-dl = importlib.import_module("coded_events.release_fetch")
+dl = importlib.import_module("coded_events.access.fetch")
 runner = CliRunner()
 
 

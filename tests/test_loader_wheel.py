@@ -73,7 +73,7 @@ def test_installed_wheel_downloads_verified_and_refuses_corruption(venv_python, 
         warnings.simplefilter("ignore")
         try:
             print(coded_events.download("south-caucasus", "2.0.0", base_url=sys.argv[1]))
-        except coded_events.loader.DataError as error:
+        except coded_events.access.loader.DataError as error:
             print(type(error).__name__, error)
         """
     )

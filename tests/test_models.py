@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from pydantic import ValidationError
 
-from coded_events import models, schema_files
-from coded_events.checks import structure
 from coded_events.findings import pointer_of
+from coded_events.records.checks import structure
+from coded_events.spec import models, schema_files
+from coded_events.spec.versions import SCHEMA_VERSION
 from coded_events.strategies import source_documents
-from coded_events.versions import SCHEMA_VERSION
 from tests.conftest import FIXTURES, load_json
 from tests.test_validate import EXPECTED_POINTER
 

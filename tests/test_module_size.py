@@ -20,35 +20,36 @@ REASON = "Long because:"
 
 ALLOWED: dict[str, str] = {
     # modules (dotted name)
-    "coded_events.checks.structure": "the structure layer: pydantic and JSON Schema errors "
+    "coded_events.records.checks.structure": "the structure layer: pydantic and JSON Schema errors "
     "mapped to findings, fast path and unknown members; split it into a package",
-    "coded_events.data_versions": "version bump rules, table diffs and the changelog "
+    "coded_events.release.data_versions": "version bump rules, table diffs and the changelog "
     "check in one module; split the diff from the rules",
     "coded_events.flat.reader": "discovery, CSV and Parquet batching and casting; split "
     "the CSV reading from the Parquet reading",
     "coded_events.flat.rules": "every flat column rule; split by rule family as "
     "spec.catalogue is split by layer",
-    "coded_events.publish": "build, Parquet writing, the manifest and build --check; "
+    "coded_events.release.build": "build, Parquet writing, the manifest and build --check; "
     "split into release/ (csv, parquet, package, build) as issue 14 proposes",
-    "coded_events.release_fetch": "registry, HTTP fetch, cache and archive checks in one "
+    "coded_events.access.fetch": "registry, HTTP fetch, cache and archive checks in one "
     "module; split into access/ (registry, download) as issue 14 proposes",
     # functions (module:qualified name)
-    "coded_events.checks.dataset:run": "every dataset-wide check in one loop over the events",
-    "coded_events.checks.evidence:_quote_checks": "each quote rule in turn; one helper per "
+    "coded_events.records.checks.dataset:run": "every dataset-wide check in one loop over "
+    "the events",
+    "coded_events.records.checks.evidence:_quote_checks": "each quote rule in turn; one helper per "
     "rule would shorten it",
-    "coded_events.checks.structure:_from_jsonschema": "a dispatch over JSON Schema keywords; "
-    "a table of keyword -> builder would shorten it",
-    "coded_events.checks.structure:run": "the fast and the full path with their emitters "
+    "coded_events.records.checks.structure:_from_jsonschema": "a dispatch over JSON Schema "
+    "keywords; a table of keyword -> builder would shorten it",
+    "coded_events.records.checks.structure:run": "the fast and the full path with their emitters "
     "as closures",
-    "coded_events.checks.syntax:parse": "each refusal (size, empty, BOM, NUL, UTF-8, JSON, "
+    "coded_events.records.checks.syntax:parse": "each refusal (size, empty, BOM, NUL, UTF-8, JSON, "
     "depth) in order, with the parse hooks as closures",
     "coded_events.flat.reader:csv_batches": "CSV batching with line counting and "
     "malformed-row recovery",
-    "coded_events.loader:download": "argument checks, the registry and the cache; the "
+    "coded_events.access.loader:download": "argument checks, the registry and the cache; the "
     "public function's docstring alone is 25 lines",
-    "coded_events.release_fetch:fetch_release": "the download with its limits, retries "
+    "coded_events.access.fetch:fetch_release": "the download with its limits, retries "
     "and cache bookkeeping",
-    "coded_events.validate:validate_paths": "the record loop and the dataset loop "
+    "coded_events.records.validate:validate_paths": "the record loop and the dataset loop "
     "(validate.py is being edited for bounded work; split it after)",
 }
 

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from coded_events import schema_diff, schema_files
-from coded_events.schema_diff import Level
+from coded_events.spec import schema_diff, schema_files
+from coded_events.spec.schema_diff import Level
 
 BASE = schema_files.load(schema_files.published_versions()[0])
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from coded_events import migrate, models, schema_files
-from coded_events.versions import SCHEMA_VERSION
+from coded_events.spec import migrate, models, schema_files
+from coded_events.spec.versions import SCHEMA_VERSION
 from tests.conftest import FIXTURES, ROOT
 
 

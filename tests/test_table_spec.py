@@ -8,8 +8,10 @@ import dataclasses
 import pyarrow as pa
 import pytest
 
-from coded_events import models, table_schema, tables
 from coded_events.flat import rules
+from coded_events.release import rows as tables
+from coded_events.release import table_schema
+from coded_events.spec import models
 from coded_events.spec import tables as spec
 from tests.conftest import FIXTURES
 
@@ -46,7 +48,7 @@ def test_every_path_names_a_field_of_the_row_model() -> None:
 
 
 def test_generated_lists_follow_the_spec() -> None:
-    from coded_events.data_versions import ROW_NOUNS
+    from coded_events.release.data_versions import ROW_NOUNS
 
     assert tables.TABLE_NAMES == spec.TABLE_NAMES
     assert ROW_NOUNS["evidence"] == ("evidence quote", "evidence quotes")

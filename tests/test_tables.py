@@ -10,8 +10,10 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from coded_events import codebook, models, table_schema, tables
-from coded_events.models import SourceDocument
+from coded_events.release import rows as tables
+from coded_events.release import table_schema
+from coded_events.spec import codebook, models
+from coded_events.spec.models import SourceDocument
 from coded_events.strategies import source_documents
 from tests.conftest import FIXTURES, ROOT
 

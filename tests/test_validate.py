@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from coded_events.checks import CATALOGUE
 from coded_events.findings import Finding
-from coded_events.validate import validate_document_bytes, validate_paths
+from coded_events.records.checks import CATALOGUE
+from coded_events.records.validate import validate_document_bytes, validate_paths
 from tests.conftest import FIXTURES
 
 INVALID = FIXTURES / "invalid"

@@ -15,10 +15,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from coded_events import models, schema_files
-from coded_events.checks import structure, syntax
 from coded_events.findings import SUMMARY_HINT, Finding
-from coded_events.validate import validate_document_bytes, validate_paths
+from coded_events.records.checks import structure, syntax
+from coded_events.records.validate import validate_document_bytes, validate_paths
+from coded_events.spec import models, schema_files
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = (

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from coded_events.checks import CATALOGUE, DOCS_COMMAND, markdown
 from coded_events.cli import app
 from coded_events.cli.validate_cmd import escape_data, escape_property, github_line
 from coded_events.findings import Finding
+from coded_events.records.checks import CATALOGUE, DOCS_COMMAND, markdown
 from tests.conftest import FIXTURES
 
 runner = CliRunner()

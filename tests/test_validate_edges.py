@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from coded_events import codebook
-from coded_events.validate import validate_paths
+from coded_events.records.validate import validate_paths
+from coded_events.spec import codebook
 from tests.conftest import FIXTURES
 
 MINIMAL = FIXTURES / "valid" / "minimal.json"

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coded_events.cli import app
-from coded_events.validate import validate_paths
+from coded_events.records.validate import validate_paths
 from tests.conftest import FIXTURES, ROOT
 
 runner = CliRunner()

@@ -17,12 +17,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from coded_events import codebook
-from coded_events.checks.consistency import DAY_CUE, MONTH_CUE, country_bboxes
-from coded_events.checks.syntax import positions
 from coded_events.findings import pointer_of
+from coded_events.records.checks.consistency import DAY_CUE, MONTH_CUE, country_bboxes
+from coded_events.records.checks.syntax import positions
+from coded_events.records.validate import validate_document_bytes, validate_paths
+from coded_events.spec import codebook
 from coded_events.strategies import source_documents, source_documents_with_text
-from coded_events.validate import validate_document_bytes, validate_paths
 from tests.conftest import FIXTURES
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -185,8 +185,8 @@ def test_models_and_schema_accept_the_same_documents(document: dict, data: st.Da
     only if the two accept and reject the same documents, and the same events."""
     from pydantic import ValidationError
 
-    from coded_events import models
-    from coded_events.checks import structure
+    from coded_events.records.checks import structure
+    from coded_events.spec import models
 
     document = _mutated(document, data)
 
@@ -205,7 +205,7 @@ def test_models_and_schema_accept_the_same_documents(document: dict, data: st.Da
 
 
 def _findings(raw: bytes, fast: bool) -> list[dict]:
-    from coded_events.validate import _check_document
+    from coded_events.records.validate import _check_document
 
     _, found = _check_document(raw, "m.json", None, Path("/nonexistent"), {}, [], 10**9, fast=fast)
     return sorted(json.dumps(f.to_dict(), sort_keys=True) for f in found)
@@ -263,7 +263,7 @@ def test_capped_findings_are_a_sample_of_all_with_exact_counts(
     """Under a cap, the findings shown are findings of the uncapped run, and each code's
     summary gives the exact count of the uncapped run."""
     from coded_events.findings import SUMMARY_HINT
-    from coded_events.validate import _check_document
+    from coded_events.records.validate import _check_document
 
     document["events"] *= 4
     raw = json.dumps(_mutated(document, data), ensure_ascii=False).encode("utf-8", "surrogatepass")
@@ -286,8 +286,8 @@ def test_events_the_json_schema_is_skipped_for_get_the_findings_of_both(
     JSON Schema: its findings are those of both validators, merged by pointer."""
     from pydantic import ValidationError
 
-    from coded_events import models
-    from coded_events.checks import structure
+    from coded_events.records.checks import structure
+    from coded_events.spec import models
 
     assume(document["events"])
     holder = _mutated({"e": document["events"][0]}, data, most=4)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from coded_events.checks import structure, syntax
-from coded_events.validate import validate_document_bytes, validate_paths
+from coded_events.records.checks import structure, syntax
+from coded_events.records.validate import validate_document_bytes, validate_paths
 from tests.conftest import FIXTURES
 
 MINIMAL = FIXTURES / "valid" / "minimal.json"
@@ -99,7 +99,7 @@ def test_unmapped_errors_get_schema_violation() -> None:
 
 
 def test_a_failing_layer_becomes_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from coded_events.checks import consistency
+    from coded_events.records.checks import consistency
 
     def broken(doc):
         raise RuntimeError("boom")

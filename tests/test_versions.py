@@ -121,7 +121,10 @@ def test_newest() -> None:
 
 def test_every_caller_asks_the_one_module() -> None:
     """The loader, the data versions, publish and the schema files agree on rc versions."""
-    from coded_events import data_versions, loader, publish, schema_diff, schema_files
+    from coded_events.access import loader
+    from coded_events.release import build as publish
+    from coded_events.release import data_versions
+    from coded_events.spec import schema_diff, schema_files
 
     assert sorted(["1.0.0", "1.0.0-rc1"], key=loader.version_sort_key) == ["1.0.0-rc1", "1.0.0"]
     assert data_versions.next_version("1.0.0-rc1", Level.patch) == "1.0.0"

@@ -26,9 +26,9 @@ except ImportError as missing:  # an extra: the default install does not bring H
         "coded_events.strategies needs Hypothesis: pip install 'coded-events[hypothesis]'"
     ) from missing
 
-from coded_events import codebook
-from coded_events.models import Certainty, GeoPrecision, LinkType, Qualifier, Status
-from coded_events.versions import SCHEMA_VERSION
+from coded_events.spec import codebook
+from coded_events.spec.models import Certainty, GeoPrecision, LinkType, Qualifier, Status
+from coded_events.spec.versions import SCHEMA_VERSION
 
 __all__ = [
     "actor_codes",

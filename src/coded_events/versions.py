@@ -1,8 +1,5 @@
-"""The package and schema versions, each kept in exactly one place.
+"""Deprecated path: see ``coded_events._moved``."""
 
-The dataset version lives in each dataset's ``dataset.json``; the codebook version in
-``codebook_data/VERSION``.
-"""
+from coded_events._moved import alias
 
-PACKAGE_VERSION = "0.1.0"
-SCHEMA_VERSION = "1.1.0"
+alias(__name__)

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from coded_events.versions import PACKAGE_VERSION, SCHEMA_VERSION
+from coded_events.spec.versions import PACKAGE_VERSION, SCHEMA_VERSION
 
 # Plain help text (no boxes, no `<bool>` type labels), readable in a terminal, a pipe or a
 # log. Every command module passes it to the Typer objects it creates.

@@ -8,8 +8,10 @@ from typing import NoReturn
 
 import typer
 
-from coded_events import data_versions, publish, safe_files
+from coded_events import safe_files
 from coded_events.cli.base import app
+from coded_events.release import build as publish
+from coded_events.release import data_versions
 from coded_events.spec.layout import DatasetLayout
 
 
@@ -94,7 +96,7 @@ def data_dictionary_command(
     check: bool = typer.Option(False, "--check", help="Exit 1 if the file is stale."),
 ) -> None:
     """Write the data dictionary of the published tables (generated from spec/tables.py)."""
-    from coded_events.table_schema import data_dictionary
+    from coded_events.release.table_schema import data_dictionary
 
     text = data_dictionary()
     if check:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from coded_events import codebook
 from coded_events.cli.base import app
+from coded_events.spec import codebook
 
 
 def _show_event(entry: codebook.EventCode) -> None:

@@ -11,12 +11,12 @@ from typing import Any, TypeVar
 
 import typer
 
-from coded_events import loader
-from coded_events.citation import dataset_citation
+from coded_events.access import loader
 from coded_events.cli.base import app
+from coded_events.release.citation import dataset_citation
 from coded_events.spec.layout import MANIFEST
 
-_dl = importlib.import_module("coded_events.release_fetch")
+_dl = importlib.import_module("coded_events.access.fetch")
 T = TypeVar("T")
 
 
@@ -143,7 +143,7 @@ def _row_counts(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
 
 
 def _citation(dataset: str, manifest: dict[str, Any]) -> str:
-    """Generated from the release's metadata (``coded_events.citation``); the manifest's own
+    """Generated from the release's metadata (``coded_events.release.citation``); the manifest's own
     text only for a release whose metadata lacks a title or version."""
     return dataset_citation(manifest) or str(manifest.get("citation") or "")
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 
-from coded_events import migrate, safe_files
+from coded_events import safe_files
 from coded_events.cli.base import app
-from coded_events.versions import SCHEMA_VERSION
+from coded_events.spec import migrate
+from coded_events.spec.versions import SCHEMA_VERSION
 
 
 def _files(paths: list[Path]) -> list[tuple[Path, Path | None]]:

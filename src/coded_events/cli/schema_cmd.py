@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from coded_events import schema_files
 from coded_events.cli.base import MARKUP_MODE, App, OrderedGroup, app
-from coded_events.versions import SCHEMA_VERSION
+from coded_events.spec import schema_files
+from coded_events.spec.versions import SCHEMA_VERSION
 
 schema_app = App(
     help="Generate, compare and check the published JSON Schema files.",
@@ -51,7 +51,7 @@ def diff_command(
     ),
 ) -> None:
     """List every change between two schemas and classify it: patch, minor or major."""
-    from coded_events import schema_diff
+    from coded_events.spec import schema_diff
 
     try:
         old_name, old_schema = schema_files.load_schema(old)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import typer
 
-from coded_events.checks import CATALOGUE, markdown
 from coded_events.cli.base import app
 from coded_events.findings import Finding, totals
-from coded_events.validate import validate_paths
+from coded_events.records.checks import CATALOGUE, markdown
+from coded_events.records.validate import validate_paths
 
 
 class Format(str, Enum):
@@ -101,7 +101,7 @@ def validate_command(
     status: 0 when there is no error, 1 when there are errors, 2 on usage problems.
     """
     from coded_events.flat import flat_files, is_flat
-    from coded_events.validate import expand_paths
+    from coded_events.records.validate import expand_paths
 
     findings = validate_paths(paths, strict=strict, max_samples=max_samples)
     if output is Format.json:

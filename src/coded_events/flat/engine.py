@@ -28,9 +28,9 @@ from coded_events.findings import SUMMARY_HINT, Finding
 from coded_events.flat import reader
 from coded_events.flat.reader import Batch, Problem, TablePart, TableSet
 from coded_events.flat.rules import Hit, Rule, rules_for, runnable, template, text
+from coded_events.release.rows import ARROW_SCHEMAS
+from coded_events.release.table_schema import FOREIGN_KEYS, PRIMARY_KEYS
 from coded_events.spec.catalogue import CATALOGUE, require
-from coded_events.table_schema import FOREIGN_KEYS, PRIMARY_KEYS
-from coded_events.tables import ARROW_SCHEMAS
 
 DEFAULT_MAX_SAMPLES = 20
 DEFAULT_BATCH_SIZE = 256 * 1024

@@ -27,12 +27,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from coded_events import csv_dialect
+from coded_events.release import csv_dialect
+from coded_events.release.rows import ARROW_SCHEMAS, TABLE_NAMES
+from coded_events.release.table_schema import PRIMARY_KEYS
 from coded_events.safe_files import file_kind
 from coded_events.spec.layout import DATA_DIR, RECORDS_DIR
 from coded_events.spec.tables import TABLES
-from coded_events.table_schema import PRIMARY_KEYS
-from coded_events.tables import ARROW_SCHEMAS, TABLE_NAMES
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 

@@ -1,7 +1,7 @@
 """The column rules of the flat tables, derived from the Table Schemas and the codebook.
 
 ``rules_for(table)`` lists the rules of one table. Most come from the Table Schema
-(``coded_events.table_schema``): ``required`` columns, enums, patterns, minimum/maximum,
+(``coded_events.release.table_schema``): ``required`` columns, enums, patterns, minimum/maximum,
 minLength. Columns whose values the record validator checks against the codebook reuse
 its functions, once per distinct value, so that both report the same codes. The rest are
 the cross-column rules of the record model (derived values, date order, coordinates).
@@ -25,14 +25,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coded_events import codebook
-from coded_events.checks import codebook_checks, consistency
 from coded_events.findings import Finding
-from coded_events.spec import vocabulary
+from coded_events.records.checks import codebook_checks, consistency
+from coded_events.release.table_schema import table_schema
+from coded_events.spec import codebook, vocabulary
 from coded_events.spec.catalogue import CATALOGUE
 from coded_events.spec.tables import TABLE, table_pattern
 from coded_events.spec.vocabulary import CONTROL_CHARACTERS_PATTERN
-from coded_events.table_schema import table_schema
 
 Columns = dict[str, pa.Array]
 Describe = Callable[[int], Finding]

@@ -9,9 +9,9 @@ JSON Schema (:func:`model_constraints`, from the generated file of the current s
 version, so that no pydantic loads), never typed again here.
 
 Everything else is generated from these declarations: the Arrow schemas and the records
-<-> rows conversion (``coded_events.tables``), the Table Schemas in ``datapackage.json``
-and the data dictionary (``coded_events.table_schema``), the flat validator's column
-rules (``coded_events.flat``) and the row nouns of ``coded_events.data_versions``.
+<-> rows conversion (``coded_events.release.rows``), the Table Schemas in ``datapackage.json``
+and the data dictionary (``coded_events.release.table_schema``), the flat validator's column
+rules (``coded_events.flat``) and the row nouns of ``coded_events.release.data_versions``.
 
 To add a column derived from fields the records already have: add one :class:`Column`
 to its table below (with a ``value`` function), then run ``coded-events data-dictionary``.
@@ -33,14 +33,13 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from coded_events import codebook
 from coded_events.resources import schema_dir
-from coded_events.spec import vocabulary
+from coded_events.spec import codebook, vocabulary
 from coded_events.spec.layout import DOCUMENT_SCHEMA_FILE
-from coded_events.versions import SCHEMA_VERSION
+from coded_events.spec.versions import SCHEMA_VERSION
 
 if TYPE_CHECKING:  # pydantic loads only when documents are converted
-    from coded_events.models import Actor, SourceDocument
+    from coded_events.spec.models import Actor, SourceDocument
 
 __all__ = ["CODE", "QUANTITY", "TABLE", "TABLES", "TABLE_NAMES", "Column", "ForeignKey"]
 __all__ += ["Row", "Table", "constraints", "model_constraints", "table_pattern"]

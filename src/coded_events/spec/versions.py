@@ -7,8 +7,10 @@ semantic versions (``2024-06``, ``1.2``) are allowed where a release is only nam
 registry, the cache) and sort as before: dotted integers (``1.2``) among the semantic
 versions by their numbers, anything else first, by text.
 
-The numbers ``PACKAGE_VERSION`` and ``SCHEMA_VERSION`` themselves live in
-``coded_events.versions``.
+It also holds the numbers themselves, each in exactly one place: ``PACKAGE_VERSION``
+(read by the build backend too) and ``SCHEMA_VERSION``, the current schema. The dataset
+version lives in each dataset's ``dataset.json``; the codebook version in
+``codebook_data/VERSION``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ _SEMVER = re.compile(
     r"(?:-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
     r"(?:\+(?P<build>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
 )
+
+PACKAGE_VERSION = "0.1.0"
+SCHEMA_VERSION = "1.1.0"
 
 FORM = "MAJOR.MINOR.PATCH"
 """How a version must look, for messages."""

@@ -1,6 +1,6 @@
 """The schema's vocabulary without pydantic: patterns, code lists and date arithmetic.
 
-The models (``coded_events.models``) build on these; fast paths that never validate a
+The models (``coded_events.spec.models``) build on these; fast paths that never validate a
 document with pydantic (the flat-table validator, the Table Schemas) import them from
 here so that they do not pay for pydantic at start-up.
 """

@@ -1,6 +1,6 @@
 """The catalogue of checks: every rule the validators apply, by stable code.
 
-Declared here apart from the engines that run them (``coded_events.checks`` for record
+Declared here apart from the engines that run them (``coded_events.records.checks`` for record
 files, ``coded_events.flat`` for flat tables), one module per layer; this package imports
 no engine. Each check states its severity, its message and hint templates with the
 parameters they take, its documentation, and the inputs it applies to (records, flat

@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 from coded_events import safe_files
 from coded_events.safe_files import sha256_file
 from coded_events.spec.layout import MANIFEST
-from coded_events.versions import PACKAGE_VERSION
+from coded_events.spec.versions import PACKAGE_VERSION
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "registry.json"
 ENV_BASE_URL = "CODED_EVENTS_BASE_URL"
@@ -831,7 +831,7 @@ def _unverified_warning(dataset: str, version: str, origin: str) -> None:
         f"({PACKAGE_VERSION}), so its files were checked only against the sha256 hashes in "
         f"the datapackage.json {origin}: that shows they arrived intact, not that "
         "they are a published release. Use a base URL you trust; to hide this warning, "
-        "filter coded_events.release_fetch.UnverifiedReleaseWarning.",
+        "filter coded_events.access.fetch.UnverifiedReleaseWarning.",
         UnverifiedReleaseWarning,
         stacklevel=4,
     )

@@ -1,0 +1,91 @@
+"""Inputs layer: what the validator was given, before any record is read.
+
+Paths that are not regular files, a run that finds nothing to check, and the metadata
+files that sit beside the records (``dataset.json``, ``datapackage.json``), which are
+checked for what they are rather than as records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from coded_events.findings import Finding
+from coded_events.records.checks import syntax
+from coded_events.spec.catalogue.inputs import (
+    CHECKS,
+    DATASET_METADATA_OPTIONAL,
+    DATASET_METADATA_REQUIRED,
+)
+from coded_events.spec.layout import MANIFEST, METADATA_FILE
+from coded_events.spec.versions import is_semver
+
+_JSON_TYPES: dict[type, str] = {str: "string", list: "array", dict: "object"}
+
+
+def _dataset_problems(meta: Any) -> list[tuple[str, str]]:
+    """(pointer, problem) pairs for a parsed dataset.json."""
+    if not isinstance(meta, dict):
+        return [("", "must hold a JSON object")]
+    out = [("", f"lacks the key {key!r}") for key in DATASET_METADATA_REQUIRED if key not in meta]
+    for key, kind in {**DATASET_METADATA_REQUIRED, **DATASET_METADATA_OPTIONAL}.items():
+        if key in meta and not isinstance(meta[key], kind):
+            out.append((f"/{key}", f"key {key!r} must be a JSON {_JSON_TYPES[kind]}"))
+    version = meta.get("version")
+    if isinstance(version, str) and not is_semver(version):
+        out.append(("/version", f"version {version!r} is not MAJOR.MINOR.PATCH"))
+    return out
+
+
+def _manifest_problems(manifest: Any) -> list[tuple[str, str]]:
+    """(pointer, problem) pairs for a parsed datapackage.json."""
+    if not isinstance(manifest, dict):
+        return [("", "must hold a JSON object")]
+    resources = manifest.get("resources")
+    if not isinstance(resources, list):
+        return [("", "lacks the 'resources' list")]
+    out = []
+    for index, resource in enumerate(resources):
+        path = resource.get("path") if isinstance(resource, dict) else None
+        if not isinstance(path, str) or not path:
+            out.append((f"/resources/{index}", "has a resource without a 'path' string"))
+        elif path.startswith("/") or ".." in Path(path).parts or "://" in path:
+            out.append((f"/resources/{index}/path", f"names {path!r}, not a relative path"))
+    return out
+
+
+_METADATA: dict[str, tuple[str, Callable[[Any], list[tuple[str, str]]]]] = {
+    METADATA_FILE: ("invalid-dataset-metadata", _dataset_problems),
+    MANIFEST: ("invalid-package-manifest", _manifest_problems),
+}
+OTHER_METADATA = frozenset({"registry.json", "codemeta.json", ".zenodo.json", "package.json"})
+"""JSON files of other tools that may sit in a dataset's tree: checked as strict JSON only."""
+
+METADATA_FILES = frozenset(_METADATA) | OTHER_METADATA
+"""File names that are metadata, never records."""
+
+
+def is_metadata(path: Path) -> bool:
+    """Whether ``path`` names a metadata file (by its name), not a record."""
+    return path.name in METADATA_FILES
+
+
+def check_metadata(data: bytes, file: str) -> list[Finding]:
+    """Findings for a metadata file's bytes: strict JSON, then the keys its kind needs."""
+    parsed = syntax.parse(data, file)
+    if not parsed.ok:
+        return parsed.findings
+    kind = _METADATA.get(Path(file).name)
+    if kind is None:
+        return parsed.findings
+    code, problems = kind
+    return parsed.findings + [
+        CHECKS[code].finding(file, pointer, problem=problem)
+        for pointer, problem in problems(parsed.data)
+    ]
+
+
+def not_regular(file: str, kind: str) -> Finding:
+    """The finding for a path that is a directory, FIFO, socket or device."""
+    return CHECKS["not-regular-file"].finding(file, kind=kind)
