@@ -129,6 +129,109 @@ def _key(table: str, columns: dict[str, pa.Array]) -> pa.Array | None:
     return pc.binary_join_element_wise(*parts, "\x1f")
 
 
+def place_at(found: Finding, place: _Place, table: str, row: int, column: str) -> Finding:
+    """``found`` at row ``row`` (0-based, of the batch at ``place``) and ``column``."""
+    data_row = place.first_row + row + 1
+    line = data_row
+    if place.lines is not None:
+        line = int(place.lines[row])
+    elif place.first_line is not None:
+        extra = int(place.extra_lines[row]) if place.extra_lines is not None else 0
+        line = place.first_line + row + extra
+    return located(found, place.part.file, table, data_row, line, column)
+
+
+def located(
+    found: Finding, file: str, table: str, data_row: int, line: int, column: str
+) -> Finding:
+    """``found`` in ``file`` at table row ``data_row`` (1-based), ``line`` and ``column``."""
+    names = ARROW_SCHEMAS[table].names
+    return dataclasses.replace(
+        found,
+        file=file,
+        line=line,
+        column=names.index(column) + 1 if column in names else None,
+        pointer=f"/{table}/{data_row}/{column}",
+        field=f"/{table}/{column}",
+    )
+
+
+def problem_finding(problem: Problem, part: TablePart) -> Finding:
+    """A reading problem (a column, a cell type, the whole file) as a finding."""
+    table = part.table
+    found = template(problem.code, **problem.params)
+    pointer = f"/{table}/{problem.column}" if problem.column else f"/{table}"
+    if problem.code in WHOLE_FILE_CODES:
+        pointer = ""
+    return dataclasses.replace(
+        found, file=part.file, pointer=pointer, field=pointer, line=problem.line
+    )
+
+
+def needed_columns(table: str, rules: list[Rule]) -> set[str]:
+    """The columns of ``table`` that its rules and its keys read."""
+    needed = {c for r in rules for c in r.columns} | set(PRIMARY_KEYS[table])
+    needed |= {c for fields, _, _ in FOREIGN_KEYS[table] for c in fields}
+    needed -= reader.SKIPPED_COLUMNS.get(table, set()) - {
+        f.name for f in ARROW_SCHEMAS[table] if not f.nullable
+    }
+    return needed
+
+
+def _run_group(
+    rules: list[Rule], columns: dict[str, pa.Array], bad_cells: dict[str, pa.Array]
+) -> list[tuple[Hit, int]]:
+    out = []
+    for rule in rules:
+        skip = [bad_cells[c] for c in rule.columns if c in bad_cells]
+        for hit in rule.run(columns):
+            mask = pc.fill_null(hit.mask, False)
+            for cells in skip:  # a cell that did not parse is reported once, as itself
+                mask = pc.and_(mask, pc.invert(cells))
+            count = pc.sum(mask).as_py() or 0
+            if count:
+                out.append((dataclasses.replace(hit, mask=mask), count))
+    return out
+
+
+def conversion_hits(batch: Batch) -> list[tuple[Hit, int]]:
+    """The cells of a batch that did not parse in their column's type, as hits."""
+    out = []
+    for problem in batch.problems:
+        values, params, code = problem.values, problem.params, problem.code
+
+        def describe(row: int, values=values, params=params, code=code) -> Finding:
+            value = values[row].as_py()
+            return template(code, value, value=repr(value), **params)
+
+        hit = Hit(code, problem.column, problem.mask, describe)
+        out.append((hit, pc.sum(problem.mask).as_py() or 0))
+    return out
+
+
+def batch_hits(
+    batch: Batch, rules: list[Rule], pool: ThreadPoolExecutor | None = None, threads: int = 1
+) -> list[tuple[Hit, int]]:
+    """The rows of one batch that break a column rule or did not parse, rule by rule (in
+    the order of ``rules``, whatever the threads), then the cells that did not parse.
+
+    A pure function of the batch: no state, nothing from other batches or files (foreign
+    keys and primary keys span files; the engine and :mod:`coded_events.flat.distributed`
+    check them apart). ``pool`` runs the rules in ``threads`` groups.
+    """
+    present = set(batch.columns)
+    active = [r for r in rules if runnable(r, present)]
+    conversions = conversion_hits(batch)
+    bad_cells: dict[str, pa.Array] = {}
+    for hit, _ in conversions:
+        known = bad_cells.get(hit.column)
+        bad_cells[hit.column] = hit.mask if known is None else pc.or_(known, hit.mask)
+    if pool is None or threads < 2:
+        return _run_group(active, batch.columns, bad_cells) + conversions
+    futures = [pool.submit(_run_group, [r], batch.columns, bad_cells) for r in active]
+    return [hit for f in futures for hit in f.result()] + conversions
+
+
 _DONE = object()
 
 
@@ -191,35 +294,10 @@ class Validator:
 
     def _place(self, found: Finding, place: _Place, table: str, row: int, column: str) -> Finding:
         """A rule's finding at row ``row`` (0-based, of the batch) and ``column``."""
-        data_row = place.first_row + row + 1
-        line = data_row
-        if place.lines is not None:
-            line = int(place.lines[row])
-        elif place.first_line is not None:
-            extra = int(place.extra_lines[row]) if place.extra_lines is not None else 0
-            line = place.first_line + row + extra
-        names = ARROW_SCHEMAS[table].names
-        pointer = f"/{table}/{data_row}/{column}"
-        return dataclasses.replace(
-            found,
-            file=place.part.file,
-            line=line,
-            column=names.index(column) + 1 if column in names else None,
-            pointer=pointer,
-            field=f"/{table}/{column}",
-        )
+        return place_at(found, place, table, row, column)
 
     def _problem(self, problem: Problem, part: TablePart) -> None:
-        table = part.table
-        found = template(problem.code, **problem.params)
-        pointer = f"/{table}/{problem.column}" if problem.column else f"/{table}"
-        if problem.code in WHOLE_FILE_CODES:
-            pointer = ""
-        self._add(
-            dataclasses.replace(found, file=part.file, pointer=pointer, field=pointer,
-                                line=problem.line),
-            table,
-        )  # fmt: skip
+        self._add(problem_finding(problem, part), part.table)
 
     def _hits(self, hits: list[tuple[Hit, int]], place: _Place, table: str, rows: int) -> None:
         errors = None
@@ -242,43 +320,8 @@ class Validator:
 
     # --- rules ---------------------------------------------------------------------
 
-    @staticmethod
-    def _run_group(
-        rules: list[Rule], columns: dict[str, pa.Array], bad_cells: dict[str, pa.Array]
-    ) -> list[tuple[Hit, int]]:
-        out = []
-        for rule in rules:
-            skip = [bad_cells[c] for c in rule.columns if c in bad_cells]
-            for hit in rule.run(columns):
-                mask = pc.fill_null(hit.mask, False)
-                for cells in skip:  # a cell that did not parse is reported once, as itself
-                    mask = pc.and_(mask, pc.invert(cells))
-                count = pc.sum(mask).as_py() or 0
-                if count:
-                    out.append((dataclasses.replace(hit, mask=mask), count))
-        return out
-
-    def _run_rules(
-        self, rules: list[Rule], columns: dict[str, pa.Array], bad_cells: dict[str, pa.Array]
-    ) -> list[tuple[Hit, int]]:
-        if self.pool is None:
-            return self._run_group(rules, columns, bad_cells)
-        groups = [rules[i :: self.threads] for i in range(self.threads)]
-        futures = [self.pool.submit(self._run_group, g, columns, bad_cells) for g in groups]
-        return [hit for f in futures for hit in f.result()]
-
     def _conversion_hits(self, batch: Batch) -> list[tuple[Hit, int]]:
-        out = []
-        for problem in batch.problems:
-            values, params, code = problem.values, problem.params, problem.code
-
-            def describe(row: int, values=values, params=params, code=code) -> Finding:
-                value = values[row].as_py()
-                return template(code, value, value=repr(value), **params)
-
-            hit = Hit(code, problem.column, problem.mask, describe)
-            out.append((hit, pc.sum(problem.mask).as_py() or 0))
-        return out
+        return conversion_hits(batch)
 
     # --- keys ----------------------------------------------------------------------
 
@@ -360,11 +403,7 @@ class Validator:
 
     def table(self, table: str, parts: list[TablePart]) -> None:
         rules = list(rules_for(table))
-        needed = {c for r in rules for c in r.columns} | set(PRIMARY_KEYS[table])
-        needed |= {c for fields, _, _ in FOREIGN_KEYS[table] for c in fields}
-        needed -= reader.SKIPPED_COLUMNS.get(table, set()) - {
-            f.name for f in ARROW_SCHEMAS[table] if not f.nullable
-        }
+        needed = needed_columns(table, rules)
         keys = self.keys.setdefault(table, _Keys())
         for part in parts:
             for item in prefetch(reader.batches(part, needed, self.batch_size)):
@@ -378,21 +417,30 @@ class Validator:
                keys: _Keys) -> None:  # fmt: skip
         place = _Place(keys.total, part, batch.first_row, batch.first_line, batch.extra_lines,
                        batch.lines)  # fmt: skip
-        present = set(batch.columns)
-        active = [r for r in rules if runnable(r, present)]
-        conversions = self._conversion_hits(batch)
-        bad_cells: dict[str, pa.Array] = {}
-        for hit, _ in conversions:
-            known = bad_cells.get(hit.column)
-            bad_cells[hit.column] = hit.mask if known is None else pc.or_(known, hit.mask)
-        hits = self._run_rules(active, batch.columns, bad_cells)
-        hits += conversions + self._references(table, batch.columns)
+        hits = batch_hits(batch, rules, self.pool, self.threads)
+        hits += self._references(table, batch.columns)
         self._hits(hits, place, table, batch.rows)
         self.report.rows[table] += batch.rows
         key = _key(table, batch.columns)
         if key is not None:
             keys.add(key, place)
         keys.total += batch.rows
+
+    def files(self, group: TableSet) -> None:
+        """Report the files of ``group`` that are not read: links, unreadable, irregular,
+        of no known table."""
+        for path in group.links:
+            found = template("symlinked-file", target=os.readlink(path))
+            self._add(dataclasses.replace(found, file=str(path)), "?")
+        for path, reason in group.unreadable:
+            found = template("file-unreadable", reason=reason)
+            self._add(dataclasses.replace(found, file=str(path)), "?")
+        for path, kind in group.irregular:
+            found = template("not-regular-file", kind=kind)
+            self._add(dataclasses.replace(found, file=str(path)), "?")
+        for path, reason in group.unknown:
+            found = template("unknown-table", reason=reason)
+            self._add(dataclasses.replace(found, file=str(path)), "?")
 
     def summaries(self) -> None:
         for (file, table, code), count in sorted(self.file_counts.items()):
@@ -429,18 +477,7 @@ def validate_sets(
     validator = Validator(max_samples, batch_size, threads)
     try:
         for group in sets:
-            for path in group.links:
-                found = template("symlinked-file", target=os.readlink(path))
-                validator._add(dataclasses.replace(found, file=str(path)), "?")
-            for path, reason in group.unreadable:
-                found = template("file-unreadable", reason=reason)
-                validator._add(dataclasses.replace(found, file=str(path)), "?")
-            for path, kind in group.irregular:
-                found = template("not-regular-file", kind=kind)
-                validator._add(dataclasses.replace(found, file=str(path)), "?")
-            for path, reason in group.unknown:
-                found = template("unknown-table", reason=reason)
-                validator._add(dataclasses.replace(found, file=str(path)), "?")
+            validator.files(group)
         # table by table across the sets (one per format), so that a foreign key finds the
         # table it names in its own set or, when that set lacks it, in another one
         keys: list[dict[str, _Keys]] = [{} for _ in sets]

@@ -73,15 +73,23 @@ class Batch:
 
 @dataclass
 class TablePart:
-    """One file that holds rows of a table."""
+    """One file that holds rows of a table, or some of its Parquet row groups.
+
+    ``row_groups`` (None: all) and ``first_row`` (the file row of the first one) make a
+    partition of a file; ``label`` names a file read through ``source`` (an open file
+    object, e.g. from fsspec) rather than from ``path``."""
 
     table: str
     path: Path
     fmt: str
+    row_groups: tuple[int, ...] | None = None
+    first_row: int = 0
+    label: str | None = None
+    source: Any = None
 
     @property
     def file(self) -> str:
-        return str(self.path)
+        return self.label if self.label is not None else str(self.path)
 
 
 @dataclass
@@ -132,11 +140,14 @@ def _table_from_name(path: Path, root: Path | None) -> str | None:
     return next((t for t in map(_table_named, names) if t), None)
 
 
-def _columns_of(path: Path, fmt: str) -> tuple[list[str], dict[bytes, bytes]]:
+def _columns_of(path: Path, fmt: str, source: Any = None) -> tuple[list[str], dict[bytes, bytes]]:
     try:
         if fmt == "parquet":
-            schema = pq.read_schema(path)
+            schema = pq.read_schema(path if source is None else source)
             return schema.names, dict(schema.metadata or {})
+        if source is not None:
+            header = source.readline().decode("utf-8", "replace").strip().lstrip("\ufeff")
+            return [c.strip('"') for c in header.split(",")], {}
         with path.open("rb") as handle:
             header = handle.readline().decode("utf-8", "replace").strip().lstrip("\ufeff")
         return [c.strip('"') for c in header.split(",")], {}
@@ -144,10 +155,13 @@ def _columns_of(path: Path, fmt: str) -> tuple[list[str], dict[bytes, bytes]]:
         return [], {}
 
 
-def table_of(path: Path, fmt: str, root: Path | None = None) -> tuple[str | None, str]:
+def table_of(
+    path: Path, fmt: str, root: Path | None = None, source: Any = None
+) -> tuple[str | None, str]:
     """The table a file holds (by Parquet metadata, its name, the folders below the input
-    folder ``root``, or its columns), or None and why not."""
-    names, metadata = _columns_of(path, fmt)
+    folder ``root``, or its columns), or None and why not. ``source``: the file opened
+    elsewhere (an fsspec file object), ``path`` then only names it."""
+    names, metadata = _columns_of(path, fmt, source)
     declared = metadata.get(TABLE_METADATA_KEY, b"").decode("utf-8", "replace")
     if declared in TABLE_NAMES:
         return declared, ""
@@ -388,20 +402,25 @@ def parquet_batches(
 ) -> Iterator[Batch | Problem]:
     """Record batches of a Parquet file: only the columns rules need, types as stored."""
     try:
-        handle = pq.ParquetFile(part.path)
+        handle = pq.ParquetFile(part.source if part.source is not None else part.path)
         schema = handle.schema_arrow
     except (OSError, pa.ArrowException, ValueError) as error:
         yield _unreadable(error)
         return
     problems, usable = column_problems(part.table, schema)
-    yield from problems
+    if part.row_groups is None or 0 in part.row_groups:  # once per file
+        yield from problems
     columns = [c for c in ARROW_SCHEMAS[part.table].names if c in usable and c in needed]
-    row = 0
-    try:
-        for record_batch in handle.iter_batches(batch_size=batch_size, columns=columns):
-            arrays = dict(zip(record_batch.schema.names, record_batch.columns, strict=True))
-            yield Batch(arrays, record_batch.num_rows, row)
-            row += record_batch.num_rows
+    row = part.first_row
+    groups = range(handle.num_row_groups) if part.row_groups is None else part.row_groups
+    try:  # row group by row group: a batch never spans two, whoever reads them
+        for group in groups:
+            for record_batch in handle.iter_batches(
+                batch_size=batch_size, columns=columns, row_groups=[group]
+            ):
+                arrays = dict(zip(record_batch.schema.names, record_batch.columns, strict=True))
+                yield Batch(arrays, record_batch.num_rows, row)
+                row += record_batch.num_rows
     except (OSError, pa.ArrowException, ValueError) as error:
         yield _unreadable(error, f" (after {row} rows)")
 
