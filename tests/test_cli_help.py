@@ -29,6 +29,7 @@ USER_ORDER = [
     "datasets",
     "info",
     "download",
+    "explore",
     "schema",
     "migrate",
 ]

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "datasets": "data_cmd",
     "info": "data_cmd",
     "download": "data_cmd",
+    "explore": "explore_cmd",
     "schema": "schema_cmd",
     "migrate": "migrate_cmd",
 }
