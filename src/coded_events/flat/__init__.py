@@ -42,9 +42,32 @@ def flat_files(paths: list[Path]) -> list[Path]:
 
 
 def validate_flat(
-    paths: list[Path], *, max_samples: int = 20, batch_size: int = 256 * 1024, threads: int = 2
+    paths: list[Path] | list[str],
+    *,
+    max_samples: int = 20,
+    batch_size: int = 256 * 1024,
+    threads: int = 2,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> FlatReport:
-    """Validate flat tables; the report holds findings, exact counts per code and rows read."""
+    """Validate flat tables; the report holds findings, exact counts per code and rows read.
+
+    ``engine="dask"`` runs on a Dask cluster (``pip install coded-events[dask]``): one task
+    per file or Parquet row group, keys checked by reductions, the same report as the
+    local run. ``scheduler`` is its address (None: Dask's current scheduler); paths may
+    then also be fsspec URLs. See docs/scaling.md.
+    """
+    if engine == "dask":
+        from coded_events.flat.distributed import validate_dask
+
+        report, _ = validate_dask(
+            list(paths), max_samples=max_samples, batch_size=batch_size, scheduler=scheduler
+        )
+        return report
+    if engine != "local":
+        raise ValueError(f"unknown engine {engine!r}: 'local' or 'dask'")
     from coded_events.flat.engine import validate_tables
 
-    return validate_tables(paths, max_samples=max_samples, batch_size=batch_size, threads=threads)
+    return validate_tables(
+        [Path(p) for p in paths], max_samples=max_samples, batch_size=batch_size, threads=threads
+    )
