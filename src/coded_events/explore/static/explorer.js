@@ -243,6 +243,7 @@
       if (!key) return;
       state.sortDir = key === state.sortKey ? -state.sortDir : 1;
       state.sortKey = key;
+      state.page = 0;
       renderTable();
     });
     document.querySelector("#events-table tbody").addEventListener("click", (ev) => {
