@@ -65,6 +65,30 @@ def test_schema_diff_cli_says_minor_for_1_1_0() -> None:
     assert "/$defs/Event/properties/links" in result.stdout
 
 
+def test_schema_diff_cli_says_minor_for_1_2_0() -> None:
+    """Provenance (1.2.0): a new optional object, and evidence no longer required (the
+    rule "evidence or provenance" is a check of the catalogue, not a new constraint)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "coded_events", "schema", "diff", "1.1.0", "1.2.0"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip().splitlines()[-1].endswith("required bump: minor")
+    assert "/$defs/Event/properties/provenance" in result.stdout
+    assert "major" not in result.stdout
+
+
+def test_1_1_0_event_without_evidence_stays_an_error_after_migration() -> None:
+    from coded_events.records.validate import validate_document_bytes
+
+    document = json.loads((FIXTURES / "valid" / "minimal.json").read_text(encoding="utf-8"))
+    document["schema_version"] = "1.1.0"
+    document["events"][0]["evidence"] = []
+    codes = {f.code for f in validate_document_bytes(json.dumps(document).encode(), "x.json")}
+    assert "evidence-missing" in codes
+
+
 def test_schema_check_cli_passes() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "coded_events", "schema", "check", "--out", str(ROOT / "schema")],
@@ -84,13 +108,13 @@ def test_1_0_0_document_migrates_and_validates(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert "1.0.0 -> 1.1.0" in result.stdout
+    assert f"1.0.0 -> {SCHEMA_VERSION}" in result.stdout
     migrated = json.loads(target.read_text(encoding="utf-8"))
-    assert migrated["schema_version"] == "1.1.0"
+    assert migrated["schema_version"] == SCHEMA_VERSION
     models.SourceDocument.model_validate(migrated)
     original = json.loads(source.read_text(encoding="utf-8"))
-    original["schema_version"] = "1.1.0"
-    original["$schema"] = original["$schema"].replace("/1.0.0/", "/1.1.0/")
+    original["schema_version"] = SCHEMA_VERSION
+    original["$schema"] = original["$schema"].replace("/1.0.0/", f"/{SCHEMA_VERSION}/")
     assert migrated == original  # nothing dropped; only the version and its URL changed
 
 

@@ -23,7 +23,7 @@ def _column(table: str, name: str) -> spec.Column:
 
 
 def test_every_table_and_column_is_declared_once_and_its_keys_exist() -> None:
-    assert spec.TABLE_NAMES == ("events", "evidence", "sources", "links")
+    assert spec.TABLE_NAMES == ("events", "evidence", "sources", "links", "provenance")
     for table in spec.TABLES:
         names = table.column_names
         assert len(names) == len(set(names)), table.name
@@ -169,4 +169,4 @@ def test_checking_order_puts_referenced_tables_first() -> None:
     for table in spec.TABLES:
         for key in table.foreign_keys:
             assert order.index(key.reference) <= order.index(table.name), (table.name, key)
-    assert order == ("sources", "events", "evidence", "links")  # manifest order otherwise
+    assert order == ("sources", "events", "evidence", "links", "provenance")  # manifest order

@@ -138,7 +138,7 @@ def test_canonical_form_drops_only_redundant_values() -> None:
 
 
 def test_derived_columns_come_from_the_codebook_and_models() -> None:
-    events, evidence, sources, _ = tables.tables_from_documents(
+    events, evidence, sources, *_ = tables.tables_from_documents(
         [_document(FULL), _renamed(_document(MINIMAL), "other-source")]
     )
     rows = {row["event_id"]: row for row in events.to_pylist()}

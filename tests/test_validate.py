@@ -22,7 +22,8 @@ FIXTURE_FILES = sorted(
 
 # fixture -> JSON Pointer of the expected finding ("" for findings about the whole file)
 EXPECTED_POINTER = {
-    "empty-value__evidence-list.json": "/events/0/evidence",
+    "empty-value__actor-name.json": "/events/0/source_actor/name",
+    "evidence-missing__no-provenance.json": "/events/0/evidence",
     "event-code-lost-leading-zero__874.json": "/events/0/action/code",
     "event-code-not-string__integer.json": "/events/0/action/code",
     "invalid-date__february-30.json": "/events/0/date/start",
@@ -35,7 +36,7 @@ EXPECTED_POINTER = {
     "invalid-format__sha256-short.json": "/source/text_sha256",
     "invalid-id__event-id-spaces.json": "/events/0/event_id",
     "malformed-actor-code__lowercase.json": "/events/0/source_actor/code",
-    "missing-field__evidence.json": "/events/0/evidence",
+    "missing-field__certainty.json": "/events/0/certainty",
     "out-of-range__latitude-91.json": "/events/0/location/latitude",
     "out-of-range__negative-char-start.json": "/events/0/evidence/0/char_start",
     "source-path-outside__dot-dot.json": "/events/0/evidence/0/source_id",

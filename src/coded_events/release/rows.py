@@ -1,9 +1,10 @@
 """Source documents to flat Arrow tables and back, losslessly.
 
-Four tables, one row per event, per evidence quote, per source and per event link:
+Five tables, one row per event, per evidence quote, per source, per event link and per
+event that has provenance:
 
 >>> list(ARROW_SCHEMAS)
-['events', 'evidence', 'sources', 'links']
+['events', 'evidence', 'sources', 'links', 'provenance']
 
 Every table and column is declared in ``coded_events.spec.tables``: the Arrow schemas
 and the conversion both ways are generated from it. Derived columns (date bounds and
@@ -53,6 +54,7 @@ EVENTS_SCHEMA = ARROW_SCHEMAS["events"]
 EVIDENCE_SCHEMA = ARROW_SCHEMAS["evidence"]
 SOURCES_SCHEMA = ARROW_SCHEMAS["sources"]
 LINKS_SCHEMA = ARROW_SCHEMAS["links"]
+PROVENANCE_SCHEMA = ARROW_SCHEMAS["provenance"]
 
 # The key each table's rows are sorted by.
 SORT_KEYS: dict[str, tuple[str, ...]] = {table.name: table.sort_key for table in TABLES}
@@ -88,11 +90,14 @@ def _items(
     holder: Any, parts: list[str], parent: Any = None, index: int | None = None
 ) -> Iterator[tuple[Any, Any, int | None]]:
     """The objects at attribute path ``parts`` below ``holder`` (lists walked), each with
-    the object whose attribute holds it and its position in that list."""
+    the object whose attribute holds it and its position in that list (an optional object
+    that is absent, such as an event's provenance, gives nothing)."""
     if not parts:
         yield holder, parent, index
         return
     value = getattr(holder, parts[0])
+    if value is None:
+        return
     for position, item in enumerate(value) if isinstance(value, list) else [(None, value)]:
         yield from _items(item, parts[1:], holder, position)
 
@@ -132,18 +137,19 @@ def _duplicates(values: Iterable[str]) -> list[str]:
 
 def tables_from_documents(
     documents: Iterable[SourceDocument],
-) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
-    """The ``events``, ``evidence``, ``sources`` and ``links`` tables of validated documents.
+) -> tuple[pa.Table, ...]:
+    """The ``events``, ``evidence``, ``sources``, ``links`` and ``provenance`` tables of
+    validated documents, in ``TABLE_NAMES`` order.
 
     Rows are sorted by their key (event id; event id and evidence index; source id;
-    event id and link index). Raises TableError on a duplicate event or source id,
+    event id and link index; event id). Raises TableError on a duplicate event or source id,
     evidence that cites a source no document holds, or a link to no event.
     """
-    rows: dict[str, list[dict[str, Any]]] = {table.name: [] for table in TABLES}
+    rows_of: dict[str, list[dict[str, Any]]] = {table.name: [] for table in TABLES}
     for document in documents:
         for table in TABLES:
-            rows[table.name].extend(_rows(table, document))
-    events, evidence, sources, links = (rows[name] for name in TABLE_NAMES)
+            rows_of[table.name].extend(_rows(table, document))
+    events, evidence, sources, links = (rows_of[name] for name in TABLE_NAMES[:4])
     for kind, rows, key in (("event", events, "event_id"), ("source", sources, "source_id")):
         dupes = _duplicates(row[key] for row in rows)
         if dupes:
@@ -156,12 +162,7 @@ def tables_from_documents(
     unresolved = sorted({row["target_event_id"] for row in links} - ids)
     if unresolved:
         raise TableError(f"links point at event(s) that no record file holds: {unresolved}")
-    return (
-        _table("events", events),
-        _table("evidence", evidence),
-        _table("sources", sources),
-        _table("links", links),
-    )
+    return tuple(_table(name, rows_of[name]) for name in TABLE_NAMES)
 
 
 def _record(table: Table, row: dict[str, Any], parent: dict[str, Any] | None) -> dict[str, Any]:
@@ -186,19 +187,36 @@ def _record(table: Table, row: dict[str, Any], parent: dict[str, Any] | None) ->
     }
 
 
-# Tables whose rows are lists of an event ("events.evidence"): key = event key + position.
-_EVENT_LISTS = [t for t in TABLES if t.record.startswith(TABLE["events"].record + ".")]
+# Tables whose rows are lists of an event ("events.evidence"): key = event key + position;
+# and those whose row is one optional object of an event ("events.provenance"): key = event key.
+_BELOW_EVENTS = [t for t in TABLES if t.record.startswith(TABLE["events"].record + ".")]
+_EVENT_LISTS = [t for t in _BELOW_EVENTS if len(t.primary_key) == 2]
+_EVENT_OBJECTS = [t for t in _BELOW_EVENTS if len(t.primary_key) == 1]
 
 
 def documents_from_tables(
-    events: pa.Table, evidence: pa.Table, sources: pa.Table, links: pa.Table
+    events: pa.Table,
+    evidence: pa.Table,
+    sources: pa.Table,
+    links: pa.Table,
+    provenance: pa.Table | None = None,
 ) -> list[SourceDocument]:
-    """Rebuild source documents (in canonical form, ordered by source id) from the tables."""
+    """Rebuild source documents (in canonical form, ordered by source id) from the tables
+    (``provenance`` may be left out: a release before it had none)."""
     from coded_events.spec import models
 
-    given = dict(zip(TABLE_NAMES, (events, evidence, sources, links), strict=True))
+    if provenance is None:
+        provenance = TABLE["provenance"].arrow_schema().empty_table()
+    tables = (events, evidence, sources, links, provenance)
+    given = dict(zip(TABLE_NAMES, tables, strict=True))
     event_rows = {row["event_id"]: row for row in events.to_pylist()}
     records = {key: _record(TABLE["events"], row, None) for key, row in event_rows.items()}
+    for table in _EVENT_OBJECTS:
+        attribute = table.record.rsplit(".", 1)[1]
+        for row in given[table.name].to_pylist():
+            if row[table.primary_key[0]] in records:
+                parent = event_rows[row[table.primary_key[0]]]
+                records[row[table.primary_key[0]]][attribute] = _record(table, row, parent)
     for table in _EVENT_LISTS:
         attribute, (key, position) = table.record.rsplit(".", 1)[1], table.primary_key
         for record in records.values():

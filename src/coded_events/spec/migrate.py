@@ -199,3 +199,10 @@ def migrate_file(
 def _add_links(document: Document) -> Document:
     """1.0.0 -> 1.1.0: events may now carry ``links``; nothing else changed."""
     return document
+
+
+@step("1.1.0", "1.2.0")
+def _add_provenance(document: Document) -> Document:
+    """1.1.0 -> 1.2.0: events may now carry ``provenance`` (and then need no evidence);
+    nothing else changed."""
+    return document

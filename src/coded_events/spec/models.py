@@ -1,4 +1,4 @@
-"""The record model, schema 1.1.0: the source of truth for the published JSON Schema.
+"""The record model, schema 1.2.0: the source of truth for the published JSON Schema.
 
 A *source document* holds one news article (``source``) and the events coded from
 it. Everything that can be computed (date precision and bounds, actor segments,
@@ -26,6 +26,7 @@ from coded_events.spec.vocabulary import (  # re-exported: models is the schema'
     EVENT_ID_PATTERN,
     LANGUAGE_PATTERN,
     LINK_TYPE_DOCS,
+    PRODUCER_PATTERN,
     SHA256_PATTERN,
     SOURCE_ID_PATTERN,
     Certainty,
@@ -365,8 +366,51 @@ class Link(_Model):
     )
 
 
+class Provenance(_Model):
+    """Where an event taken from another producer (GDELT, ICEWS ...) comes from (schema
+    1.2.0): the producer, its own id for the event, and what it gives that has no home in
+    the model, verbatim. Nothing here is derived or invented."""
+
+    producer: str = Field(
+        pattern=PRODUCER_PATTERN,
+        max_length=64,
+        description="Who produced the event record: a short code-like name.",
+        examples=["GDELT", "ICEWS"],
+    )
+    producer_version: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The producer's version or edition, as it names it.",
+        examples=["2.0"],
+    )
+    producer_event_id: str = Field(
+        min_length=1,
+        description="The producer's own id of the event, verbatim.",
+        examples=["1161357865"],
+    )
+    source_url: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The article URL (or other source reference) the producer gives, verbatim.",
+        examples=["https://example.org/article"],
+    )
+    story_id: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The producer's id of the story (article) the event was coded from.",
+        examples=["28223817"],
+    )
+    producer_fields: dict[str, str] | None = Field(
+        default=None,
+        description="The producer's columns that have no home in the model, by the "
+        "producer's column name, in the producer's order, each value verbatim as text.",
+        examples=[{"NumMentions": "10", "AvgTone": "-2.5"}],
+    )
+
+
 class Event(_Model):
-    """One coded event: who did what to whom, when and where, and on what evidence."""
+    """One coded event: who did what to whom, when and where, and on what evidence (verbatim
+    quotes, or, for an event taken from another producer, its provenance)."""
 
     event_id: str = Field(
         pattern=EVENT_ID_PATTERN,
@@ -400,8 +444,9 @@ class Event(_Model):
         description="Numbers the text gives about the event.",
     )
     evidence: list[Evidence] = Field(
-        min_length=1,
-        description="One or more verbatim quotes that support the event.",
+        default_factory=list,
+        description="Verbatim quotes that support the event: one or more, except for an "
+        "event taken from another producer (with `provenance`), which may have none.",
     )
     coder: str = Field(
         min_length=1,
@@ -416,6 +461,11 @@ class Event(_Model):
     links: list[Link] = Field(
         default_factory=list,
         description="Typed links to other events (since schema 1.1.0).",
+    )
+    provenance: Provenance | None = Field(
+        default=None,
+        description="For an event taken from another producer (GDELT, ICEWS ...): where it "
+        "comes from (since schema 1.2.0). An event needs evidence quotes, provenance, or both.",
     )
 
 

@@ -17,7 +17,7 @@ To add a column derived from fields the records already have: add one :class:`Co
 to its table below (with a ``value`` function), then run ``coded-events data-dictionary``.
 
 >>> [table.name for table in TABLES]
-['events', 'evidence', 'sources', 'links']
+['events', 'evidence', 'sources', 'links', 'provenance']
 >>> TABLE["evidence"].primary_key
 ('event_id', 'evidence_index')
 """
@@ -226,8 +226,16 @@ def _enum(values: Any) -> dict[str, Any]:
 _TEXT = {"minLength": 1}
 
 
+_UNLESS_IMPORTED = (
+    " Empty only for an event imported from a producer that does not give it (see "
+    "provenance); never empty for a hand-coded event."
+)
+
+
 def _actor_columns(prefix: str, who: str, required: bool) -> list[Column]:
     extra = " Empty when the event has no target." if prefix == "target_actor" else ""
+    if prefix == "source_actor":
+        extra = _UNLESS_IMPORTED
     return [
         Column(f"{prefix}_code", CODE, required,
                f"CAMEO actor code of the {who} (country or type, then role segments).{extra}",
@@ -289,7 +297,7 @@ EVENTS = Table(
         Column("date_note", pa.string(), False, "How the coder arrived at the date, where "
                "reasoning was needed.", "Answer given on the day of publication.",
                path="date.note"),
-        *_actor_columns("source_actor", "source actor", required=True),
+        *_actor_columns("source_actor", "source actor", required=False),
         *_actor_columns("target_actor", "target actor", required=False),
         Column("cameo_code", CODE, True, "CAMEO event code, a string: leading zeros matter "
                "('010').", "0874", path="action.code"),
@@ -304,8 +312,8 @@ EVENTS = Table(
         Column("goldstein", pa.float64(), False, "Goldstein score of the event code (derived; "
                "-10 conflict to +10 cooperation); empty where the codebook has none.", 10.0,
                value=_action("goldstein"), model="Action.goldstein"),
-        Column("location_name", pa.string(), True, "The place as the coder identifies it.",
-               "Karabakh", path="location.name"),
+        Column("location_name", pa.string(), False, "The place as the coder identifies it."
+               + _UNLESS_IMPORTED, "Karabakh", path="location.name"),
         Column("location_country", CODE, False, "ISO 3166-1 alpha-3 code of the country the "
                "place lies in.", "AZE", path="location.country"),
         Column("location_admin1", pa.string(), False, "First-level administrative division.",
@@ -320,17 +328,18 @@ EVENTS = Table(
                path="location.geo_precision"),
         Column("geonames_id", pa.int64(), False, "GeoNames id of the place, where one fits.",
                524901, path="location.geonames_id"),
-        Column("certainty", CODE, True, "How firmly the source establishes the event.",
-               "confirmed", path="certainty"),
-        Column("status", CODE, True, "Whether the event occurred, is ongoing, or is planned, "
-               "demanded or threatened.", "occurred", path="status"),
+        Column("certainty", CODE, False, "How firmly the source establishes the event."
+               + _UNLESS_IMPORTED, "confirmed", path="certainty"),
+        Column("status", CODE, False, "Whether the event occurred, is ongoing, or is planned, "
+               "demanded or threatened." + _UNLESS_IMPORTED, "occurred", path="status"),
         Column("quantities", pa.list_(pa.field("item", QUANTITY, nullable=False)), True,
                "Numbers the text gives about the event: a list of objects with value "
                "(number), unit, qualifier (exact, approximately, at_least, at_most) and "
                "as_written (or null). CSV: a JSON array.",
                [{"value": 2000.0, "unit": "troops", "qualifier": "approximately",
                  "as_written": "nearly 2,000"}], path="quantities", value=_quantities),
-        Column("coder", pa.string(), True, "Who coded the event.", "coded-events team",
+        Column("coder", pa.string(), True, "Who coded the event (for an imported event: the "
+               "producer and its version, as in provenance).", "coded-events team",
                path="coder"),
         Column("notes", pa.string(), False, "The coder's reasoning: code choice, doubts, "
                "corrections to the text.",
@@ -378,21 +387,23 @@ SOURCES = Table(
     columns=(
         Column("source_id", pa.string(), True, "Stable identifier of the source document.",
                _SOURCE_ID_EXAMPLE, path="source_id"),
-        Column("title", pa.string(), True, "The headline as published.",
+        Column("title", pa.string(), False, "The headline as published." + _UNLESS_IMPORTED,
                "Russia commences withdrawal of troops from Nagorno Karabakh", path="title"),
-        Column("publisher", pa.string(), True, "Who published it.", "Myind",
+        Column("publisher", pa.string(), False, "Who published it." + _UNLESS_IMPORTED, "Myind",
                path="publisher"),
-        Column("published", pa.date32(), True, "Publication date: its first calendar day, "
-               "when coded at reduced precision.", "2024-04-17",
+        Column("published", pa.date32(), False, "Publication date: its first calendar day, "
+               "when coded at reduced precision." + _UNLESS_IMPORTED, "2024-04-17",
                value=lambda row: vocabulary.first_day(row.item.published)),
-        Column("published_text", pa.string(), True, "Publication date exactly as coded (ISO "
-               "8601, reduced precision allowed).", "2024-04-17", path="published"),
+        Column("published_text", pa.string(), False, "Publication date exactly as coded (ISO "
+               "8601, reduced precision allowed)." + _UNLESS_IMPORTED, "2024-04-17",
+               path="published"),
         Column("url", pa.string(), False, "Where the source was published, if known.",
                "https://example.org/article", path="url"),
-        Column("language", CODE, True, "BCP 47 language tag of the text.", "en",
-               path="language"),
-        Column("text_sha256", pa.string(), True, "sha256 (hex) of the UTF-8 bytes of the "
-               "source text.", "0" * 64, path="text_sha256"),
+        Column("language", CODE, False, "BCP 47 language tag of the text." + _UNLESS_IMPORTED,
+               "en", path="language"),
+        Column("text_sha256", pa.string(), False, "sha256 (hex) of the UTF-8 bytes of the "
+               "source text. Empty only for a source of imported events, whose text the "
+               "dataset does not hold.", "0" * 64, path="text_sha256"),
     ),
 )  # fmt: skip
 
@@ -420,7 +431,56 @@ LINKS = Table(
     ),
 )  # fmt: skip
 
-TABLES: tuple[Table, ...] = (EVENTS, EVIDENCE, SOURCES, LINKS)
+
+def _producer_fields(row: Row) -> str | None:
+    """The producer's leftover columns as one JSON object (its column order kept)."""
+    fields = row.item.producer_fields
+    if fields is None:
+        return None
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def _fields_object(value: str | None, event_row: dict[str, Any]) -> dict[str, str] | None:
+    return None if value is None else json.loads(value)
+
+
+PROVENANCE = Table(
+    name="provenance",
+    row="where an event taken from another producer comes from (schema 1.2.0)",
+    nouns=("provenance row", "provenance rows"),
+    record="events.provenance",
+    model="Provenance",
+    primary_key=("event_id",),
+    foreign_keys=(ForeignKey(("event_id",), "events", ("event_id",)),),
+    columns=(
+        Column("event_id", pa.string(), True, "The event (see events).", "gdelt2-1161357865",
+               value=lambda row: row.parent.event_id, model="Event.event_id"),
+        Column("producer", CODE, True, "Who produced the event record.", "GDELT",
+               path="producer"),
+        Column("producer_version", pa.string(), False, "The producer's version or edition, "
+               "as it names it.", "2.0", path="producer_version"),
+        Column("producer_event_id", pa.string(), True, "The producer's own id of the event, "
+               "verbatim.", "1161357865", path="producer_event_id"),
+        Column("source_url", pa.string(), False, "The article URL (or other source "
+               "reference) the producer gives, verbatim.", "https://example.org/article",
+               path="source_url"),
+        Column("story_id", pa.string(), False, "The producer's id of the story the event "
+               "was coded from.", "28223817", path="story_id"),
+        Column("input_file", pa.string(), False, "The input file the event was imported "
+               "from, by its name as listed in dataset.json; empty for a hand-coded record.",
+               "20240417.export.CSV.zip", value=lambda row: None),
+        Column("input_line", pa.int64(), False, "The event's line in that input file (from "
+               "1); empty for a hand-coded record.", 42, value=lambda row: None,
+               constraints={"minimum": 1}),
+        Column("producer_fields", pa.string(), False, "The producer's columns that have no "
+               "home in our model: a JSON object, keys the producer's column names in its "
+               "column order, values the cells verbatim as text.",
+               '{"NumMentions":"10","AvgTone":"-2.5"}', path="producer_fields",
+               value=_producer_fields, restore=_fields_object),
+    ),
+)  # fmt: skip
+
+TABLES: tuple[Table, ...] = (EVENTS, EVIDENCE, SOURCES, LINKS, PROVENANCE)
 """The published tables, in manifest order."""
 
 TABLE: dict[str, Table] = {table.name: table for table in TABLES}

@@ -28,7 +28,7 @@ _SEMVER = re.compile(
 )
 
 PACKAGE_VERSION = "0.1.0"
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 FORM = "MAJOR.MINOR.PATCH"
 """How a version must look, for messages."""

@@ -16,6 +16,7 @@ SOURCE_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 EVENT_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+PRODUCER_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"  # GDELT, ICEWS, UCDP-GED (schema 1.2.0)
 
 
 class Precision(str, Enum):

@@ -241,11 +241,20 @@ def _quote_checks(doc: Document, index: int, event, texts: dict[str, SourceText]
     return out
 
 
+def unsupported_events(doc: Document) -> list[Finding]:
+    """Events with neither an evidence quote nor provenance (schema 1.2.0)."""
+    return [
+        CHECKS["evidence-missing"].finding(doc.file, f"/events/{index}/evidence")
+        for index, event in doc.events
+        if not event.evidence and event.provenance is None
+    ]
+
+
 def run(doc: Document, cache: dict[Path, SourceText]) -> list[Finding]:
-    """Evidence findings: source texts, hashes and quotes."""
+    """Evidence findings: events without support, source texts, hashes and quotes."""
+    out: list[Finding] = unsupported_events(doc)
     if doc.sources_dir is None or not isinstance(doc.data, dict):
-        return []
-    out: list[Finding] = []
+        return out
     texts: dict[str, SourceText] = {}
     wanted: dict[str, str] = {}  # source id -> pointer of its first mention
     if doc.source_id is not None:

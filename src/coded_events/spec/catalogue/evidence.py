@@ -51,6 +51,20 @@ CHECKS = declare(
         "text or the record changed without the other.",
     ),
     (
+        "evidence-missing",
+        "error",
+        BOTH,
+        (),
+        "Event has neither evidence nor provenance",
+        "the event has no evidence quote and no provenance",
+        "Quote the words of the source that support the event; if the event was taken from "
+        "another producer (GDELT, ICEWS ...), give its provenance instead.",
+        "A hand-coded event needs at least one verbatim quote (`evidence`). An event taken "
+        "from another producer may have none, but then needs its `provenance` (schema "
+        "1.2.0). In flat tables: each `events` row needs an `evidence` row or a "
+        "`provenance` row with its `event_id` (checked when either table is given).",
+    ),
+    (
         "quote-blank",
         "error",
         BOTH,
