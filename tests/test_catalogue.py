@@ -20,6 +20,7 @@ from coded_events.spec import catalogue
 from coded_events.spec.catalogue import (
     BOTH,
     CATALOGUE,
+    IMPORTS,
     LAYERS,
     RECORDS,
     TABLES,
@@ -74,7 +75,7 @@ def test_declarations_are_complete() -> None:
         for code, check in layer_checks.items():
             assert check.code == code and check.layer == layer
             assert check.severity in ("error", "warning")
-            assert check.applies_to in (RECORDS, TABLES, BOTH)
+            assert check.applies_to in (RECORDS, TABLES, BOTH, IMPORTS)
             assert check.title and check.message and check.hint and check.doc
             assert set(check.params) == template_fields(check.message) | template_fields(check.hint)
     assert len(CATALOGUE) == sum(len(layer) for layer in LAYERS.values())

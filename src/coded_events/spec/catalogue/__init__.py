@@ -16,6 +16,7 @@ from coded_events.spec.catalogue import (
     consistency,
     dataset,
     evidence,
+    importing,
     inputs,
     structure,
     syntax,
@@ -24,6 +25,7 @@ from coded_events.spec.catalogue import (
 )
 from coded_events.spec.catalogue.check import (
     BOTH,
+    IMPORTS,
     RECORDS,
     TABLES,
     Applies,
@@ -37,6 +39,7 @@ __all__ = [
     "BOTH",
     "CATALOGUE",
     "DOCS_COMMAND",
+    "IMPORTS",
     "LAYERS",
     "RECORDS",
     "TABLES",
@@ -62,6 +65,7 @@ LAYERS: dict[str, dict[str, Check]] = {
     "dataset": dataset.CHECKS,
     "table": table.CHECKS,
     "validator": validator.CHECKS,
+    "import": importing.CHECKS,
 }
 """Each layer's checks, in the order the record validator runs the layers."""
 
@@ -81,12 +85,16 @@ _LAYER_DOCS = {
     "table": "Flat tables (CSV, Parquet): what only a table can get wrong. Every other rule "
     "of a table reports the record code above (see docs/performance.md).",
     "validator": "The validator itself.",
+    "import": "What `coded-events import` finds in a producer's file (GDELT, ICEWS, ...): an "
+    "error rejects the row, a warning marks a row written with a change beyond the "
+    "documented mapping (docs/importers.md).",
 }
 
 _APPLIES_DOCS = {
     RECORDS: "record files",
     TABLES: "flat tables",
     BOTH: "both",
+    IMPORTS: "producer files (import)",
 }
 
 

@@ -8,12 +8,14 @@ from typing import Any, Literal
 
 from coded_events.findings import Finding, Severity, clean_text, field_of, short_value
 
-Applies = Literal["records", "tables", "both"]
-"""The inputs a check applies to: record files, flat tables (CSV, Parquet), or both."""
+Applies = Literal["records", "tables", "both", "imports"]
+"""The inputs a check applies to: record files, flat tables (CSV, Parquet), both, or the
+producer files ``coded-events import`` reads."""
 
 RECORDS: Applies = "records"
 TABLES: Applies = "tables"
 BOTH: Applies = "both"
+IMPORTS: Applies = "imports"
 
 _UNSET: Any = object()
 
@@ -53,12 +55,12 @@ class Check:
     @property
     def on_records(self) -> bool:
         """Whether the record validator runs this check."""
-        return self.applies_to != TABLES
+        return self.applies_to in (RECORDS, BOTH)
 
     @property
     def on_tables(self) -> bool:
         """Whether the flat-table validator runs this check."""
-        return self.applies_to != RECORDS
+        return self.applies_to in (TABLES, BOTH)
 
     def finding(
         self,

@@ -1,0 +1,317 @@
+"""Delimited text to raw Arrow batches, column-wise: the default reader of a format.
+
+A file is read in blocks of ``batch_bytes`` cut at a line break; each block's lines are
+split with ``pyarrow.compute`` (``split_pattern``), so that a row is never handled in a
+Python loop (only rows with quotes in a spreadsheet dialect are, being rare). What a
+reader reports:
+
+- the delimiter: the format's own, or ``;`` / ``,`` after a spreadsheet round trip
+  (``import-delimiter``); CRLF line ends and a UTF-8 byte order mark are accepted;
+- a header line: for headerless formats, one a spreadsheet added is skipped
+  (``import-header-added``), with blank or misplaced names read by name
+  (``import-header-mismatch``); a header line again later is skipped
+  (``import-header-repeated``);
+- rows with a field count no layout has (``import-wrong-width``) and rows that are not
+  UTF-8 (``import-not-utf8``): rejected.
+
+Blank lines are not rows. Line numbers are 1-based lines of the (decompressed) file.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from coded_events.importers.format import Format, Issue, Layout
+
+__all__ = ["Dialect", "NotEventFile", "Notice", "RawBatch", "detect_dialect", "read_delimited"]
+
+DEFAULT_BATCH_BYTES = 16 << 20
+SPREADSHEET_DELIMITERS = (";", ",")
+BOM = b"\xef\xbb\xbf"
+SNIFF_BYTES = 1 << 16
+
+
+class NotEventFile(Exception):
+    """The file is not an event file of the format: one finding, the file refused."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A finding about a line that is not a row (a header line) or about the whole file."""
+
+    code: str
+    line: int | None
+    value: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RawBatch:
+    """Rows of one block: producer columns as verbatim strings (null where the row's
+    layout lacks the column), each row's line, and what the reader found."""
+
+    columns: dict[str, pa.Array]
+    lines: pa.Array
+    issues: list[Issue] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a file's rows are written: its delimiter, whether quotes must be honoured, and
+    the layouts its rows follow (by field count)."""
+
+    delimiter: str
+    quoted: bool
+    layouts: dict[int, Layout]
+    header_line: int | None = None
+    header_names: tuple[str, ...] = ()
+
+
+def _split_quoted(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def _norm(name: str) -> str:
+    return "".join(name.split()).lower()
+
+
+def _header_layout(fmt: Format, names: list[str]) -> tuple[Layout, list[str], list[str]]:
+    """The layout a header line gives, the names that are blank and those misplaced.
+
+    Blank names take the format's name at that position (when a layout of this width
+    exists); raises NotEventFile when a name is unknown or a required column is missing.
+    """
+    known = {_norm(c): c for c in fmt.columns}
+    by_position = fmt.widths.get(len(names))
+    columns, blank, misplaced = [], [], []
+    for position, name in enumerate(names):
+        if not name.strip():
+            if by_position is None:
+                raise NotEventFile(f"header column {position + 1} has no name")
+            blank.append(str(position + 1))
+            columns.append(by_position.columns[position])
+            continue
+        if _norm(name) not in known:
+            raise NotEventFile(f"header column {position + 1} {name!r} is not a "
+                               f"{fmt.name} column")  # fmt: skip
+        column = known[_norm(name)]
+        if by_position is not None and by_position.columns[position] != column:
+            misplaced.append(name)
+        columns.append(column)
+    missing = [c for c in fmt.required_columns if c not in columns]
+    if missing:
+        raise NotEventFile(f"the header lacks the column(s) {', '.join(missing)}")
+    if len(set(columns)) != len(columns):
+        raise NotEventFile("the header names a column twice")
+    return Layout(tuple(columns), "as the header names them"), blank, misplaced
+
+
+def _looks_like_header(fmt: Format, fields: list[str]) -> bool:
+    known = {_norm(c) for c in fmt.columns}
+    named = [f for f in fields if f.strip()]
+    return bool(named) and sum(_norm(f) in known for f in named) * 2 >= len(named)
+
+
+def detect_dialect(fmt: Format, first_lines: list[tuple[int, str]]) -> tuple[Dialect, list[Notice]]:
+    """The dialect of a file from its first non-blank lines (line number, text).
+
+    Raises NotEventFile when no delimiter gives rows of this format.
+    """
+    if not first_lines:
+        raise NotEventFile("the file holds no rows")
+    line_no, first = first_lines[0]
+    candidates = (fmt.delimiter, *[d for d in SPREADSHEET_DELIMITERS if d != fmt.delimiter])
+    for delimiter in candidates:
+        quoted = delimiter != fmt.delimiter
+        fields = _split_quoted(first, delimiter) if quoted else first.split(delimiter)
+        notices = [] if not quoted else [Notice("import-delimiter", line_no, delimiter,
+                                                {"delimiter": repr(delimiter)})]  # fmt: skip
+        if fmt.header == "required" or _looks_like_header(fmt, fields):
+            if len(fields) < 2 or not _looks_like_header(fmt, fields):
+                continue
+            layout, blank, misplaced = _header_layout(fmt, fields)
+            if fmt.header != "required":
+                notices.append(Notice("import-header-added", line_no, first[:80]))
+            if blank or misplaced:
+                detail = "; ".join(
+                    part for part in (
+                        f"blank name at column(s) {', '.join(blank)}" if blank else "",
+                        f"misplaced: {', '.join(misplaced)}" if misplaced else "",
+                    ) if part
+                )  # fmt: skip
+                notices.append(Notice("import-header-mismatch", line_no, first[:80],
+                                      {"detail": detail}))  # fmt: skip
+            dialect = Dialect(delimiter, quoted, {layout.width: layout}, line_no, tuple(fields))
+            return dialect, notices
+        if len(fields) in fmt.widths:
+            return Dialect(delimiter, quoted, fmt.widths), notices
+    widths = " or ".join(str(w) for w in sorted(fmt.widths))
+    if fmt.header == "required":
+        reason = f"its first line is not a {fmt.name} header (columns such as "
+        reason += f"{', '.join(fmt.required_columns[:4])})"
+    else:
+        count = len(first.split(fmt.delimiter))
+        reason = f"its first row has {count} {fmt.delimiter!r}-separated field(s), not {widths}"
+    raise NotEventFile(reason)
+
+
+# --- blocks of lines ----------------------------------------------------------------------
+
+
+def _blocks(stream: IO[bytes], batch_bytes: int) -> Iterator[bytes]:
+    """Blocks of whole lines (each ends with a line break, but maybe the last)."""
+    carry = b""
+    first = True
+    while True:
+        chunk = stream.read(batch_bytes)
+        if first and chunk.startswith(BOM):
+            chunk = chunk[len(BOM) :]
+        first = False
+        if not chunk:
+            if carry:
+                yield carry
+            return
+        data = carry + chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            carry = data
+            continue
+        carry = data[cut + 1 :]
+        yield data[: cut + 1]
+
+
+def _decode(lines: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+    """Binary lines as UTF-8 strings; rows that are not UTF-8 become U+FFFD (and a mask)."""
+    try:
+        return lines.cast(pa.string()), None
+    except pa.ArrowInvalid:
+        texts, bad = [], []
+        for raw in lines.to_pylist():
+            try:
+                texts.append(raw.decode("utf-8"))
+                bad.append(False)
+            except UnicodeDecodeError:
+                texts.append("\ufffd")
+                bad.append(True)
+        return pa.array(texts, pa.string()), pa.array(bad, pa.bool_())
+
+
+def _lines(block: bytes) -> pa.Array:
+    split = pc.split_pattern(pa.array([block], pa.large_binary()), pattern=b"\n")
+    lines = split.flatten()
+    if block.endswith(b"\n"):
+        lines = lines.slice(0, len(lines) - 1)
+    return lines.cast(pa.binary())
+
+
+def _fields(lines: pa.Array, dialect: Dialect) -> pa.ListArray:
+    """Each line split into its fields (quotes honoured in a spreadsheet dialect)."""
+    lists = pc.split_pattern(lines, pattern=dialect.delimiter)
+    if not dialect.quoted:
+        return lists
+    has_quote = pc.match_substring(lines, '"')
+    if not pc.any(has_quote).as_py():
+        return lists
+    quoted_idx = pc.indices_nonzero(has_quote)
+    plain_idx = pc.indices_nonzero(pc.invert(has_quote))
+    parsed = [_split_quoted(t, dialect.delimiter) for t in lines.take(quoted_idx).to_pylist()]
+    merged = pa.concat_arrays([lists.take(plain_idx), pa.array(parsed, lists.type)])
+    order = pc.sort_indices(pa.concat_arrays([plain_idx, quoted_idx]))
+    return merged.take(order)
+
+
+def _columns(lists: pa.ListArray, dialect: Dialect) -> tuple[dict[str, pa.Array], pa.Array]:
+    """Producer columns by position per layout, and the mask of rows no layout fits."""
+    counts = pc.list_value_length(lists)
+    flat = lists.flatten()
+    starts = lists.offsets.slice(0, len(lists)).cast(pa.int64())
+    fits = pa.repeat(pa.scalar(False), len(lists))
+    positions: dict[str, list[tuple[pa.Array, int]]] = {}
+    for width, layout in dialect.layouts.items():
+        mask = pc.equal(counts, width)
+        fits = pc.or_(fits, mask)
+        for position, name in enumerate(layout.columns):
+            positions.setdefault(name, []).append((mask, position))
+    null_index = pa.nulls(len(lists), pa.int64())
+    columns = {}
+    for name, places in positions.items():
+        index = null_index
+        for mask, position in places:
+            index = pc.if_else(mask, pc.add(starts, position), index)
+        columns[name] = flat.take(index)
+    return columns, pc.invert(fits)
+
+
+def _expected(dialect: Dialect) -> str:
+    return " or ".join(str(w) for w in sorted(dialect.layouts))
+
+
+def read_delimited(
+    stream: IO[bytes], label: str, fmt: Format, batch_bytes: int = DEFAULT_BATCH_BYTES
+) -> Iterator[RawBatch]:
+    """Raw batches of a delimited text file (see the module docs). Raises NotEventFile
+    before the first batch when the file is not of this format."""
+    dialect: Dialect | None = None
+    next_line = 1
+    id_names = {_norm(fmt.id_column)}
+    for block in _blocks(stream, batch_bytes):
+        raw = _lines(block)
+        numbers = pa.array(range(next_line, next_line + len(raw)), pa.int64())
+        next_line += len(raw)
+        texts, not_utf8 = _decode(raw)
+        texts = pc.utf8_rtrim(texts, characters="\r")
+        keep = pc.not_equal(texts, "")
+        notices: list[Notice] = []
+        if dialect is None:
+            first = [(n, t) for n, t in zip(numbers.to_pylist()[:50], texts.to_pylist()[:50],
+                                            strict=True) if t][:5]  # fmt: skip
+            dialect, notices = detect_dialect(fmt, first)
+            if dialect.header_line is not None:
+                keep = pc.and_(keep, pc.not_equal(numbers, dialect.header_line))
+        texts, numbers = texts.filter(keep), numbers.filter(keep)
+        if not_utf8 is not None:
+            not_utf8 = not_utf8.filter(keep)
+        lists = _fields(texts, dialect)
+        first_field = pc.utf8_lower(pc.utf8_trim_whitespace(
+            pc.list_element(pc.if_else(pc.greater(pc.list_value_length(lists), 0), lists,
+                                       pa.scalar([""], lists.type)), 0)))  # fmt: skip
+        repeated = pc.is_in(first_field, pa.array(sorted(id_names)))
+        if pc.any(repeated).as_py():
+            for number in numbers.filter(repeated).to_pylist():
+                notices.append(Notice("import-header-repeated", number))
+            data = pc.invert(repeated)
+            texts, numbers, lists = texts.filter(data), numbers.filter(data), lists.filter(data)
+            if not_utf8 is not None:
+                not_utf8 = not_utf8.filter(data)
+        columns, misfit = _columns(lists, dialect)
+        issues = []
+        if not_utf8 is not None:
+            issues.append(Issue("import-not-utf8", not_utf8))
+        counts = pc.cast(pc.list_value_length(lists), pa.string())
+        issues.append(Issue("import-wrong-width", misfit, counts,
+                            {"actual": counts, "expected": _expected(dialect),
+                             "delimiter": repr(dialect.delimiter)}))  # fmt: skip
+        yield RawBatch(columns, numbers, issues, notices)
+    if dialect is None:
+        raise NotEventFile("the file holds no rows")
+
+
+def sniff_rows(head: bytes, delimiter: str) -> list[list[str]]:
+    """The first complete, non-blank lines of ``head`` split by ``delimiter`` (for auto)."""
+    text = head.removeprefix(BOM).decode("utf-8", "replace")
+    lines = [line.rstrip("\r") for line in text.split("\n")[:-1] if line.strip()]
+    return [line.split(delimiter) for line in lines[:5]]

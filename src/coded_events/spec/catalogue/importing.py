@@ -1,0 +1,151 @@
+"""The import layer's checks: what ``coded-events import`` finds in a producer's file.
+
+An error rejects the row (it is not written; rows read = rows written + rows rejected);
+a warning marks a row that was written with a change beyond the documented mapping, or a
+line that is not a row (a header). ``import-not-event-file`` refuses the whole file.
+"""
+
+from __future__ import annotations
+
+from coded_events.spec.catalogue.check import IMPORTS, declare
+
+_ROW = "The row is not written."
+
+CHECKS = declare(
+    "import",
+    ("import-not-event-file", "error", IMPORTS, ("format", "reason"),
+     "Not an event file of the format",
+     "this is not a {format} event file: {reason}",
+     "Name the right format (or `auto`), or check that the file is the producer's export.",
+     "The file's first lines do not look like the named format (field count, delimiter, "
+     "header). The whole file is refused with this one finding; none of it is read as "
+     "rows."),
+    ("import-unreadable", "error", IMPORTS, ("reason",),
+     "Input cannot be read",
+     "the input cannot be read: {reason}",
+     "Check that the path is a regular file (not a link) and the archive is whole.",
+     "The input is missing, a link, or a broken zip or gzip archive. Rows read before the "
+     "break are kept; the rest is not read."),
+    ("import-not-utf8", "error", IMPORTS, (),
+     "Row not UTF-8",
+     "the row is not valid UTF-8 text",
+     "Convert the file to UTF-8 (producers publish UTF-8; a spreadsheet may have saved it "
+     "in another encoding).",
+     f"The bytes of the line are not UTF-8. {_ROW}"),
+    ("import-wrong-width", "error", IMPORTS, ("actual", "delimiter", "expected"),
+     "Row with the wrong number of fields",
+     "the row has {actual} field(s) separated by {delimiter} where the format has {expected}",
+     "Check the row: a line break or a delimiter inside a value splits or joins rows.",
+     f"No layout of the format has this many fields. {_ROW}"),
+    ("import-delimiter", "warning", IMPORTS, ("delimiter",),
+     "Spreadsheet delimiter",
+     "the file is separated by {delimiter}, not the producer's own delimiter; read with "
+     "spreadsheet quoting",
+     "Prefer the producer's original file; a spreadsheet round trip can also change "
+     "codes and dates (reported row by row).",
+     "A spreadsheet saved the file with `;` or `,` between fields and quotes around some "
+     "values. It is read as such; every other trap of a round trip is checked per row."),
+    ("import-header-added", "warning", IMPORTS, (),
+     "Header line in a headerless format",
+     "the first line is a header, which this format does not have; it is skipped",
+     "Nothing to do; the producer's files have no header line.",
+     "The producer's files have no header; a spreadsheet or script added one. The line is "
+     "not a row and is skipped; the rows are read by position."),
+    ("import-header-mismatch", "warning", IMPORTS, ("detail",),
+     "Blank or misplaced header names",
+     "the header's names are not the producer's layout ({detail}); the columns are read "
+     "by the header's names",
+     "Check that no column was moved or renamed by hand.",
+     "A header line has blank names (they take the producer's name at that position) or "
+     "names at other positions than the producer's layout (the columns are read by name)."),
+    ("import-header-repeated", "warning", IMPORTS, (),
+     "Header line inside the file",
+     "a header line again after the first line; it is skipped",
+     "Files joined with their headers: nothing to do.",
+     "A line whose id field is the id column's name: a header of a joined file. It is "
+     "not a row and is skipped."),
+    ("import-bad-id", "error", IMPORTS, ("column",),
+     "Missing or malformed producer id",
+     "the producer's id ({column}) is missing or not an id",
+     "The row cannot be traced back to the producer without its id.",
+     f"Every imported event keeps the producer's id in provenance and builds our event id "
+     f"from it. {_ROW}"),
+    ("import-duplicate-id", "error", IMPORTS, ("column",),
+     "Producer id used twice",
+     "the producer's id ({column}) was already imported from an earlier row",
+     "Import each producer file once; remove duplicated rows.",
+     f"Two rows with the same producer id would be one event twice. The first is kept. "
+     f"{_ROW}"),
+    ("import-bad-date", "error", IMPORTS, ("column",),
+     "Date not a calendar date",
+     "the date ({column}) is missing or not a calendar date",
+     "Check the producer's date column.",
+     f"An event needs a date; a value that is not a real calendar day is not guessed. {_ROW}"),
+    ("import-date-scientific", "error", IMPORTS, ("column",),
+     "Date in scientific notation",
+     "the date ({column}) is in scientific notation: its digits are lost",
+     "Re-export from the producer's file; format the column as text in a spreadsheet.",
+     f"A spreadsheet turned a YYYYMMDD or YYYYMMDDHHMMSS value into `2.02E+13`. The digits "
+     f"cannot be recovered and are never guessed. {_ROW} (For the date a row was added, "
+     f"the row is kept and the value stays verbatim in provenance: a warning.)"),
+    ("import-date-arithmetic", "warning", IMPORTS, ("precision",),
+     "Date set by arithmetic",
+     "the producer's date is the date added minus whole years or months: not "
+     "day-precise; imported at {precision} precision",
+     "Nothing to do; the producer's date stays verbatim in provenance.",
+     "GDELT dates events the article refers to as 'a year ago' or 'last month' by "
+     "subtracting from the publication date; such a date names a day but is not "
+     "day-precise. It is imported as the year or month (date_start_text at that "
+     "precision), never as the day."),
+    ("import-event-code-padded", "warning", IMPORTS, ("code", "evidence", "padded"),
+     "Leading zero restored",
+     "event code {code} lost its leading zero; {padded} is proven by {evidence}",
+     "Read the producer's file with every code as text.",
+     "A code read as a number (`10` for `010`, `874` for `0874`) is padded only when "
+     "another field of the row (base code, root code, QuadClass, Goldstein) proves the "
+     "padded code."),
+    ("import-bad-event-code", "error", IMPORTS, ("code",),
+     "Event code unknown or unprovable",
+     "event code {code} is not a CAMEO code of the codebook, and no field of the row "
+     "proves a padded one",
+     "Check the code; read the file with codes as text.",
+     f"The code is unknown, or a code that lost a leading zero cannot be proven from the "
+     f"row. Never guessed. {_ROW}"),
+    ("import-derived-disagrees", "warning", IMPORTS, ("field", "ours", "theirs"),
+     "Producer's derived value differs from the codebook",
+     "the producer's {field} is {theirs}; the codebook's for this event code is {ours} "
+     "(ours is kept)",
+     "Nothing to do; the producer's value stays verbatim in provenance.",
+     "Root code, QuadClass, Goldstein (and ICEWS Intensity) are derived from our codebook, "
+     "never imported; where the producer's value differs, this reports it."),
+    ("import-actor-not-expressible", "warning", IMPORTS, ("code", "lost"),
+     "Actor code not fully expressible",
+     "the producer's actor code {code} cannot be expressed whole: {lost}",
+     "Nothing to do; the producer's code stays verbatim in provenance.",
+     "The actor code is rebuilt from the country and type fields; segments our codebook "
+     "does not know, or an actor given by religion or ethnicity only, cannot be written "
+     "as a CAMEO actor code and are kept in provenance."),
+    ("import-country-unknown", "warning", IMPORTS, ("column", "kind"),
+     "Country not recognised",
+     "the {kind} in {column} has no ISO 3166 country; the location's country is left empty",
+     "Nothing to do; the value stays verbatim in provenance.",
+     "GDELT gives FIPS 10-4 country codes and ICEWS English names; a value the shipped "
+     "table does not know is not guessed."),
+    ("import-coordinates-missing", "warning", IMPORTS, (),
+     "0,0 coordinates without a place",
+     "the coordinates 0,0 come with no place name: they mean 'no coordinates'",
+     "Nothing to do.",
+     "A producer writes 0,0 when it has no coordinates; with an empty place name they are "
+     "dropped rather than imported as a point in the Gulf of Guinea."),
+    ("import-bad-number", "error", IMPORTS, ("column",),
+     "Number that is not a number",
+     "{column} is not a number in range",
+     "Check the value.",
+     f"A latitude, longitude or other number does not parse or is out of range. {_ROW}"),
+    ("import-sector-unmapped", "warning", IMPORTS, ("column",),
+     "Sector with no CAMEO role",
+     "a sector of {column} has no CAMEO role in the declared table; it is kept in provenance",
+     "Nothing to do; add the sector to the importer's table if a role fits.",
+     "ICEWS sectors map to CAMEO roles through a declared table; a sector it does not list "
+     "is kept verbatim in provenance only."),
+)  # fmt: skip
