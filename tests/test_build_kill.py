@@ -26,8 +26,9 @@ from pathlib import Path
 import pytest
 
 from coded_events import safe_files
-from coded_events.access.fetch import manifest_hashes, sha256_file
+from coded_events.access.fetch import manifest_hashes
 from coded_events.release import build as publish
+from coded_events.safe_files import sha256_file
 from tests.test_build import BIN, make_dataset
 
 pytestmark = pytest.mark.skipif(

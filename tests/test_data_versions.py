@@ -26,6 +26,7 @@ from tests.conftest import ROOT
 from tests.test_download_support import serving
 
 dl = importlib.import_module("coded_events.access.fetch")
+dl_registry = importlib.import_module("coded_events.access.registry")
 REAL = ROOT / "datasets" / "south-caucasus"
 NAME = "south-caucasus"
 runner = CliRunner()
@@ -83,7 +84,7 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty package registry in a temporary file (tests add releases to it)."""
     path = tmp_path / "registry.json"
     _write_json(path, {"base_url": "http://127.0.0.1:9/{dataset}/{version}/", "datasets": {}})
-    monkeypatch.setattr(dl, "REGISTRY_PATH", path)
+    monkeypatch.setattr(dl_registry, "REGISTRY_PATH", path)
     monkeypatch.setenv(dl.ENV_CACHE, str(tmp_path / "cache"))
     monkeypatch.delenv(dl.ENV_OFFLINE, raising=False)
     monkeypatch.delenv(dl.ENV_BASE_URL, raising=False)

@@ -28,6 +28,7 @@ from tests.test_download_support import (
 )
 
 dl = importlib.import_module("coded_events.access.fetch")
+dl_registry = importlib.import_module("coded_events.access.registry")
 
 VERSION = "2.0.0"  # a release the shipped registry does not know
 DATA_FILES = [f"data/{name}.{ext}" for name in ("events", "evidence", "sources")
@@ -63,7 +64,7 @@ def registered(site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     registry.setdefault("datasets", {}).setdefault(DATASET, {})["3.0.0"] = entry
     path = tmp_path / "registry.json"
     path.write_text(json.dumps(registry), encoding="utf-8")
-    monkeypatch.setattr(dl, "REGISTRY_PATH", path)
+    monkeypatch.setattr(dl_registry, "REGISTRY_PATH", path)
     return "3.0.0"
 
 
@@ -277,7 +278,7 @@ def test_unknown_version_is_refused_at_once(site, cache, monkeypatch, offline) -
     registry = {**dl.read_registry(), "base_url": site.url}
     path = cache.parent / "registry.json"
     path.write_text(json.dumps(registry), encoding="utf-8")
-    monkeypatch.setattr(dl, "REGISTRY_PATH", path)
+    monkeypatch.setattr(dl_registry, "REGISTRY_PATH", path)
     monkeypatch.setenv(dl.ENV_OFFLINE, offline)
     start = time.monotonic()
     with pytest.raises(UnknownVersionError) as caught:

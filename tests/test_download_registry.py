@@ -57,9 +57,9 @@ def test_registered_release_is_known_to_the_loader(tmp_path, registry, monkeypat
 
     import coded_events
 
-    dl = importlib.import_module("coded_events.access.fetch")
+    dl_registry = importlib.import_module("coded_events.access.registry")
     release = make_release(tmp_path / "release", "4.0.0")
     assert _run(release, "--registry", registry).returncode == 0
-    monkeypatch.setattr(dl, "REGISTRY_PATH", registry)
+    monkeypatch.setattr(dl_registry, "REGISTRY_PATH", registry)
     assert "4.0.0" in coded_events.datasets()[DATASET]
-    assert dl.registry_versions(DATASET)["4.0.0"]["data/events.parquet"]
+    assert dl_registry.registry_versions(DATASET)["4.0.0"]["data/events.parquet"]

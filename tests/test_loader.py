@@ -28,6 +28,7 @@ from tests.test_download_support import (
 )
 
 dl = importlib.import_module("coded_events.access.fetch")
+dl_registry = importlib.import_module("coded_events.access.registry")
 BUNDLED = datasets_dir() / DATASET
 
 
@@ -164,7 +165,7 @@ def test_datasets_lists_bundled_and_registry(monkeypatch, tmp_path) -> None:
     assert _bundled_manifest()["version"] in known[DATASET]
     registry = {"base_url": "x/", "datasets": {DATASET: {"0.9.0": {}}, "other": {"2.0.0": {}}}}
     (tmp_path / "r.json").write_text(json.dumps(registry), encoding="utf-8")
-    monkeypatch.setattr(dl, "REGISTRY_PATH", tmp_path / "r.json")
+    monkeypatch.setattr(dl_registry, "REGISTRY_PATH", tmp_path / "r.json")
     known = coded_events.datasets()
     assert known[DATASET][0] == "0.9.0" and known["other"] == ["2.0.0"]
 
@@ -173,7 +174,7 @@ def test_versions_sort_as_semantic_versions_other_forms_first(monkeypatch, tmp_p
     versions = ["1.10.0", "2024-06", "1.9.0", "1.2", "10.0.0", "1.0.0-rc1", "2.0.0"]
     registry = {"base_url": "x/", "datasets": {"other": {v: {} for v in versions}}}
     (tmp_path / "r.json").write_text(json.dumps(registry), encoding="utf-8")
-    monkeypatch.setattr(dl, "REGISTRY_PATH", tmp_path / "r.json")
+    monkeypatch.setattr(dl_registry, "REGISTRY_PATH", tmp_path / "r.json")
     # 1.0.0-rc1 is a SemVer pre-release: after the other forms, before 1.0.0
     assert coded_events.datasets()["other"] == [
         "2024-06", "1.0.0-rc1", "1.2", "1.9.0", "1.10.0", "2.0.0", "10.0.0"
@@ -385,7 +386,7 @@ def real_site(tmp_path, fake_bundle, monkeypatch):
         server.folder = folder
         registry = {**dl.read_registry(), "base_url": server.url}
         (tmp_path / "registry.json").write_text(json.dumps(registry), encoding="utf-8")
-        monkeypatch.setattr(dl, "REGISTRY_PATH", tmp_path / "registry.json")
+        monkeypatch.setattr(dl_registry, "REGISTRY_PATH", tmp_path / "registry.json")
         yield server
 
 

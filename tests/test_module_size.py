@@ -30,8 +30,6 @@ ALLOWED: dict[str, str] = {
     "spec.catalogue is split by layer",
     "coded_events.release.build": "build, Parquet writing, the manifest and build --check; "
     "split into release/ (csv, parquet, package, build) as issue 14 proposes",
-    "coded_events.access.fetch": "registry, HTTP fetch, cache and archive checks in one "
-    "module; split into access/ (registry, download) as issue 14 proposes",
     # functions (module:qualified name)
     "coded_events.records.checks.dataset:run": "every dataset-wide check in one loop over "
     "the events",

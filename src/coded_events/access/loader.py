@@ -23,6 +23,7 @@ from coded_events.access.fetch import (
     OfflineError,
 )
 from coded_events.resources import datasets_dir, repo_root
+from coded_events.safe_files import sha256_file
 from coded_events.spec.layout import MANIFEST, METADATA_FILE
 from coded_events.spec.versions import SortKey, sort_key, without_v
 
@@ -327,7 +328,7 @@ def _verify_bundled(
     for relative, want in expected.items():
         file = _dl.safe_join(folder, relative, f"bundled {dataset} {version}")
         size = file.stat().st_size if file.is_file() else None
-        actual = _dl.sha256_file(file) if size is not None else "missing"
+        actual = sha256_file(file) if size is not None else "missing"
         if actual != want.sha256 or (want.size is not None and size != want.size):
             raise BundledDataError(
                 f"the bundled file {file} does not match {source}: sha256 expected "
