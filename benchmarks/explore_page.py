@@ -59,7 +59,7 @@ def main() -> None:
         build = time.perf_counter() - started
         size = (site / "index.html").stat().st_size
         times = measure(site, options.runs)
-    print(f"| events | build (s) | index.html (MB) | runs (s) | median ready (s) |")
+    print("| events | build (s) | index.html (MB) | runs (s) | median ready (s) |")
     print("| ---: | ---: | ---: | --- | ---: |")
     runs = ", ".join(f"{t:.2f}" for t in times)
     print(
