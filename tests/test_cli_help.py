@@ -32,6 +32,9 @@ USER_ORDER = [
     "explore",
     "schema",
     "migrate",
+    "new",
+    "new-dataset",
+    "fix",
 ]
 WIDTH = {"COLUMNS": "80", "NO_COLOR": "1"}
 METAVAR = re.compile(r"^\[?[A-Z][A-Z_]*(\.\.\.)?\]?$")

@@ -29,6 +29,9 @@ COMMANDS: dict[str, str] = {
     "explore": "explore_cmd",
     "schema": "schema_cmd",
     "migrate": "migrate_cmd",
+    "new": "coding_cmd",
+    "new-dataset": "coding_cmd",
+    "fix": "coding_cmd",
 }
 
 

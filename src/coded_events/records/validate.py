@@ -38,12 +38,14 @@ from coded_events.records.checks import (
 from coded_events.records.checks.evidence import SourceText
 from coded_events.safe_files import LinkRefused, NotRegularFile, file_kind, read_regular
 from coded_events.spec.layout import (
+    CODINGS_DIR,
     DATA_DIR,
     MANIFEST,
     METADATA_FILE,
     RECORDS_DIR,
     RETIRED_IDS_FILE,
     SOURCES_DIR,
+    sources_for,
 )
 
 __all__ = ["expand_paths", "validate_document_bytes", "validate_paths"]
@@ -199,7 +201,7 @@ def validate_document_bytes(
     exact count when there are more.
     """
     if sources_dir is None:
-        sources_dir = Path(file).absolute().parent.parent / SOURCES_DIR
+        sources_dir = sources_for(Path(file).absolute().parent)
     doc, findings = _check_document(data, file, None, sources_dir, {}, [], max_samples)
     found = _safely("dataset", file, dataset.run, [doc], retired_ids or set())
     return _finish(findings + _cap(doc, found, max_samples), strict)
@@ -212,6 +214,7 @@ DATASET_PARTS = (
     METADATA_FILE,
     MANIFEST,
     RETIRED_IDS_FILE,
+    CODINGS_DIR,
 )
 """What a dataset folder holds; none of them may be a symbolic link."""
 
@@ -278,6 +281,8 @@ def _walk(folder: Path, found: Inputs) -> None:
         if not in_records and _is_dataset(at):
             _dataset_parts(at, found)
             dirs[:] = [] if (at / RECORDS_DIR).is_symlink() else [RECORDS_DIR]
+            # second codings (codings/<coder>/records/): checked, with their own ids
+            dirs += [CODINGS_DIR] if (at / CODINGS_DIR).is_dir() else []
             records_dirs.append(os.path.join(here, RECORDS_DIR))
             continue
         for name in list(dirs):
@@ -404,7 +409,7 @@ def validate_paths(
         folder = Path(os.path.abspath(path)).parent
         data, pre = read_file(path, str(path))
         doc, found_here = _check_document(
-            data, str(path), path, folder.parent / SOURCES_DIR, texts, pre, max_samples, keep=parsed
+            data, str(path), path, sources_for(folder), texts, pre, max_samples, keep=parsed
         )
         findings += _locate(doc, found_here)
         groups.setdefault(folder, []).append(doc)

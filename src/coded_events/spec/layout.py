@@ -9,6 +9,9 @@ A dataset folder::
       retired_ids.txt         event ids withdrawn, never to be reused
       data/<table>.<format>   the built tables (Parquet and CSV)
       datapackage.json        the built Frictionless manifest (a release's entry point)
+      codings/<coder>/records/<id>.json
+                              a second, blind coding of the same sources (its quotes point
+                              into the dataset's sources/); validated, never built or counted
 
 A release folder (bundled, cached or downloaded) holds ``datapackage.json`` and the files
 it names, relative to the folder. Published JSON Schemas live at
@@ -26,6 +29,7 @@ DATA_DIR = "data"
 METADATA_FILE = "dataset.json"
 MANIFEST = "datapackage.json"
 RETIRED_IDS_FILE = "retired_ids.txt"
+CODINGS_DIR = "codings"
 DOCUMENT_SCHEMA_FILE = "source-document.schema.json"
 """The file name of the source-document JSON Schema, in ``schema/<version>/`` and URLs."""
 
@@ -74,3 +78,37 @@ class DatasetLayout:
     def table_file(self, table: str, file_format: str) -> Path:
         """A built table's file: ``data/<table>.<format>``."""
         return self.root / data_path(table, file_format)
+
+    @property
+    def codings(self) -> Path:
+        """``codings/``: second codings, one folder per coder."""
+        return self.root / CODINGS_DIR
+
+    def coding(self, coder: str) -> DatasetLayout:
+        """The layout of one coder's second coding (``codings/<coder>/``): its own
+        ``records/``; its quotes point into the dataset's ``sources/`` (``sources_for``)."""
+        return DatasetLayout(self.codings / coder)
+
+    def coders(self) -> list[str]:
+        """The coders with a second coding (a ``codings/<coder>/records/`` folder), sorted."""
+        if not self.codings.is_dir() or self.codings.is_symlink():
+            return []
+        return sorted(
+            p.name
+            for p in self.codings.iterdir()
+            if (p / RECORDS_DIR).is_dir() and not p.is_symlink()
+        )
+
+
+def dataset_root(records_dir: Path) -> Path:
+    """The dataset folder a ``records/`` folder belongs to: its parent, or for a second
+    coding (``<root>/codings/<coder>/records``) the dataset two levels further up."""
+    owner = records_dir.parent
+    if owner.parent.name == CODINGS_DIR and (owner.parent.parent / RECORDS_DIR).is_dir():
+        return owner.parent.parent
+    return owner
+
+
+def sources_for(records_dir: Path) -> Path:
+    """The ``sources/`` folder the quotes of the records in ``records_dir`` point into."""
+    return dataset_root(records_dir) / SOURCES_DIR

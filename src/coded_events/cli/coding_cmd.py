@@ -1,0 +1,216 @@
+"""``coded-events new``, ``new-dataset``, ``fix`` and ``agree``: the coder's workflow."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from coded_events.cli.base import app
+from coded_events.coding import fix as fixing
+from coded_events.coding.new import NewError, new_coding, new_dataset, new_source
+
+
+def _out(lines: list[str]) -> None:
+    data = "".join(line + "\n" for line in lines)
+    sys.stdout.buffer.write(data.encode("utf-8", "backslashreplace"))
+    sys.stdout.flush()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(1)
+
+
+def _require(options: dict[str, object]) -> None:
+    missing = [f"--{name}" for name, value in options.items() if value is None]
+    if missing:
+        raise NewError(f"missing {', '.join(missing)} (needed to start a new source)")
+
+
+@app.command("new")
+def new_command(
+    dataset: Path = typer.Argument(
+        ..., metavar="DATASET", help="The dataset folder (the one holding records/)."
+    ),
+    source_id: str = typer.Option(
+        ..., "--source-id", metavar="ID", help="The source's id: sources/ID.txt, records/ID.json."
+    ),
+    text: Path = typer.Option(
+        None,
+        "--text",
+        metavar="FILE",
+        help="The article text, UTF-8 without a BOM, stored byte for byte.",
+    ),
+    title: str = typer.Option(None, "--title", metavar="TEXT", help="The headline as published."),
+    publisher: str = typer.Option(None, "--publisher", metavar="NAME", help="Who published it."),
+    published: str = typer.Option(
+        None, "--published", metavar="DATE", help="Publication date, YYYY-MM-DD."
+    ),
+    url: str = typer.Option(None, "--url", metavar="URL", help="Where it was published."),
+    language: str = typer.Option(
+        "en", "--language", metavar="TAG", help="BCP 47 language tag of the text."
+    ),
+    coding: str = typer.Option(
+        None,
+        "--coding",
+        metavar="CODER",
+        help="Start a blind second coding of a source the dataset holds, in "
+        "codings/CODER/records/ (no --text or source details then).",
+    ),
+) -> None:
+    """Start a source document: store the text, compute its sha256, write the record.
+
+    Writes sources/ID.txt (the text, bytes unchanged) and records/ID.json with $schema,
+    schema_version and the source block, ready for events. Never overwrites; refuses an id
+    the dataset already has or has retired. Exit status 0 when written, 1 when refused.
+    """
+    details = {"title": title, "publisher": publisher, "published": published}
+    try:
+        if coding is not None:
+            created = new_coding(dataset, coding, source_id)
+        else:
+            _require({"text": text, **details})
+            created = new_source(
+                dataset, text, source_id=source_id, url=url, language=language, **details
+            )
+    except (NewError, OSError) as error:
+        raise _fail(str(error)) from None
+    lines = [f"wrote {created.record}"]
+    if created.text is not None:
+        lines.append(f"wrote {created.text} (sha256 {created.sha256})")
+    lines.append("next: add events, then run coded-events fix and coded-events validate")
+    _out(lines)
+
+
+@app.command("new-dataset")
+def new_dataset_command(
+    name: str = typer.Argument(..., metavar="NAME", help="Dataset name, e.g. south-caucasus."),
+    title: str = typer.Option(..., "--title", metavar="TEXT", help="The dataset's title."),
+    licence: str = typer.Option(
+        ..., "--licence", metavar="ID", help="SPDX licence id of the coding, e.g. CC-BY-4.0."
+    ),
+    description: str = typer.Option(
+        None, "--description", metavar="TEXT", help="What the dataset codes (default: title)."
+    ),
+    licence_url: str = typer.Option(
+        None, "--licence-url", metavar="URL", help="The licence's URL (known ids have one)."
+    ),
+    author: str = typer.Option(
+        "coded-events team", "--author", metavar="NAME", help="The dataset's author."
+    ),
+    into: Path = typer.Option(
+        Path("datasets"), "--into", metavar="DIR", help="Where the dataset folder is made."
+    ),
+) -> None:
+    """Create a dataset folder: dataset.json, records/, sources/ and retired_ids.txt.
+
+    Exit status 0 when created, 1 when refused (the folder exists, a bad name).
+    """
+    try:
+        root = new_dataset(
+            into,
+            name,
+            title=title,
+            licence=licence,
+            description=description,
+            licence_url=licence_url,
+            author=author,
+        )
+    except (NewError, OSError) as error:
+        raise _fail(str(error)) from None
+    _out([f"created {root}", f"next: coded-events new {root} --text FILE --source-id ID ..."])
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "(absent)"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _report(fixed: fixing.FileFix) -> list[str]:
+    lines = []
+    if fixed.changed or fixed.notes:
+        state = f"{len(fixed.changes)} change(s)" if fixed.changes else "no value changed"
+        lines.append(f"{fixed.file}: {state}")
+    for change in fixed.changes:
+        lines.append(f"  {change.pointer}: {_value(change.before)} -> {_value(change.after)}")
+    if fixed.reformatted:
+        lines.append("  formatting normalised (2-space JSON, keys in schema order)")
+    for note in fixed.notes:
+        lines.append(f"  note {note.pointer or '(file)'}: {note.message}")
+    return lines
+
+
+def _diff(fixed: fixing.FileFix) -> list[str]:
+    if not fixed.changed or fixed.after is None:
+        return []
+    before = fixed.before.decode("utf-8", "replace").splitlines(keepends=True)
+    after = fixed.after.decode("utf-8").splitlines(keepends=True)
+    diff = difflib.unified_diff(before, after, fixed.file, fixed.file)
+    return [line.rstrip("\n") for line in diff]
+
+
+@app.command("fix")
+def fix_command(
+    paths: list[Path] = typer.Argument(
+        ..., exists=True, metavar="PATH", help="Record files, folders of records, dataset folders."
+    ),
+    diff: bool = typer.Option(
+        False, "--diff", help="Show a unified diff of what would change; write nothing."
+    ),
+    accept_text: bool = typer.Option(
+        False,
+        "--accept-text",
+        help="The source text changed knowingly: replace a wrong text_sha256 and move quotes.",
+    ),
+) -> None:
+    """Repair what is mechanical: quote offsets, codebook-derived values, a missing hash, format.
+
+    Quote offsets are set to the quote's occurrence nearest the old ones (ambiguity and near
+    matches are reported, not guessed); stored labels, root codes, QuadClass and Goldstein
+    scores are set from the codebook; a missing text_sha256 is computed (a wrong one is kept
+    unless --accept-text); JSON is written with 2 spaces and keys in schema order. Codes,
+    dates, actors and quote texts are never changed. Files are written atomically. Exit
+    status: 0 when the files validate after the fixes, 1 when errors remain.
+    """
+    from coded_events.cli.validate_cmd import text_lines
+    from coded_events.records.validate import validate_document_bytes, validate_paths
+
+    fixes = fixing.fix_paths(paths, accept_text=accept_text)
+    lines: list[str] = []
+    for fixed in fixes:
+        lines += _diff(fixed) if diff else _report(fixed)
+    if diff:
+        findings = [
+            finding
+            for fixed in fixes
+            for finding in validate_document_bytes(fixed.after or fixed.before, fixed.file)
+        ]
+    else:
+        written = fixing.write(fixes)
+        lines.append(f"{len(fixes)} file(s) read, {len(written)} rewritten")
+        findings = validate_paths(paths)
+    errors = [f for f in findings if f.is_error]
+    status = ["after fixing, these errors remain:", *text_lines(errors, len(fixes))]
+    if not errors:
+        status = ["the files validate" + (" once fixed" if diff else "")]
+    if diff:  # stdout holds the diff alone (for patch or a review); the rest goes to stderr
+        _out(lines)
+        for fixed in fixes:
+            for line in _report(fixed):
+                typer.echo(line, err=True)
+        typer.echo("\n".join(status), err=True)
+    else:
+        _out(lines + status)
+    raise typer.Exit(1 if errors else 0)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"

@@ -1,0 +1,327 @@
+"""``coded-events fix``: repair what is mechanical in record files, and nothing else.
+
+What it changes (``FIXED_FIELDS``), like a linter's ``--fix``:
+
+- an evidence quote's ``char_start``/``char_end`` when the text at those offsets is not
+  the quote but the quote occurs in the source text: set to the occurrence nearest the
+  old offsets. Several occurrences are reported; two equally near are left for the coder.
+  A quote that matches only when white space or typographic quotation marks are ignored
+  is reported with the exact text it nearly matches, never rewritten;
+- the values derived from the codebook that the record stores (``action.label``,
+  ``root_code``, ``quad_class``, ``goldstein``): set to the codebook's, or removed where
+  the codebook gives none. A value the record does not store is not added;
+- a missing ``source.text_sha256``: computed from the stored text. A wrong one is never
+  overwritten (the text changed, and every quote must be checked again; offsets of that
+  source are then left alone too) unless ``accept_text`` says the change is known;
+- formatting: 2-space JSON, keys in the order the schema declares (``jsonfile.render``).
+
+It never changes a code, a date, an actor, a quote's text or anything else. A file that
+is not strict JSON (duplicate keys, NaN, ...) is reported and left alone.
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coded_events.coding.jsonfile import render
+from coded_events.findings import pointer_of
+from coded_events.records.checks import syntax
+from coded_events.records.checks.consistency import derived_values
+from coded_events.records.checks.evidence import SourceText, read_source
+from coded_events.safe_files import write_atomic
+from coded_events.spec import codebook
+from coded_events.spec.vocabulary import SOURCE_ID_PATTERN
+
+FIXED_FIELDS = (
+    "/events/*/evidence/*/char_start",
+    "/events/*/evidence/*/char_end",
+    "/events/*/action/label",
+    "/events/*/action/root_code",
+    "/events/*/action/quad_class",
+    "/events/*/action/goldstein",
+    "/source/text_sha256",
+)
+"""The only values ``fix`` may change (JSON Pointers, ``*`` for any index)."""
+
+_QUOTE_CHARS = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
+
+
+@dataclass(frozen=True)
+class Change:
+    """One value changed: where, what it was and what it is now (None: absent)."""
+
+    pointer: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something found and reported but not changed (the coder decides)."""
+
+    pointer: str
+    message: str
+
+
+@dataclass
+class FileFix:
+    """The outcome for one file: its bytes before and after, the changes and the notes.
+
+    ``after`` is None when the file could not be fixed (not strict JSON, not an object).
+    """
+
+    file: str
+    before: bytes
+    after: bytes | None = None
+    changes: list[Change] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    reformatted: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether writing ``after`` would change the file."""
+        return self.after is not None and self.after != self.before
+
+
+def occurrences(text: str, quote: str) -> list[int]:
+    """Every offset where ``quote`` occurs in ``text`` (overlapping ones too)."""
+    hits, at = [], text.find(quote)
+    while at >= 0 and quote:
+        hits.append(at)
+        at = text.find(quote, at + 1)
+    return hits
+
+
+def _squeezed(text: str) -> tuple[str, list[int]]:
+    """Text with white space runs as one space and typographic quotes straightened, and
+    for each character of the result its offset in ``text`` (the validator's near match)."""
+    out, where, space = [], [], False
+    for i, char in enumerate(text.translate(_QUOTE_CHARS)):
+        if char.isspace():
+            if space:
+                continue
+            char, space = " ", True
+        else:
+            space = False
+        out.append(char)
+        where.append(i)
+    return "".join(out), where
+
+
+def near_match(text: str, quote: str, near: int) -> tuple[int, int] | None:
+    """The span of ``text`` that equals ``quote`` once white space and quotation marks are
+    normalised (the one nearest ``near``), or None."""
+    flat_text, where = _squeezed(text)
+    flat_quote = _squeezed(quote)[0].strip()
+    hits = occurrences(flat_text, flat_quote)
+    if not hits:
+        return None
+    best = min(hits, key=lambda h: (abs(where[h] - near), h))
+    return where[best], where[best + len(flat_quote) - 1] + 1
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(text: str, limit: int = 100) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _fix_quote(item: dict[str, Any], text: str, pointer: str, out: FileFix) -> None:
+    quote, start, end = item.get("quote"), item.get("char_start"), item.get("char_end")
+    if not isinstance(quote, str) or not quote.strip() or not (_is_int(start) and _is_int(end)):
+        return  # a malformed quote: the validator says what is wrong
+    if 0 <= start < end <= len(text) and text[start:end] == quote:
+        return
+    hits = occurrences(text, quote)
+    if not hits:
+        span = near_match(text, quote, start)
+        if span is None:
+            message = "the quote does not occur in the source text; not changed"
+        else:
+            message = (
+                f"the quote nearly matches {_shown(text[span[0] : span[1]])} at "
+                f"{span[0]}-{span[1]} (differing in white space or quotation marks); copy "
+                "the exact text and offsets by hand"
+            )
+        out.notes.append(Note(pointer + "/quote", message))
+        return
+    nearest = min(abs(h - start) for h in hits)
+    ties = [h for h in hits if abs(h - start) == nearest]
+    if len(ties) > 1:
+        places = " and ".join(f"{h}-{h + len(quote)}" for h in ties)
+        out.notes.append(
+            Note(
+                pointer,
+                f"ambiguous: the quote occurs at {places}, equally near the old offsets "
+                f"{start}-{end}; set char_start and char_end by hand",
+            )
+        )
+        return
+    new = ties[0]
+    if len(hits) > 1:
+        out.notes.append(
+            Note(
+                pointer,
+                f"the quote occurs {len(hits)} times; chose {new}-{new + len(quote)}, the "
+                f"nearest to the old offsets {start}-{end}: check it is the one meant",
+            )
+        )
+    for name, value in (("char_start", new), ("char_end", new + len(quote))):
+        if item[name] != value:
+            out.changes.append(Change(f"{pointer}/{name}", item[name], value))
+            item[name] = value
+
+
+def _same(typed: Any, expected: Any) -> bool:
+    if (
+        isinstance(expected, float)
+        and isinstance(typed, int | float)
+        and not isinstance(typed, bool)
+    ):
+        return math.isclose(typed, expected, abs_tol=1e-9)
+    return type(typed) is type(expected) and typed == expected
+
+
+def _fix_derived(action: dict[str, Any], pointer: str, out: FileFix) -> None:
+    code = action.get("code")
+    if not isinstance(code, str) or code not in codebook.event_codes():
+        return
+    for name, expected in derived_values(code).items():
+        if name not in action:
+            continue
+        typed = action[name]
+        if expected is None:
+            out.changes.append(Change(f"{pointer}/{name}", typed, None))
+            del action[name]
+        elif not _same(typed, expected):
+            out.changes.append(Change(f"{pointer}/{name}", typed, expected))
+            action[name] = expected
+
+
+def _fix_hash(source: dict[str, Any], found: SourceText, accept_text: bool, out: FileFix) -> bool:
+    """Fill in or (knowingly) replace ``text_sha256``; whether the text can be trusted."""
+    if found.sha256 is None:
+        return False
+    typed = source.get("text_sha256")
+    if typed is None:
+        out.changes.append(Change("/source/text_sha256", None, found.sha256))
+        source["text_sha256"] = found.sha256
+        return True
+    if typed == found.sha256:
+        return True
+    if accept_text:
+        out.changes.append(Change("/source/text_sha256", typed, found.sha256))
+        source["text_sha256"] = found.sha256
+        return True
+    out.notes.append(
+        Note(
+            "/source/text_sha256",
+            f"the source text {found.path} changed (sha256 {found.sha256}, the record says "
+            f"{typed}); not overwritten and its quotes not moved: check every quote against "
+            "the new text, then run fix with --accept-text",
+        )
+    )
+    return False
+
+
+def _texts(
+    doc: dict[str, Any], sources_dir: Path, cache: dict[Path, SourceText]
+) -> dict[str, SourceText]:
+    """Source id -> its text, for the document's source and every source a quote names."""
+    wanted: set[str] = set()
+    source = doc.get("source")
+    if isinstance(source, dict) and isinstance(source.get("source_id"), str):
+        wanted.add(source["source_id"])
+    for event in doc.get("events") if isinstance(doc.get("events"), list) else []:
+        for item in event.get("evidence", []) if isinstance(event, dict) else []:
+            if isinstance(item, dict) and isinstance(item.get("source_id"), str):
+                wanted.add(item["source_id"])
+    valid = (sid for sid in sorted(wanted) if re.fullmatch(SOURCE_ID_PATTERN, sid))
+    return {sid: read_source(sources_dir, sid, cache) for sid in valid}
+
+
+def _parse(data: bytes, out: FileFix) -> Any:
+    """The strictly parsed JSON, or None (with a note) when it cannot be fixed safely."""
+    parsed = syntax.parse(data, out.file)
+    blocking = [f for f in parsed.findings if f.code != "utf8-bom"]
+    if not parsed.ok or blocking or not isinstance(parsed.data, dict):
+        reason = "; ".join(f"{f.code}: {f.message}" for f in blocking) or "not a JSON object"
+        out.notes.append(Note("", f"not fixed: {reason} (fix it by hand; validate says where)"))
+        return None
+    return parsed.data
+
+
+def fix_document(
+    data: bytes,
+    file: str,
+    sources_dir: Path,
+    *,
+    accept_text: bool = False,
+    cache: dict[Path, SourceText] | None = None,
+) -> FileFix:
+    """Fix one record given as bytes (``file`` names it in notes); nothing is written."""
+    out = FileFix(file, data)
+    doc = _parse(data, out)
+    if doc is None:
+        return out
+    before = data.removeprefix(codecs.BOM_UTF8)
+    out.reformatted = render(doc) != before
+    texts = _texts(doc, sources_dir, {} if cache is None else cache)
+    source = doc.get("source") if isinstance(doc.get("source"), dict) else {}
+    own_id = source.get("source_id")
+    trusted = {sid: found.text is not None for sid, found in texts.items()}
+    if own_id in texts:
+        trusted[own_id] = _fix_hash(source, texts[own_id], accept_text, out)
+    events = doc.get("events") if isinstance(doc.get("events"), list) else []
+    for e, event in enumerate(events):
+        if not isinstance(event, dict):
+            continue
+        if isinstance(event.get("action"), dict):
+            _fix_derived(event["action"], pointer_of(("events", e, "action")), out)
+        evidence = event.get("evidence") if isinstance(event.get("evidence"), list) else []
+        for q, item in enumerate(evidence):
+            sid = (item.get("source_id") or own_id) if isinstance(item, dict) else None
+            if isinstance(sid, str) and trusted.get(sid) and texts[sid].text is not None:
+                pointer = pointer_of(("events", e, "evidence", q))
+                _fix_quote(item, texts[sid].text or "", pointer, out)
+    out.after = render(doc)
+    return out
+
+
+def fix_paths(paths: list[Path], *, accept_text: bool = False) -> list[FileFix]:
+    """Fix the record files ``paths`` stand for (as ``validate`` finds them, second
+    codings included); nothing is written (``write`` does)."""
+    from coded_events.records.validate import expand_paths, read_file
+    from coded_events.spec.layout import sources_for
+
+    cache: dict[Path, SourceText] = {}
+    out = []
+    for path in expand_paths(paths):
+        data, problems = read_file(path, str(path))
+        if data is None:
+            fixed = FileFix(str(path), b"")
+            fixed.notes += [Note("", f"not fixed: {p.code}: {p.message}") for p in problems]
+            out.append(fixed)
+            continue
+        sources_dir = sources_for(Path(os.path.abspath(path)).parent)
+        out.append(fix_document(data, str(path), sources_dir, accept_text=accept_text, cache=cache))
+    return out
+
+
+def write(fixes: list[FileFix]) -> list[str]:
+    """Write each changed file atomically (a temporary file renamed over it); return them."""
+    written = []
+    for fixed in fixes:
+        if fixed.changed and fixed.after is not None:
+            target = Path(fixed.file)
+            write_atomic(target, fixed.after, target.parent)
+            written.append(fixed.file)
+    return written

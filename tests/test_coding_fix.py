@@ -1,0 +1,300 @@
+"""``coded-events new``, ``new-dataset`` and ``fix``, end to end on copies of the real dataset."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from coded_events.cli import app
+from coded_events.records.validate import validate_paths
+from coded_events.spec import codebook
+from tests.conftest import ROOT
+
+DATASET = ROOT / "datasets" / "south-caucasus"
+RECORD = "myind-2024-04-17-russia-peacekeepers-withdrawal"
+
+
+def run(*args: str | Path) -> Any:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    """A copy of the dataset's hand-coded part (records, sources, metadata)."""
+    root = tmp_path / "south-caucasus"
+    for part in ("records", "sources"):
+        shutil.copytree(DATASET / part, root / part)
+    for name in ("dataset.json", "retired_ids.txt"):
+        shutil.copy(DATASET / name, root / name)
+    return root
+
+
+def record(root: Path) -> Path:
+    return root / "records" / f"{RECORD}.json"
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save(path: Path, data: Any, indent: int = 2) -> None:
+    path.write_text(json.dumps(data, indent=indent), encoding="utf-8")
+
+
+def errors(*paths: Path) -> list[str]:
+    return [f.code for f in validate_paths(list(paths)) if f.is_error]
+
+
+def test_fix_repairs_shifted_offsets_a_stale_label_and_a_missing_hash(dataset: Path) -> None:
+    file = record(dataset)
+    original = file.read_bytes()
+    data = load(file)
+    for quote in data["events"][0]["evidence"][:2]:
+        quote["char_start"] += 7
+        quote["char_end"] += 7
+    data["events"][4]["evidence"][0].update(char_start=3000, char_end=3035)
+    data["events"][0]["action"]["label"] = "Retreat or surrender militarily"
+    data["events"][1]["action"]["label"] = "demand"
+    del data["source"]["text_sha256"]
+    save(file, data, indent=4)
+    assert {"quote-mismatch", "derived-value-mismatch"} <= set(errors(dataset))
+
+    result = run("fix", dataset)
+    assert result.exit_code == 0, result.output
+    assert "/events/0/evidence/0/char_start: 119 -> 112" in result.output
+    assert '/events/1/action/label: "demand" -> ' in result.output
+    assert "/source/text_sha256: (absent) -> " in result.output
+    assert "the files validate" in result.output
+    assert file.read_bytes() == original  # the committed record is the fixed form
+    assert errors(dataset) == []
+
+
+def test_fix_leaves_a_correct_record_byte_identical_and_untouched(dataset: Path) -> None:
+    file = record(dataset)
+    before, stamp = file.read_bytes(), file.stat().st_mtime_ns
+    result = run("fix", file)
+    assert result.exit_code == 0, result.output
+    assert "0 rewritten" in result.output
+    assert file.read_bytes() == before and file.stat().st_mtime_ns == stamp
+
+
+def test_diff_shows_the_change_and_writes_nothing(dataset: Path) -> None:
+    file = record(dataset)
+    data = load(file)
+    data["events"][2]["action"]["label"] = "stale"
+    save(file, data)
+    before = file.read_bytes()
+    result = run("fix", "--diff", file)
+    assert result.exit_code == 0, result.output
+    assert '-        "label": "stale"' in result.stdout
+    assert '+        "label": "Demonstrate or rally, not specified below"' in result.stdout
+    assert file.read_bytes() == before
+
+
+def test_a_near_match_is_reported_with_its_exact_text_not_rewritten(dataset: Path) -> None:
+    file = record(dataset)
+    data = load(file)
+    quote = data["events"][2]["evidence"][0]
+    exact = quote["quote"]
+    quote["quote"] = exact.replace(" ", "  ", 1)
+    quote["char_start"] += 1
+    save(file, data)
+    result = run("fix", file)
+    assert result.exit_code == 1
+    assert f"nearly matches {exact!r} at 561-659" in result.output.replace("\n", "")
+    assert "quote-mismatch" in result.output
+    fixed = load(file)["events"][2]["evidence"][0]
+    assert fixed["quote"] == quote["quote"] and fixed["char_start"] == quote["char_start"]
+
+
+def test_typographic_quotes_are_a_near_match_too(dataset: Path) -> None:
+    file = record(dataset)
+    data = load(file)
+    quote = data["events"][0]["evidence"][2]  # Peskov confirmed, "Yes, it is ..."
+    quote["quote"] = quote["quote"].replace('"', "\u201c", 1)
+    save(file, data)
+    result = run("fix", file)
+    assert result.exit_code == 1 and "nearly matches" in result.output
+    assert load(file)["events"][0]["evidence"][2]["quote"] == quote["quote"]
+
+
+def test_a_wrong_hash_is_kept_unless_the_text_is_accepted(dataset: Path) -> None:
+    text = dataset / "sources" / f"{RECORD}.txt"
+    text.write_bytes(b"Breaking: " + text.read_bytes())  # the text changed: quotes move by 10
+    file = record(dataset)
+    before = load(file)
+    result = run("fix", file)
+    assert result.exit_code == 1
+    assert "not overwritten" in result.output and "--accept-text" in result.output
+    assert load(file) == before  # neither the hash nor any offset moved
+
+    result = run("fix", "--accept-text", file)
+    assert result.exit_code == 0, result.output
+    after = load(file)
+    new_hash = hashlib.sha256(text.read_bytes()).hexdigest()
+    assert after["source"]["text_sha256"] == new_hash
+    assert after["events"][0]["evidence"][0]["char_start"] == 122
+
+
+def test_a_file_that_is_not_strict_json_is_left_alone(dataset: Path) -> None:
+    file = record(dataset)
+    text = file.read_text(encoding="utf-8").replace(
+        '"schema_version"', '"events": [],\n  "schema_version"', 1
+    )
+    file.write_text(text, encoding="utf-8")
+    result = run("fix", file)
+    assert result.exit_code == 1
+    assert "not fixed: duplicate-key" in result.output
+    assert file.read_text(encoding="utf-8") == text
+
+
+def test_a_derived_value_the_codebook_lacks_is_removed_and_absent_ones_not_added(
+    dataset: Path,
+) -> None:
+    code = next(c.code for c in codebook.event_codes().values() if c.goldstein is None)
+    file = record(dataset)
+    data = load(file)
+    data["events"][0]["action"] = {"code": code, "goldstein": 3.0}
+    save(file, data)
+    run("fix", file)
+    assert load(file)["events"][0]["action"] == {"code": code}
+
+
+def _text_dataset(tmp_path: Path, text: bytes) -> tuple[Path, Path]:
+    result = run(
+        "new-dataset", "tiny", "--into", tmp_path, "--title", "Tiny", "--licence", "CC-BY-4.0"
+    )
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "tiny"
+    article = tmp_path / "article.txt"
+    article.write_bytes(text)
+    result = run(
+        "new", root, "--text", article, "--source-id", "tiny-2024-01-02-one",
+        "--title", "One", "--publisher", "Wire", "--published", "2024-01-02",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return root, root / "records" / "tiny-2024-01-02-one.json"
+
+
+def _event(quote: str, start: int) -> dict[str, Any]:
+    return {
+        "event_id": "tiny-0001",
+        "date": {"start": "2024-01-02"},
+        "source_actor": {"code": "ARMGOV", "name": "Armenia"},
+        "target_actor": {"code": "AZEGOV", "name": "Azerbaijan"},
+        "action": {"code": "036", "label": "?"},
+        "location": {"name": "Yerevan", "country": "ARM", "geo_precision": "settlement"},
+        "certainty": "confirmed",
+        "evidence": [{"quote": quote, "char_start": start, "char_end": start + 1}],
+        "coder": "test",
+    }
+
+
+def test_new_then_one_event_then_fix_validates(tmp_path: Path) -> None:
+    text = b"Yerevan, 2 January. Armenia said it wants to meet Azerbaijan.\n"
+    root, file = _text_dataset(tmp_path, text)
+    assert (root / "sources" / "tiny-2024-01-02-one.txt").read_bytes() == text
+    data = load(file)
+    assert data["source"]["text_sha256"] == hashlib.sha256(text).hexdigest()
+    assert data["events"] == [] and data["schema_version"] and data["$schema"]
+    data["events"].append(_event("Armenia said it wants to meet Azerbaijan", 0))
+    save(file, data)
+    assert "quote-mismatch" in errors(root)
+    result = run("fix", root)
+    assert result.exit_code == 0, result.output
+    fixed = load(file)["events"][0]
+    assert fixed["evidence"][0]["char_start"] == 20 and fixed["evidence"][0]["char_end"] == 60
+    assert fixed["action"]["label"] == codebook.event("036").label
+    assert errors(root) == []
+
+
+def test_an_ambiguous_quote_is_reported_not_guessed(tmp_path: Path) -> None:
+    _, file = _text_dataset(tmp_path, b"Armenia protested. And so Armenia protested.")
+    data = load(file)
+    data["events"].append(_event("Armenia protested", 13))  # 13 from 0 and from 26
+    save(file, data)
+    result = run("fix", file)
+    assert result.exit_code == 1
+    assert "ambiguous: the quote occurs at 0-17 and 26-43" in result.output.replace("\n", " ")
+    assert load(file)["events"][0]["evidence"][0]["char_start"] == 13
+
+    data["events"][0]["evidence"][0].update(char_start=20, char_end=37)
+    save(file, data)
+    result = run("fix", file)
+    assert "occurs 2 times; chose 26-43" in result.output.replace("\n", " ")
+    assert load(file)["events"][0]["evidence"][0]["char_start"] == 26
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (codecs.BOM_UTF8 + b"Text", "byte-order mark"),
+        ("Caf\u00e9".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_new_refuses_a_text_that_is_not_plain_utf8(
+    dataset: Path, tmp_path: Path, content: bytes, reason: str
+) -> None:
+    article = tmp_path / "a.txt"
+    article.write_bytes(content)
+    result = run(
+        "new", dataset, "--text", article, "--source-id", "x-2024-01-01-a",
+        "--title", "T", "--publisher", "P", "--published", "2024-01-01",
+    )  # fmt: skip
+    assert result.exit_code == 1 and reason in result.output
+    assert not (dataset / "sources" / "x-2024-01-01-a.txt").exists()
+
+
+def test_new_refuses_an_existing_or_retired_id_and_bad_metadata(
+    dataset: Path, tmp_path: Path
+) -> None:
+    article = tmp_path / "a.txt"
+    article.write_bytes(b"Some text.")
+    args = ["--text", article, "--title", "T", "--publisher", "P", "--published", "2024-01-01"]
+    result = run("new", dataset, "--source-id", RECORD, *args)
+    assert result.exit_code == 1 and "exists" in result.output
+    with (dataset / "retired_ids.txt").open("a") as out:
+        out.write("old-2020-01-01-gone\n")
+    result = run("new", dataset, "--source-id", "old-2020-01-01-gone", *args)
+    assert result.exit_code == 1 and "retired" in result.output
+    bad = [*args[:-1], "2024-02-30"]
+    result = run("new", dataset, "--source-id", "x-2024-01-01-a", *bad)
+    assert result.exit_code == 1 and "published" in result.output
+    assert sorted(p.name for p in (dataset / "records").iterdir()) == [f"{RECORD}.json"]
+
+
+def test_new_dataset_refuses_an_existing_folder_and_a_bad_name(tmp_path: Path) -> None:
+    args = ["--into", tmp_path, "--title", "T", "--licence", "CC0-1.0"]
+    assert run("new-dataset", "fine", *args).exit_code == 0
+    meta = load(tmp_path / "fine" / "dataset.json")
+    assert meta["licenses"][0]["path"].startswith("https://creativecommons.org/")
+    again = run("new-dataset", "fine", *args)
+    assert again.exit_code == 1 and "exists" in again.output
+    bad = run("new-dataset", "Not Fine", *args)
+    assert bad.exit_code == 1 and "dataset name" in bad.output
+    assert errors(tmp_path / "fine" / "dataset.json") == []
+
+
+def test_a_second_coding_is_validated_against_the_datasets_sources(dataset: Path) -> None:
+    result = run("new", dataset, "--source-id", RECORD, "--coding", "alice")
+    assert result.exit_code == 0, result.output
+    second = dataset / "codings" / "alice" / "records" / f"{RECORD}.json"
+    data = load(second)
+    assert data["source"] == load(record(dataset))["source"] and data["events"] == []
+    data["events"] = load(record(dataset))["events"][1:3]  # no links out of the coding
+    data["events"][0]["evidence"][0]["char_start"] += 1
+    save(second, data)
+    found = validate_paths([dataset])
+    assert {(f.code, Path(f.file).name) for f in found if f.is_error} == {
+        ("quote-mismatch", second.name)
+    }
+    assert any("codings" in f.file for f in found)
+    assert run("fix", dataset).exit_code == 0
+    assert errors(dataset) == []
