@@ -1,0 +1,193 @@
+"""OEDA Phoenix daily files (26 tab-separated columns, no header): the parsing rules.
+
+Each rule works on one column (or a few) of a batch, as Arrow arrays; values that need a
+codebook lookup are resolved once per distinct value (``_per_distinct``), so the work grows
+with the number of distinct codes, not rows. What each rule reports is a mask per code.
+
+- ids such as ``1701787_v0.1.0`` become ``phoenix-1701787-v0-1-0`` (our id rules); the
+  original stays the producer's id in provenance;
+- QuadClass is on Phoenix's 0-4 scale (0 = neutral): it is compared with the class Phoenix
+  gives the root code (``phoenix_quad_classes.csv``), never imported;
+- blank event codes, and codes the codebook lacks, reject the row; a code that lost its
+  leading zero (``43`` for ``043``) is padded only when the row's root code proves it;
+- actor codes that fail our pattern (``IMGMOSISI``, ``WEUREB``) are rebuilt from the
+  entity, role and attribute columns: religions go to the religion field, known groups
+  stay segments, what cannot be expressed is reported;
+- Phoenix gives no actor names: the name stays empty and a name derived from the code goes
+  to the notes, marked as derived, never passed off as the text's;
+- many sentence ids and URLs per event (``;``-separated) are kept verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from coded_events.importers import crosswalks
+from coded_events.spec import codebook
+
+__all__ = [
+    "COLUMNS",
+    "ActorRebuild",
+    "derived_name",
+    "event_codes",
+    "event_ids",
+    "quad_class_disagrees",
+    "rebuild_actor",
+    "split_list",
+]
+
+COLUMNS = (
+    "EventID", "Date", "Year", "Month", "Day",
+    "SourceActorFull", "SourceActorEntity", "SourceActorRole", "SourceActorAttribute",
+    "TargetActorFull", "TargetActorEntity", "TargetActorRole", "TargetActorAttribute",
+    "EventCode", "EventRootCode", "QuadClass", "GoldsteinScore", "Issues",
+    "Lat", "Lon", "LocationName", "StateName", "CountryCode",
+    "SentenceID", "URLs", "NewsSources",
+)  # fmt: skip
+"""The 26 columns of the OEDA Phoenix format, in file order."""
+
+ID_PREFIX = "phoenix"
+_NOT_ID = re.compile(r"[^a-z0-9]+")
+
+
+def _per_distinct(values: pa.Array, function: Callable[[Any], Any], out: pa.DataType) -> pa.Array:
+    """``function`` applied once per distinct value of ``values``, spread back to every row."""
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    results = pa.array([function(v) for v in encoded.dictionary.to_pylist()], out)
+    return results.take(encoded.indices)
+
+
+def _our_id(producer_id: str | None) -> str | None:
+    if producer_id is None:
+        return None
+    slug = _NOT_ID.sub("-", producer_id.lower()).strip("-")
+    return f"{ID_PREFIX}-{slug}" if slug else None
+
+
+def event_ids(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Our event ids for Phoenix ids, and the mask of ids that had to be rewritten.
+
+    Every run of characters our id rules do not allow (``_``, ``.``, upper case) becomes
+    one ``-``: ``1701787_v0.1.0`` -> ``phoenix-1701787-v0-1-0``. A null id stays null.
+    """
+    ours = _per_distinct(ids, _our_id, pa.string())
+    plain = pc.binary_join_element_wise(pa.scalar(f"{ID_PREFIX}-"), ids, "")
+    return ours, pc.fill_null(pc.not_equal(ours, plain), False)
+
+
+def quad_class_disagrees(root_codes: pa.Array, quad_classes: pa.Array) -> pa.Array:
+    """Rows whose QuadClass (0-4) is not the one Phoenix gives their root code.
+
+    A blank QuadClass is not a disagreement (nothing to compare); a value outside 0-4 is.
+    """
+    expected = _per_distinct(root_codes, crosswalks.phoenix_quad_class, pa.string())
+    given = pc.utf8_trim_whitespace(quad_classes)
+    disagree = pc.not_equal(given, expected)
+    return pc.fill_null(pc.and_(disagree, pc.not_equal(given, "")), False)
+
+
+_SEPARATOR = "\x1f"
+
+
+def _event_code(key: str) -> dict[str, str | None]:
+    code, _, root = key.partition(_SEPARATOR)
+    code, root = code.strip(), root.strip()
+    known = codebook.event_codes()
+    if not code:
+        return {"code": None, "outcome": "blank"}
+    if code in known:
+        return {"code": code, "outcome": "ok"}
+    padded = "0" + code
+    if code.isdigit() and padded in known and root.zfill(2) == known[padded].root_code:
+        return {"code": padded, "outcome": "padded"}
+    return {"code": None, "outcome": "unknown"}
+
+
+_CODE_RESULT = pa.struct([("code", pa.string()), ("outcome", pa.string())])
+
+
+def event_codes(codes: pa.Array, roots: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The CAMEO code of each row (null when rejected) and its outcome: ``ok``,
+    ``padded`` (a lost leading zero restored because the row's root code proves it),
+    ``blank`` or ``unknown`` (both reject the row)."""
+    keys = pc.binary_join_element_wise(pc.fill_null(codes, ""), pc.fill_null(roots, ""), _SEPARATOR)
+    results = _per_distinct(keys, _event_code, _CODE_RESULT)
+    return results.field("code"), results.field("outcome")
+
+
+@dataclass(frozen=True)
+class ActorRebuild:
+    """An actor code rebuilt from Phoenix's columns, and what could not be expressed."""
+
+    code: str | None
+    religion: str | None
+    known_group: str | None
+    dropped: tuple[str, ...]
+
+
+def _valid(code: str) -> bool:
+    try:
+        codebook.actor(code)
+    except codebook.UnknownCodeError:
+        return False
+    return True
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(";") if part.strip()]
+
+
+def rebuild_actor(
+    full: str | None, entity: str | None, role: str | None, attribute: str | None
+) -> ActorRebuild:
+    """Our actor code for a Phoenix actor.
+
+    A full code our codebook accepts is kept. Otherwise the code is rebuilt: the entity
+    (a country, region or international type), then the roles, then known groups from
+    the attribute column; religion codes move to the religion field; a segment the
+    codebook lacks (``WEU`` in ``WEUREB``) is dropped and named in ``dropped``.
+    """
+    full = (full or "").strip()
+    if not full:
+        return ActorRebuild(None, None, None, ())
+    if _valid(full):
+        return ActorRebuild(full, None, None, ())
+    pieces = [p for p in [(entity or "").strip(), *_split(role), *_split(attribute)] if p]
+    if not pieces:
+        pieces = [full[i : i + 3] for i in range(0, len(full), 3)]
+    code, religion, group, dropped = "", None, None, []
+    for piece in pieces:
+        if _valid(code + piece):
+            code += piece
+            if piece in codebook.known_groups() and code != piece:
+                group = group or piece
+        elif piece in codebook.religions() and religion is None:
+            religion = piece
+        else:
+            dropped.append(piece)
+    return ActorRebuild(code or None, religion, group, tuple(dropped))
+
+
+def derived_name(code: str | None) -> str | None:
+    """A name derived from an actor code's codebook labels (``USAGOV`` -> ``United States
+    / Government``), for the notes only: Phoenix gives no names."""
+    if not code:
+        return None
+    try:
+        parsed = codebook.actor(code)
+    except codebook.UnknownCodeError:
+        return None
+    return " / ".join(segment.label for segment in parsed.segments)
+
+
+def split_list(values: pa.Array) -> pa.Array:
+    """A ``;``-separated cell (sentence ids, URLs, news sources) as a list, verbatim."""
+    return pc.split_pattern(values, ";")
