@@ -1,6 +1,6 @@
 """The CAMEO codebook shipped as package data, with lookups.
 
->>> from coded_events import codebook
+>>> from coded_events.spec import codebook
 >>> codebook.event("0874").label
 'Retreat or surrender militarily'
 >>> [s.code for s in codebook.actor("RUSMIL").segments]
