@@ -78,7 +78,12 @@ def _base(title: str, width: int | str, height: int) -> dict[str, Any]:
 def timeline(event_count: int) -> dict[str, Any]:
     """Each event at its real extent: a point for a day, a bar for a month or a range."""
     height = min(420, max(160, 14 * event_count))
-    x = {"field": "t0", "type": "temporal", "scale": {"type": "utc"}, "title": None}
+    x = {
+        "field": "t0",
+        "type": "temporal",
+        "scale": {"type": "utc"},
+        "axis": {"title": None, "format": "%b %Y", "labelOverlap": True},
+    }
     y = {
         "field": "row",
         "type": "quantitative",
