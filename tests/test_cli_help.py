@@ -35,6 +35,7 @@ USER_ORDER = [
     "new",
     "new-dataset",
     "fix",
+    "agree",
 ]
 WIDTH = {"COLUMNS": "80", "NO_COLOR": "1"}
 METAVAR = re.compile(r"^\[?[A-Z][A-Z_]*(\.\.\.)?\]?$")

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "new": "coding_cmd",
     "new-dataset": "coding_cmd",
     "fix": "coding_cmd",
+    "agree": "coding_cmd",
 }
 
 

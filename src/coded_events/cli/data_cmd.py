@@ -14,7 +14,7 @@ import typer
 from coded_events.access import loader
 from coded_events.cli.base import app
 from coded_events.release.citation import dataset_citation
-from coded_events.spec.layout import MANIFEST
+from coded_events.spec.layout import MANIFEST, DatasetLayout
 
 _dl = importlib.import_module("coded_events.access.fetch")
 T = TypeVar("T")
@@ -148,6 +148,27 @@ def _citation(dataset: str, manifest: dict[str, Any]) -> str:
     return dataset_citation(manifest) or str(manifest.get("citation") or "")
 
 
+def _agreement_lines(folder: Path) -> list[str]:
+    """Agreement of each second coding (``codings/<coder>/``) with ``records/``, when the
+    folder is a dataset folder that holds one (a checkout); second codings are not counted
+    in the rows. No bootstrap here: ``coded-events agree`` gives the intervals."""
+    layout = DatasetLayout(folder)
+    coders = layout.coders() if layout.records.is_dir() else []
+    if not coders:
+        return []
+    from coded_events.coding.agree import AgreeError, agreement, short_summary
+
+    lines = ["agreement (second coding vs records/, Krippendorff's alpha; see coded-events agree):"]
+    for coder in coders:
+        try:
+            report = agreement(folder, layout.coding(coder).root, resamples=0)
+        except AgreeError as error:
+            lines.append(f"  {coder}: not measured: {error}")
+            continue
+        lines.append(f"  {coder}: {short_summary(report)}")
+    return lines
+
+
 @app.command("info")
 def info_command(
     dataset: str = typer.Argument(loader.DEFAULT_DATASET, metavar="DATASET", help="Dataset name."),
@@ -174,6 +195,8 @@ def info_command(
     typer.echo("rows:")
     for table, count in _row_counts(folder, manifest).items():
         typer.echo(f"  {table:<10} {count}")
+    for line in _agreement_lines(folder):
+        typer.echo(line)
     citation = _citation(dataset, manifest)
     if citation:
         typer.echo(f"cite as: {citation}")
