@@ -263,8 +263,8 @@ def _set_bundled_version(folder: Path, version: str) -> None:
 @pytest.mark.parametrize(
     ("version", "error", "message"),
     [
-        (None, dl.BundledDataError, "does not match the registry's south-caucasus 1.0.0"),
-        ("1.1.0", dl.ManifestError, "refused resource path"),  # not released: own manifest
+        (None, dl.BundledDataError, "does not match the registry's south-caucasus 1.1.0"),
+        ("9.0.0", dl.ManifestError, "refused resource path"),  # not released: own manifest
     ],
 )
 def test_hostile_bundled_manifest_is_refused(
@@ -362,10 +362,10 @@ def test_bundled_version_downloads_from_the_package_without_network(offline_env)
 def test_bundled_version_is_what_dataset_json_says(offline_env, fake_bundle) -> None:
     meta = json.loads((fake_bundle / "dataset.json").read_text(encoding="utf-8"))
     (fake_bundle / "dataset.json").write_text(
-        json.dumps({**meta, "version": "1.1.0"}), encoding="utf-8"
+        json.dumps({**meta, "version": "9.0.0"}), encoding="utf-8"
     )
-    assert loader.bundled_version(DATASET) == "1.1.0"
-    with pytest.raises(dl.BundledDataError, match=r"built for south-caucasus 1\.0\.0.*1\.1\.0"):
+    assert loader.bundled_version(DATASET) == "9.0.0"
+    with pytest.raises(dl.BundledDataError, match=r"built for south-caucasus 1\.1\.0.*9\.0\.0"):
         coded_events.load(DATASET)
 
 
@@ -374,14 +374,14 @@ def test_bundled_version_is_what_dataset_json_says(offline_env, fake_bundle) -> 
 
 @pytest.fixture
 def real_site(tmp_path, fake_bundle, monkeypatch):
-    """A fresh ``coded-events build`` of the real dataset, served as release 1.0.0.
+    """A fresh ``coded-events build`` of the real dataset, served as release 1.1.0.
 
-    The bundle says 1.1.0 (a later release in preparation), so 1.0.0 is an earlier
+    The bundle says 9.0.0 (a later release in preparation), so 1.1.0 is an earlier
     registered release that downloads from the release host, here the loopback server.
     """
-    folder = tmp_path / "site" / DATASET / "1.0.0"
+    folder = tmp_path / "site" / DATASET / "1.1.0"
     publish.build(BUNDLED, folder)
-    _set_bundled_version(fake_bundle, "1.1.0")
+    _set_bundled_version(fake_bundle, "9.0.0")
     with serving(tmp_path / "site") as server:
         server.folder = folder
         registry = {**dl.read_registry(), "base_url": server.url}
@@ -395,7 +395,7 @@ def test_download_real_build_verifies_every_file(real_site, tmp_path, monkeypatc
     monkeypatch.delenv(dl.ENV_BASE_URL, raising=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # registered: verified against the registry, no warning
-        folder = coded_events.download(DATASET, "1.0.0", cache_dir=tmp_path / "c")
+        folder = coded_events.download(DATASET, "1.1.0", cache_dir=tmp_path / "c")
     assert registry_entry(folder) == registry_entry(real_site.folder)
     assert files_in(folder) == files_in(real_site.folder)
     assert (folder / "data/events.parquet").read_bytes() == (
@@ -405,9 +405,9 @@ def test_download_real_build_verifies_every_file(real_site, tmp_path, monkeypatc
 
 def test_download_real_build_refuses_corruption(real_site, tmp_path, monkeypatch) -> None:
     monkeypatch.delenv(dl.ENV_OFFLINE, raising=False)
-    real_site.behave(f"{DATASET}/1.0.0/data/events.parquet", "corrupt")
+    real_site.behave(f"{DATASET}/1.1.0/data/events.parquet", "corrupt")
     with pytest.raises(dl.HashMismatchError, match="sha256"):
-        coded_events.download(DATASET, "1.0.0", base_url=real_site.url, cache_dir=tmp_path / "c")
+        coded_events.download(DATASET, "1.1.0", base_url=real_site.url, cache_dir=tmp_path / "c")
     assert "data/events.parquet" not in files_in(tmp_path / "c")
     assert not [name for name in files_in(tmp_path / "c") if name.endswith(".part")]
 
@@ -451,7 +451,7 @@ def test_bundled_file_changed_in_place_at_its_size_is_detected(offline_env, fake
 
 def test_unreleased_bundle_whose_manifest_gives_no_sizes_loads(offline_env, fake_bundle) -> None:
     """``bytes`` is optional in a manifest: without it the sha256 alone verifies the file."""
-    _set_bundled_version(fake_bundle, "1.1.0")  # not in the registry: its own manifest
+    _set_bundled_version(fake_bundle, "9.0.0")  # not in the registry: its own manifest
     manifest = json.loads((fake_bundle / "datapackage.json").read_text(encoding="utf-8"))
     for resource in manifest["resources"]:
         del resource["bytes"]

@@ -2,7 +2,9 @@
 
 ``load("south-caucasus")`` reads the bundled release offline. ``load(..., version="1.1.0")``
 downloads that release once into the cache (see :mod:`coded_events.access.fetch`), verified
-file by file, and re-checks the cached files' sha256 on every use.
+file by file, and re-checks the cached files' sha256 on every use. ``load(path)`` reads a
+dataset folder on disk (an import's output, a release checkout): a ``pathlib.Path``, or a
+string that contains a path separator or names a ``datapackage.json``.
 """
 
 from __future__ import annotations
@@ -432,19 +434,71 @@ def path(
     return file
 
 
+def is_local(dataset: object) -> bool:
+    """Whether ``dataset`` names a folder on disk rather than a registry name: a
+    ``pathlib.Path`` (any ``os.PathLike``), or a string with a path separator or naming a
+    ``datapackage.json``. A bare name (``"south-caucasus"``) stays a registry name."""
+    if isinstance(dataset, os.PathLike):
+        return True
+    if not isinstance(dataset, str):
+        return False
+    separators = {"/", os.sep, os.altsep} - {None}
+    return any(sep in dataset for sep in separators) or dataset.endswith(MANIFEST)
+
+
+def local_table_file(dataset: str | os.PathLike[str], table: str) -> Path:
+    """The Parquet file of ``table`` in the dataset folder ``dataset`` (the folder holding
+    ``datapackage.json``, that file itself, or its ``data/`` folder), checked against the
+    sha256 the manifest gives."""
+    given = Path(dataset)
+    folder = given.parent if given.name == MANIFEST else given
+    if not (folder / MANIFEST).is_file() and (folder.parent / MANIFEST).is_file():
+        folder = folder.parent  # DIR/data was given
+    manifest_file = folder / MANIFEST
+    if not manifest_file.is_file():
+        names = ", ".join(datasets())
+        raise DataError(
+            f"{given}: no {MANIFEST} there; give a dataset folder (one holding {MANIFEST}) "
+            f"or a registered dataset name ({names})"
+        )
+    manifest = _dl.read_manifest(manifest_file)
+    files = {table_and_format(r): r for r in manifest.get("resources", []) if isinstance(r, dict)}
+    resource = files.get((table, "parquet"))
+    if resource is None:
+        known = sorted({name for name, fmt in files if fmt == "parquet"})
+        raise UnknownTableError(table, known, f" in {manifest_file} (Parquet)")
+    file = _dl.safe_join(folder, str(resource.get("path")), str(manifest_file))
+    if resource.get("hash") is not None:
+        from coded_events.access.hashes import parse_hash
+
+        expected = parse_hash(resource["hash"], f"{manifest_file}: {resource.get('path')}")
+        actual = sha256_file(file) if file.is_file() else "(missing)"
+        if actual != expected:
+            raise _dl.HashMismatchError(
+                f"{file}: sha256 {actual}, but {manifest_file} says {expected}; the folder "
+                "changed after it was written: rebuild or re-import it"
+            )
+    return file
+
+
 def load(
-    dataset: str = DEFAULT_DATASET,
+    dataset: str | os.PathLike[str] = DEFAULT_DATASET,
     table: str = "events",
     version: str | None = None,
     as_: str = "arrow",
 ) -> Any:
     """Load one table of a dataset release as a pyarrow Table (or pandas / polars frame).
 
-    ``version=None`` reads the release bundled in the package, offline. Tables: ``events``,
-    ``evidence``, ``sources``, ``links`` (those the release's manifest lists).
-    ``as_``: ``"arrow"``, ``"pandas"`` or ``"polars"``.
+    ``dataset``: a registered name, or a dataset folder on disk (see :func:`is_local`).
+    ``version=None`` reads the release bundled in the package, offline (a folder on disk
+    has no other version). Tables: ``events``, ``evidence``, ``sources``, ``links``,
+    ``provenance`` (those the release's manifest lists). ``as_``: ``"arrow"``,
+    ``"pandas"`` or ``"polars"``.
     """
-    _check_types(dataset=dataset, table=table, version=version)
+    local = is_local(dataset)
+    if local and version is not None:
+        raise ValueError(f"version={version!r} names a registry release; {dataset} is a folder")
+    _check_types(dataset="local" if local else dataset, table=table, version=version)
     if not isinstance(as_, str) or as_ not in _CONVERTERS:
         raise ValueError(f"as_ must be one of {', '.join(_CONVERTERS)}; got {as_!r}")
     module, convert = _CONVERTERS[as_]
@@ -458,4 +512,6 @@ def load(
             ) from None
     import pyarrow.parquet as pq  # imported here: `import coded_events` stays fast
 
-    return convert(pq.read_table(path(dataset, table, version, "parquet")))
+    if local:
+        return convert(pq.read_table(local_table_file(dataset, table)))
+    return convert(pq.read_table(path(str(dataset), table, version, "parquet")))

@@ -47,9 +47,13 @@ COLUMN_REFERENCE_CODES = {("links", "target_event_id"): "link-unresolved"}
 WHOLE_FILE_CODES = {"file-unreadable"}
 """Problems about a file's bytes, not about one of its tables' columns."""
 
+SUPPORT_TABLES = ("evidence", "provenance")
+"""Each event needs a row in one of these (``evidence-missing``): a quote, or where it
+was taken from. Checked when the set holds the events table and either of them."""
+
 require(
     [*KEY_CODES.values(), *REFERENCE_CODES.values(), *COLUMN_REFERENCE_CODES.values(),
-     *WHOLE_FILE_CODES, "unresolved-event-reference"],
+     *WHOLE_FILE_CODES, "unresolved-event-reference", "evidence-missing"],
     __name__,
 )  # fmt: skip
 
@@ -279,6 +283,7 @@ class Validator:
         self.shown: Counter = Counter()  # (file, table, code) -> samples shown
         self.keys: dict[str, _Keys] = {}  # of the set being checked
         self.other_keys: list[dict[str, _Keys]] = []  # of the other sets (other formats)
+        self.support: dict[str, list[pa.Array]] = {}  # SUPPORT_TABLES: their event ids
         self.pool = ThreadPoolExecutor(threads) if threads > 1 else None
         self.threads = threads
 
@@ -401,7 +406,41 @@ class Validator:
 
     # --- tables --------------------------------------------------------------------
 
+    def unsupported_events(self) -> None:
+        """Report events with no evidence row and no provenance row (``evidence-missing``),
+        once the set's tables are read; nothing when the set has neither table."""
+        events = self.keys.get("events")
+        if events is None or events.values is None or not self.support:
+            return
+        chunks = [c for table in self.support.values() for c in table]
+        known = pa.chunked_array(chunks, pa.string()).combine_chunks() if chunks else None
+        values = events.values
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        if known is None:
+            missing = pc.is_valid(values)
+        else:
+            missing = pc.and_(pc.invert(pc.is_in(values, known)), pc.is_valid(values))
+        count = pc.sum(missing).as_py() or 0
+        if not count:
+            return
+        self.report.counts["evidence-missing"] += count
+        positions = pc.indices_nonzero(missing).to_pylist()
+        room = max(self.max_samples - self.samples["evidence-missing"], 0)
+        for position in positions[:room]:
+            place, row = events.locate(position)
+            found = template("evidence-missing", values[position].as_py())
+            self.report.findings.append(self._place(found, place, "events", row, "event_id"))
+            self.samples["evidence-missing"] += 1
+            self.shown[(place.part.file, "events", "evidence-missing")] += 1
+        for position in positions:
+            place, _ = events.locate(position)
+            self.file_counts[(place.part.file, "events", "evidence-missing")] += 1
+        self.report.rows_with_errors["events"] += count
+
     def table(self, table: str, parts: list[TablePart]) -> None:
+        if table in SUPPORT_TABLES:
+            self.support.setdefault(table, [])
         rules = list(rules_for(table))
         needed = needed_columns(table, rules)
         keys = self.keys.setdefault(table, _Keys())
@@ -421,6 +460,8 @@ class Validator:
         hits += self._references(table, batch.columns)
         self._hits(hits, place, table, batch.rows)
         self.report.rows[table] += batch.rows
+        if table in SUPPORT_TABLES and "event_id" in batch.columns:
+            self.support[table].append(pc.unique(text(batch.columns["event_id"])).cast(pa.string()))
         key = _key(table, batch.columns)
         if key is not None:
             keys.add(key, place)
@@ -481,12 +522,13 @@ def validate_sets(
         # table by table across the sets (one per format), so that a foreign key finds the
         # table it names in its own set or, when that set lacks it, in another one
         keys: list[dict[str, _Keys]] = [{} for _ in sets]
+        supports: list[dict[str, list[pa.Array]]] = [{} for _ in sets]
         for table in reader.table_order():
             for index, group in enumerate(sets):
                 parts = group.parts.get(table)
                 if not parts:
                     continue
-                validator.keys = keys[index]
+                validator.keys, validator.support = keys[index], supports[index]
                 validator.other_keys = [k for i, k in enumerate(keys) if i != index]
                 try:
                     validator.table(table, parts)
@@ -494,6 +536,9 @@ def validate_sets(
                     reason = f"{type(error).__name__}: {error}"[:300]
                     found = template("internal-error", layer=f"table ({table})", reason=reason)
                     validator._add(dataclasses.replace(found, file=parts[0].file), table)
+        for index in range(len(sets)):
+            validator.keys, validator.support = keys[index], supports[index]
+            validator.unsupported_events()
         validator.summaries()
     finally:
         validator.close()

@@ -1,0 +1,180 @@
+"""Provenance (schema 1.2.0): an event needs evidence quotes or provenance, in records and
+in flat tables; the provenance table round-trips; imported-style tables, with the columns
+a producer does not give left empty, validate."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from coded_events.flat import validate_flat
+from coded_events.records.validate import validate_paths
+from coded_events.release import rows as tables
+from coded_events.spec.models import SourceDocument
+from tests.conftest import FIXTURES
+from tests.test_flat import DATA, Rows, event_of, record_codes, write
+
+PROVENANCE_FIXTURE = FIXTURES / "valid" / "provenance.json"
+
+
+@pytest.fixture(scope="module")
+def rows() -> Rows:
+    """The committed south-caucasus tables, as rows."""
+    names = [t for t in tables.ARROW_SCHEMAS if (DATA / f"{t}.parquet").is_file()]
+    return {t: pq.read_table(DATA / f"{t}.parquet").to_pylist() for t in names}
+
+
+def _provenance_row(event_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "producer": "GDELT",
+        "producer_version": "2.0",
+        "producer_event_id": "1161357865",
+        "source_url": "BBC Monitoring",  # verbatim, not a URL: allowed here
+        "story_id": None,
+        "input_file": "20240417.export.CSV",
+        "input_line": 7,
+        "producer_fields": '{"NumMentions":"10","AvgTone":"-2.5"}',
+        **extra,
+    }
+
+
+def _codes(found: list) -> list[tuple[str, str]]:
+    return sorted((f.code, f.pointer) for f in found)
+
+
+def test_event_without_evidence_is_an_error_in_records_and_tables(
+    tmp_path: Path, rows: Rows
+) -> None:
+    def drop(document: dict[str, Any]) -> None:
+        event_of(document, "sc-0003")["evidence"] = []
+
+    assert "evidence-missing" in record_codes(tmp_path, drop)
+    data = copy.deepcopy(rows)
+    data["evidence"] = [r for r in data["evidence"] if r["event_id"] != "sc-0003"]
+    found = validate_flat([write(tmp_path / "flat", data)]).findings
+    row = [r["event_id"] for r in data["events"]].index("sc-0003") + 1  # rows count from 1
+    assert _codes(found) == [("evidence-missing", f"/events/{row}/event_id")]
+
+
+def test_provenance_stands_in_for_evidence(tmp_path: Path, rows: Rows) -> None:
+    def swap(document: dict[str, Any]) -> None:
+        event = event_of(document, "sc-0003")
+        event["evidence"] = []
+        event["provenance"] = {"producer": "ICEWS", "producer_event_id": "20996434"}
+
+    assert "evidence-missing" not in record_codes(tmp_path, swap)
+    data = copy.deepcopy(rows)
+    data["evidence"] = [r for r in data["evidence"] if r["event_id"] != "sc-0003"]
+    data["provenance"] = [_provenance_row("sc-0003")]
+    assert validate_flat([write(tmp_path / "flat", data)]).findings == []
+
+
+def test_imported_tables_without_evidence_validate(tmp_path: Path, rows: Rows) -> None:
+    """Events, sources and provenance only, with what a producer does not give left empty."""
+    data = {t: copy.deepcopy(rows[t]) for t in ("events", "sources")}
+    for row in data["events"]:
+        row.update(certainty=None, status=None, location_name=None, coder="GDELT 2.0")
+    data["events"][0].update(source_actor_code=None, source_actor_name=None,
+                             source_actor_roles=None, source_actor_country=None)  # fmt: skip
+    for row in data["sources"]:
+        row.update(title=None, publisher=None, published=None, published_text=None,
+                   language=None, text_sha256=None)  # fmt: skip
+    data["provenance"] = [_provenance_row(r["event_id"]) for r in data["events"]]
+    for fmt in ("parquet", "csv"):
+        folder = write(tmp_path / fmt, data, fmt)
+        assert validate_flat([folder]).findings == [], fmt
+    del data["provenance"][2]
+    found = validate_flat([write(tmp_path / "missing", data)]).findings
+    assert _codes(found) == [("evidence-missing", "/events/3/event_id")]  # the third row
+
+
+def test_events_alone_are_not_checked_for_support(tmp_path: Path, rows: Rows) -> None:
+    data = {"events": copy.deepcopy(rows["events"]), "sources": copy.deepcopy(rows["sources"])}
+    assert validate_flat([write(tmp_path / "flat", data)]).findings == []
+
+
+def test_provenance_of_a_record_is_published_and_restored() -> None:
+    document = SourceDocument.model_validate_json(PROVENANCE_FIXTURE.read_bytes())
+    built = dict(zip(tables.TABLE_NAMES, tables.tables_from_documents([document]), strict=True))
+    assert built["evidence"].num_rows == 0
+    (row,) = built["provenance"].to_pylist()
+    assert row["producer"] == "GDELT" and row["producer_event_id"] == "1161357865"
+    assert row["input_file"] is None and row["input_line"] is None
+    # the producer's order is kept, the values stay text
+    assert row["producer_fields"] == '{"NumMentions":"10","NumSources":"1","AvgTone":"-2.5"}'
+    (back,) = tables.documents_from_tables(*built.values())
+    assert back.events[0].provenance == document.events[0].provenance
+    assert list(back.events[0].provenance.producer_fields) == ["NumMentions", "NumSources",
+                                                                "AvgTone"]  # fmt: skip
+    assert validate_paths([PROVENANCE_FIXTURE]) == []
+
+
+def test_tables_of_a_release_without_provenance_still_rebuild() -> None:
+    document = json.loads((FIXTURES / "valid" / "full.json").read_text("utf-8"))
+    built = tables.tables_from_documents([SourceDocument.model_validate(document)])
+    assert built[-1].num_rows == 0  # no event has provenance
+    assert tables.documents_from_tables(*built[:4]) == tables.documents_from_tables(*built)
+
+
+def test_committed_provenance_table_is_empty() -> None:
+    table = pq.read_table(DATA / "provenance.parquet")
+    assert table.num_rows == 0
+    assert table.schema.remove_metadata() == tables.ARROW_SCHEMAS["provenance"]
+
+
+# ------------------------------------------------------------ load() given a path
+
+
+def test_load_reads_a_dataset_folder_given_a_path(tmp_path: Path) -> None:
+    import shutil
+
+    import coded_events
+    from coded_events.access import loader
+
+    folder = tmp_path / "my-import"
+    shutil.copytree(DATA.parent / "data", folder / "data")
+    shutil.copy(DATA.parent / "datapackage.json", folder / "datapackage.json")
+    bundled = coded_events.load("south-caucasus", "events")
+    for given in (folder, str(folder), str(folder / "datapackage.json"), folder / "data"):
+        assert loader.is_local(given)
+        assert coded_events.load(given, "events").equals(bundled), given
+    assert coded_events.load(folder, "provenance").num_rows == 0
+    assert len(coded_events.load(folder, "sources", as_="pandas")) == bundled_sources()
+    # relative, with a separator, and a bare datapackage.json name
+    assert loader.is_local("./south-caucasus") and loader.is_local("datapackage.json")
+    assert not loader.is_local("south-caucasus")
+
+
+def bundled_sources() -> int:
+    import coded_events
+
+    return coded_events.load("south-caucasus", "sources").num_rows
+
+
+def test_load_given_a_path_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    import shutil
+
+    import coded_events
+    from coded_events.access import fetch, loader
+
+    with pytest.raises(fetch.DataError, match=r"no datapackage\.json"):
+        coded_events.load(tmp_path / "nothing")
+    folder = tmp_path / "release"
+    shutil.copytree(DATA.parent / "data", folder / "data")
+    shutil.copy(DATA.parent / "datapackage.json", folder / "datapackage.json")
+    with pytest.raises(loader.UnknownTableError, match="Did you mean 'sources'"):
+        coded_events.load(folder, "source")
+    with pytest.raises(ValueError, match="folder"):
+        coded_events.load(folder, version="1.0.0")
+    target = folder / "data" / "links.parquet"
+    target.write_bytes(target.read_bytes()[:-1] + b"X")
+    with pytest.raises(fetch.HashMismatchError, match="sha256"):
+        coded_events.load(folder, "links")
+    with pytest.raises(loader.UnknownDatasetError):
+        coded_events.load("no-such-dataset")  # a bare name stays a registry name
