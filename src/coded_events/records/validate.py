@@ -333,7 +333,8 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
     A file stands for itself (whatever its name, unless it is a metadata file such as
     ``dataset.json``); a folder for every ``*.json`` below it (links are reported, not
     followed), except that in a dataset folder (one that holds ``records/``), at any
-    depth, only the records count.
+    depth, only the records count, and those of second codings
+    (``codings/<coder>/records/``, whose quotes point into the dataset's ``sources/``).
     """
     return discover(paths).records
 
