@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from pydantic import ValidationError
 
 from coded_events.findings import pointer_of
-from coded_events.records.checks import structure
+from coded_events.records.checks import structure, structure_mapping
 from coded_events.spec import models, schema_files
 from coded_events.spec.versions import SCHEMA_VERSION
 from coded_events.strategies import source_documents
@@ -51,7 +51,7 @@ def _model_errors(document: object) -> set[tuple[str, str]]:
     with pytest.raises(ValidationError) as raised:
         models.SourceDocument.model_validate(document)
     return {
-        (structure._from_pydantic(e, document, "").code, pointer_of(tuple(e["loc"])))
+        (structure_mapping._from_pydantic(e, document, "").code, pointer_of(tuple(e["loc"])))
         for e in raised.value.errors(include_url=False)
     }
 
@@ -60,8 +60,8 @@ def _schema_errors(document: object) -> set[tuple[str, str]]:
     return {
         (finding.code, finding.pointer)
         for error in _schema_validator().iter_errors(document)
-        for leaf in structure._leaves(error)
-        for finding in structure._from_jsonschema(leaf, "")
+        for leaf in structure_mapping._leaves(error)
+        for finding in structure_mapping._from_jsonschema(leaf, "")
     }
 
 

@@ -20,8 +20,6 @@ REASON = "Long because:"
 
 ALLOWED: dict[str, str] = {
     # modules (dotted name)
-    "coded_events.records.checks.structure": "the structure layer: pydantic and JSON Schema errors "
-    "mapped to findings, fast path and unknown members; split it into a package",
     "coded_events.release.data_versions": "version bump rules, table diffs and the changelog "
     "check in one module; split the diff from the rules",
     "coded_events.flat.reader": "discovery, CSV and Parquet batching and casting; split "
@@ -31,22 +29,10 @@ ALLOWED: dict[str, str] = {
     "coded_events.release.build": "build, Parquet writing, the manifest and build --check; "
     "split into release/ (csv, parquet, package, build) as issue 14 proposes",
     # functions (module:qualified name)
-    "coded_events.records.checks.dataset:run": "every dataset-wide check in one loop over "
-    "the events",
-    "coded_events.records.checks.evidence:_quote_checks": "each quote rule in turn; one helper per "
-    "rule would shorten it",
-    "coded_events.records.checks.structure:_from_jsonschema": "a dispatch over JSON Schema "
-    "keywords; a table of keyword -> builder would shorten it",
-    "coded_events.records.checks.structure:run": "the fast and the full path with their emitters "
-    "as closures",
-    "coded_events.records.checks.syntax:parse": "each refusal (size, empty, BOM, NUL, UTF-8, JSON, "
-    "depth) in order, with the parse hooks as closures",
     "coded_events.flat.reader:csv_batches": "CSV batching with line counting and "
     "malformed-row recovery",
     "coded_events.access.loader:download": "argument checks, the registry and the cache; the "
     "public function's docstring alone is 25 lines",
-    "coded_events.access.fetch:fetch_release": "the download with its limits, retries "
-    "and cache bookkeeping",
     "coded_events.records.validate:validate_paths": "the record loop and the dataset loop "
     "(validate.py is being edited for bounded work; split it after)",
 }

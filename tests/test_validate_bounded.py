@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 from coded_events.findings import SUMMARY_HINT, Finding
-from coded_events.records.checks import structure, syntax
+from coded_events.records.checks import structure, structure_fast, structure_mapping, syntax
 from coded_events.records.validate import validate_document_bytes, validate_paths
 from coded_events.spec import models, schema_files
 
@@ -105,19 +105,19 @@ def test_schema_versions_are_listed_once_per_run(monkeypatch: pytest.MonkeyPatch
         return listed()
 
     monkeypatch.setattr(schema_files, "published_versions", counted)
-    structure._common_values.cache_clear()
+    structure_mapping._common_values.cache_clear()
     try:
         _validate(_document(", ".join(['{"event_id": 1}'] * 2000)))
     finally:
-        structure._common_values.cache_clear()
+        structure_mapping._common_values.cache_clear()
     assert len(calls) == 1
 
 
 def test_identical_rejected_events_are_mapped_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    mapped = structure._event_pending
-    monkeypatch.setattr(structure, "_event_pending", lambda raw: calls.append(1) or mapped(raw))
-    structure._cache.clear()
+    mapped = structure_fast._event_pending
+    monkeypatch.setattr(structure_fast, "_event_pending", lambda raw: calls.append(1) or mapped(raw))
+    structure_fast._cache.clear()
     findings = _validate(_document(", ".join(['{"certainty": "sure"}'] * 5000 + ["{}"] * 5000)))
     assert len(calls) == 2
     assert _summaries(findings)["missing-field"] == 10_000 * len(REQUIRED) - 5000
@@ -125,8 +125,8 @@ def test_identical_rejected_events_are_mapped_once(monkeypatch: pytest.MonkeyPat
 
 def test_valid_events_skip_the_json_schema_and_positions(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: Counter = Counter()
-    for module, name in ((structure, "_whole"), (structure, "_event_pending"),
-                         (syntax, "positions")):  # fmt: skip
+    for module, name in ((structure, "_whole"), (structure_fast, "_whole"),
+                         (structure_fast, "_event_pending"), (syntax, "positions")):  # fmt: skip
         original = getattr(module, name)
 
         def spy(*args: object, _name: str = name, _original: object = original) -> object:
@@ -134,7 +134,7 @@ def test_valid_events_skip_the_json_schema_and_positions(monkeypatch: pytest.Mon
             return _original(*args)  # type: ignore[operator]
 
         monkeypatch.setattr(module, name, spy)
-    structure._cache.clear()
+    structure_fast._cache.clear()
     document = json.loads(RECORD.read_text(encoding="utf-8"))
     assert _validate(json.dumps(document).encode()) == []
     assert calls == Counter()
@@ -253,7 +253,7 @@ def test_distinct_broken_events_are_counted_without_the_json_schema() -> None:
     """100,000 different events that lack the same members (1.8 MB) took 34 s: pydantic
     and the JSON Schema ran on each. Their findings depend on the missing places only."""
     data = _document(",".join(f'{{"coder": "c{i}"}}' for i in range(100_000)))
-    structure._cache.clear()
+    structure_fast._cache.clear()
     started = time.monotonic()
     findings = _validate(data)
     assert time.monotonic() - started < 15

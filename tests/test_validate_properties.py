@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from coded_events.findings import pointer_of
+from coded_events.records.checks import structure_fast, structure_mapping
 from coded_events.records.checks.consistency import DAY_CUE, MONTH_CUE, country_bboxes
 from coded_events.records.checks.syntax import positions
 from coded_events.records.validate import validate_document_bytes, validate_paths
@@ -185,7 +186,6 @@ def test_models_and_schema_accept_the_same_documents(document: dict, data: st.Da
     only if the two accept and reject the same documents, and the same events."""
     from pydantic import ValidationError
 
-    from coded_events.records.checks import structure
     from coded_events.spec import models
 
     document = _mutated(document, data)
@@ -197,10 +197,10 @@ def test_models_and_schema_accept_the_same_documents(document: dict, data: st.Da
             return False
         return True
 
-    schema_ok = not list(structure._schema_validator().iter_errors(document))
+    schema_ok = not list(structure_mapping._schema_validator().iter_errors(document))
     assert accepts(models.SourceDocument, document) == schema_ok
     for event in document.get("events", []) if isinstance(document.get("events"), list) else []:
-        event_ok = not list(structure._event_validator().iter_errors(event))
+        event_ok = not list(structure_fast._event_validator().iter_errors(event))
         assert accepts(models.Event, event) == event_ok
 
 
@@ -286,26 +286,25 @@ def test_events_the_json_schema_is_skipped_for_get_the_findings_of_both(
     JSON Schema: its findings are those of both validators, merged by pointer."""
     from pydantic import ValidationError
 
-    from coded_events.records.checks import structure
     from coded_events.spec import models
 
     assume(document["events"])
     holder = _mutated({"e": document["events"][0]}, data, most=4)
     assume("e" in holder)
-    event, _ = structure._strip(holder["e"], models.Event)
+    event, _ = structure_fast._strip(holder["e"], models.Event)
     expected: dict[str, Any] = {}
     try:
         models.Event.model_validate(event)
     except ValidationError as error:
         for item in error.errors(include_url=False):
-            found = structure._from_pydantic(item, event, "", structure._EVENT_PREFIX)
+            found = structure_mapping._from_pydantic(item, event, "", structure_fast._EVENT_PREFIX)
             expected.setdefault(found.pointer[len("/events/0") :], found)
-    for error in structure._event_validator().iter_errors(event):
-        for leaf in structure._leaves(error):
-            for found in structure._from_jsonschema(leaf, "", structure._EVENT_PREFIX):
+    for error in structure_fast._event_validator().iter_errors(event):
+        for leaf in structure_mapping._leaves(error):
+            for found in structure_mapping._from_jsonschema(leaf, "", structure_fast._EVENT_PREFIX):
                 expected.setdefault(found.pointer[len("/events/0") :], found)
-    structure._missing.clear()
-    got = structure._event_pending(event)
+    structure_fast._missing.clear()
+    got = structure_fast._event_pending(event)
     assert {p.pointer: (p.code, p.value, p.params) for p in got} == {
         pointer: (p.code, p.value, p.params) for pointer, p in expected.items()
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coded_events.records.checks import structure, syntax
+from coded_events.records.checks import structure_mapping, syntax
 from coded_events.records.validate import validate_document_bytes, validate_paths
 from tests.conftest import FIXTURES
 
@@ -92,7 +92,7 @@ def test_duplicate_source_across_files(tmp_path: Path) -> None:
 
 
 def test_unmapped_errors_get_schema_violation() -> None:
-    finding = structure._from_pydantic(
+    finding = structure_mapping._from_pydantic(
         {"type": "some_new_error", "loc": ("events", 0), "msg": "odd", "input": 1}, None, "f"
     )
     assert (finding.code, finding.pointer) == ("schema-violation", "/events/0")

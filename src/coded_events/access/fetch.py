@@ -154,6 +154,9 @@ def fetch_release(
     one raises :class:`CacheModifiedError`. Offline mode raises :class:`OfflineError`
     naming every missing file; so does ``fetch_missing=False`` (nowhere to fetch from).
     Problems of the cache folder itself raise :class:`CacheError`.
+
+    Long because: the download with its limits, retries and cache bookkeeping, in the order they
+    apply.
     """
     timeout, _ = timeout_seconds(timeout), deadline_seconds(deadline)  # bad ones, before all
     folder = release_dir(dataset, version, cache)

@@ -27,7 +27,11 @@ def _where(doc: Document, index: int) -> str:
 
 
 def run(docs: Sequence[Document], retired: set[str]) -> list[Finding]:
-    """Dataset findings over documents of one dataset, first-come first-kept."""
+    """Dataset findings over documents of one dataset, first-come first-kept.
+
+    Long because: every dataset-wide check in one pass over the events (ids, links, texts),
+    so the events are walked once.
+    """
     out: list[Finding] = []
     event_ids: dict[str, str] = {}
     source_ids: dict[str, str] = {}

@@ -176,6 +176,11 @@ def locate(text: str, quote: str, near: int) -> str:
 
 
 def _quote_checks(doc: Document, index: int, event, texts: dict[str, SourceText]) -> list[Finding]:
+    """The findings of one event's evidence quotes.
+
+    Long because: each quote rule in turn, in the order a coder fixes them; one helper per
+    rule would shorten it.
+    """
     out = []
     spans: list[tuple[int, int, int, str]] = []
     for q, evidence in enumerate(event.evidence):

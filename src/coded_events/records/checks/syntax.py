@@ -81,7 +81,11 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
 
 
 def parse(data: bytes, file: str) -> Parsed:
-    """Decode and parse one file's bytes strictly; never raises."""
+    """Decode and parse one file's bytes strictly; never raises.
+
+    Long because: each refusal (size, empty, BOM, NUL, UTF-8, JSON, depth) in the order they
+    apply, with the parse hooks as closures.
+    """
     out = Parsed()
     if len(data) > MAX_BYTES:
         out.findings.append(CHECKS["file-too-large"].finding(file, size=len(data), limit=MAX_BYTES))
