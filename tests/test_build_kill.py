@@ -118,6 +118,7 @@ def _change_everything(folder: Path) -> None:
     event = data["events"][0]
     event["event_id"] = "hostile-0002"  # events, evidence
     event["links"] = [{"type": "part_of", "event_id": "fixture-0002"}]  # links
+    event["provenance"] = {"producer": "GDELT", "producer_event_id": "1"}  # provenance
     record.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
