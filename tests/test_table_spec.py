@@ -48,7 +48,7 @@ def test_every_path_names_a_field_of_the_row_model() -> None:
 
 
 def test_generated_lists_follow_the_spec() -> None:
-    from coded_events.release.data_versions import ROW_NOUNS
+    from coded_events.release.table_diff import ROW_NOUNS
 
     assert tables.TABLE_NAMES == spec.TABLE_NAMES
     assert ROW_NOUNS["evidence"] == ("evidence quote", "evidence quotes")
