@@ -137,5 +137,4 @@ def fatalities(value: str | None) -> dict[str, object] | None:
         return None
     if not text.isdigit():
         raise ValueError(f"fatalities {text!r} is not a whole number")
-    return {"value": float(text), "unit": "fatalities", "qualifier": "at_least",
-            "as_written": text}  # fmt: skip
+    return {"value": float(text), "unit": "fatalities", "qualifier": "at_least", "as_written": text}

@@ -133,17 +133,24 @@ class Rule:
     """One declared mapping: producer ``sources`` -> our ``targets``, with its docs.
 
     ``targets`` are ``"<table>.<column>"`` names (tables: events, sources, provenance).
-    ``keep=True`` also keeps the source columns verbatim in ``producer_fields`` (for
-    values the mapping loses, such as ICEWS sectors behind the CAMEO roles, or producer
-    values that are compared, never imported). ``doc`` says what the rule does, for
-    ``docs/importers.md``.
+    ``keep`` also keeps source columns verbatim in ``producer_fields`` (for values the
+    mapping loses, such as ICEWS sectors behind the CAMEO roles, or producer values that
+    are compared, never imported): ``True`` for all of them, or the names of some.
+    ``doc`` says what the rule does, for ``docs/importers.md``.
     """
 
     targets: tuple[str, ...]
     sources: tuple[str, ...]
     convert: Converter
     doc: str
-    keep: bool = False
+    keep: bool | tuple[str, ...] = False
+
+    @property
+    def kept(self) -> tuple[str, ...]:
+        """The source columns this rule keeps verbatim."""
+        if self.keep is True:
+            return self.sources
+        return self.keep or ()
 
 
 Sniff = Callable[[list[list[str]]], str | None]
@@ -198,9 +205,11 @@ class Format:
         return tuple(dict.fromkeys(c for layout in self.layouts for c in layout.columns))
 
     def kept_columns(self) -> tuple[str, ...]:
-        """Producer columns kept verbatim in ``provenance.producer_fields``, in order."""
-        read = {c for rule in self.rules for c in rule.sources}
-        kept = {c for rule in self.rules if rule.keep for c in rule.sources}
+        """Producer columns kept verbatim in ``provenance.producer_fields``, in order: the
+        ones no rule reads and the ones a rule keeps (never the id column, which is
+        ``provenance.producer_event_id``)."""
+        read = {c for rule in self.rules for c in rule.sources} | {self.id_column}
+        kept = {c for rule in self.rules for c in rule.kept}
         return tuple(c for c in self.columns if c not in read or c in kept)
 
     def targets(self) -> dict[str, Rule]:
@@ -215,8 +224,11 @@ def validate_format(fmt: Format, known_columns: Mapping[str, Sequence[str]]) -> 
     producer = set(fmt.columns)
     seen: dict[str, int] = {}
     for index, rule in enumerate(fmt.rules):
-        problems += [f"rule {index}: unknown producer column {c!r}" for c in rule.sources
-                     if c not in producer]  # fmt: skip
+        problems += [
+            f"rule {index}: unknown producer column {c!r}"
+            for c in rule.sources
+            if c not in producer
+        ]
         for target in rule.targets:
             table, _, column = target.partition(".")
             if table not in known_columns or column not in known_columns[table]:

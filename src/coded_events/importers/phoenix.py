@@ -43,13 +43,33 @@ __all__ = [
 ]
 
 COLUMNS = (
-    "EventID", "Date", "Year", "Month", "Day",
-    "SourceActorFull", "SourceActorEntity", "SourceActorRole", "SourceActorAttribute",
-    "TargetActorFull", "TargetActorEntity", "TargetActorRole", "TargetActorAttribute",
-    "EventCode", "EventRootCode", "QuadClass", "GoldsteinScore", "Issues",
-    "Lat", "Lon", "LocationName", "StateName", "CountryCode",
-    "SentenceID", "URLs", "NewsSources",
-)  # fmt: skip
+    "EventID",
+    "Date",
+    "Year",
+    "Month",
+    "Day",
+    "SourceActorFull",
+    "SourceActorEntity",
+    "SourceActorRole",
+    "SourceActorAttribute",
+    "TargetActorFull",
+    "TargetActorEntity",
+    "TargetActorRole",
+    "TargetActorAttribute",
+    "EventCode",
+    "EventRootCode",
+    "QuadClass",
+    "GoldsteinScore",
+    "Issues",
+    "Lat",
+    "Lon",
+    "LocationName",
+    "StateName",
+    "CountryCode",
+    "SentenceID",
+    "URLs",
+    "NewsSources",
+)
 """The 26 columns of the OEDA Phoenix format, in file order."""
 
 ID_PREFIX = "phoenix"

@@ -25,15 +25,28 @@ from typing import IO, Any
 from coded_events.importers import crosswalks
 from coded_events.spec import codebook
 
-__all__ = ["PLACEHOLDER_DATES", "SIZE_WORDS", "actor", "is_placeholder_date", "pairs",
-           "quantity", "read_records"]  # fmt: skip
+__all__ = [
+    "PLACEHOLDER_DATES",
+    "SIZE_WORDS",
+    "actor",
+    "is_placeholder_date",
+    "pairs",
+    "quantity",
+    "read_records",
+]
 
 PLACEHOLDER_DATES = {"PLOVER-GSR": ("2000-01-01",)}
 """Id prefix -> dates its producer documents as placeholders (PLOVER_GSR_CAMEO_readme:
 "All date fields are set to 2000-01-01")."""
 
-SIZE_WORDS = {"dozens": 24.0, "hundreds": 200.0, "thousands": 2000.0, "tens of thousands":
-              20000.0, "hundreds of thousands": 200000.0, "millions": 2000000.0}  # fmt: skip
+SIZE_WORDS = {
+    "dozens": 24.0,
+    "hundreds": 200.0,
+    "thousands": 2000.0,
+    "tens of thousands": 20000.0,
+    "hundreds of thousands": 200000.0,
+    "millions": 2000000.0,
+}
 """A plural count word -> the smallest number it can mean (two of the unit)."""
 
 
@@ -86,8 +99,10 @@ def read_records(stream: IO[str], chunk: int = 1 << 16) -> Iterator[tuple[int, d
 def is_placeholder_date(record: dict[str, Any]) -> bool:
     """True when the record's date is one its producer documents as a placeholder."""
     record_id = str(record.get("id", ""))
-    return any(record_id.startswith(prefix) and record.get("date") in dates
-               for prefix, dates in PLACEHOLDER_DATES.items())  # fmt: skip
+    return any(
+        record_id.startswith(prefix) and record.get("date") in dates
+        for prefix, dates in PLACEHOLDER_DATES.items()
+    )
 
 
 @dataclass(frozen=True)

@@ -106,8 +106,7 @@ def _header_layout(fmt: Format, names: list[str]) -> tuple[Layout, list[str], li
             columns.append(by_position.columns[position])
             continue
         if _norm(name) not in known:
-            raise NotEventFile(f"header column {position + 1} {name!r} is not a "
-                               f"{fmt.name} column")  # fmt: skip
+            raise NotEventFile(f"header column {position + 1} {name!r} is not a {fmt.name} column")
         column = known[_norm(name)]
         if by_position is not None and by_position.columns[position] != column:
             misplaced.append(name)
@@ -138,8 +137,11 @@ def detect_dialect(fmt: Format, first_lines: list[tuple[int, str]]) -> tuple[Dia
     for delimiter in candidates:
         quoted = delimiter != fmt.delimiter
         fields = _split_quoted(first, delimiter) if quoted else first.split(delimiter)
-        notices = [] if not quoted else [Notice("import-delimiter", line_no, delimiter,
-                                                {"delimiter": repr(delimiter)})]  # fmt: skip
+        notices = (
+            []
+            if not quoted
+            else [Notice("import-delimiter", line_no, delimiter, {"delimiter": repr(delimiter)})]
+        )
         if fmt.header == "required" or _looks_like_header(fmt, fields):
             if len(fields) < 2 or not _looks_like_header(fmt, fields):
                 continue
@@ -148,13 +150,16 @@ def detect_dialect(fmt: Format, first_lines: list[tuple[int, str]]) -> tuple[Dia
                 notices.append(Notice("import-header-added", line_no, first[:80]))
             if blank or misplaced:
                 detail = "; ".join(
-                    part for part in (
+                    part
+                    for part in (
                         f"blank name at column(s) {', '.join(blank)}" if blank else "",
                         f"misplaced: {', '.join(misplaced)}" if misplaced else "",
-                    ) if part
-                )  # fmt: skip
-                notices.append(Notice("import-header-mismatch", line_no, first[:80],
-                                      {"detail": detail}))  # fmt: skip
+                    )
+                    if part
+                )
+                notices.append(
+                    Notice("import-header-mismatch", line_no, first[:80], {"detail": detail})
+                )
             dialect = Dialect(delimiter, quoted, {layout.width: layout}, line_no, tuple(fields))
             return dialect, notices
         if len(fields) in fmt.widths:
@@ -277,8 +282,11 @@ def read_delimited(
         keep = pc.not_equal(texts, "")
         notices: list[Notice] = []
         if dialect is None:
-            first = [(n, t) for n, t in zip(numbers.to_pylist()[:50], texts.to_pylist()[:50],
-                                            strict=True) if t][:5]  # fmt: skip
+            first = [
+                (n, t)
+                for n, t in zip(numbers.to_pylist()[:50], texts.to_pylist()[:50], strict=True)
+                if t
+            ][:5]
             dialect, notices = detect_dialect(fmt, first)
             if dialect.header_line is not None:
                 keep = pc.and_(keep, pc.not_equal(numbers, dialect.header_line))
@@ -286,9 +294,18 @@ def read_delimited(
         if not_utf8 is not None:
             not_utf8 = not_utf8.filter(keep)
         lists = _fields(texts, dialect)
-        first_field = pc.utf8_lower(pc.utf8_trim_whitespace(
-            pc.list_element(pc.if_else(pc.greater(pc.list_value_length(lists), 0), lists,
-                                       pa.scalar([""], lists.type)), 0)))  # fmt: skip
+        first_field = pc.utf8_lower(
+            pc.utf8_trim_whitespace(
+                pc.list_element(
+                    pc.if_else(
+                        pc.greater(pc.list_value_length(lists), 0),
+                        lists,
+                        pa.scalar([""], lists.type),
+                    ),
+                    0,
+                )
+            )
+        )
         repeated = pc.is_in(first_field, pa.array(sorted(id_names)))
         if pc.any(repeated).as_py():
             for number in numbers.filter(repeated).to_pylist():
@@ -302,9 +319,18 @@ def read_delimited(
         if not_utf8 is not None:
             issues.append(Issue("import-not-utf8", not_utf8))
         counts = pc.cast(pc.list_value_length(lists), pa.string())
-        issues.append(Issue("import-wrong-width", misfit, counts,
-                            {"actual": counts, "expected": _expected(dialect),
-                             "delimiter": repr(dialect.delimiter)}))  # fmt: skip
+        issues.append(
+            Issue(
+                "import-wrong-width",
+                misfit,
+                counts,
+                {
+                    "actual": counts,
+                    "expected": _expected(dialect),
+                    "delimiter": repr(dialect.delimiter),
+                },
+            )
+        )
         yield RawBatch(columns, numbers, issues, notices)
     if dialect is None:
         raise NotEventFile("the file holds no rows")

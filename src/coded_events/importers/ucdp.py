@@ -59,13 +59,15 @@ def deaths(row: dict[str, str]) -> tuple[list[dict[str, object]], list[str]]:
         if not text.lstrip("-").isdigit():
             continue
         numbers[column] = int(text)
-        quantities.append({"value": float(text), "unit": unit, "qualifier": qualifier,
-                           "as_written": text})  # fmt: skip
+        quantities.append(
+            {"value": float(text), "unit": unit, "qualifier": qualifier, "as_written": text}
+        )
     low, best, high = (numbers.get(c) for c in ("low", "best", "high"))
     if low is not None and high is not None and low > high:
         problems.append("low-above-high")
-    if best is not None and ((low is not None and best < low) or
-                             (high is not None and best > high)):  # fmt: skip
+    if best is not None and (
+        (low is not None and best < low) or (high is not None and best > high)
+    ):
         problems.append("best-outside-range")
     return quantities, problems
 

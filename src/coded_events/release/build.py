@@ -67,6 +67,7 @@ __all__ = [
     "load_documents",
     "manifest_mismatches",
     "output_paths",
+    "package_manifest",
     "parquet_bytes",
     "read_csv",
     "render",
@@ -234,15 +235,15 @@ def _resource_name(table: str, fmt: str) -> str:
     return table if fmt == "parquet" else f"{table}-{fmt}"
 
 
-def _resource(table: str, fmt: str, content: bytes) -> dict[str, Any]:
+def _resource(table: str, fmt: str, size: int, digest: str) -> dict[str, Any]:
     names = {t: _resource_name(t, fmt) for t in TABLE_NAMES}
     resource: dict[str, Any] = {
         "$schema": RESOURCE_PROFILE,
         "name": names[table],
         "path": data_path(table, fmt),
         **FORMATS[fmt],
-        "bytes": len(content),
-        "hash": f"sha256:{safe_files.sha256_bytes(content)}",
+        "bytes": size,
+        "hash": f"sha256:{digest}",
     }
     if fmt == "csv":
         resource["dialect"] = {
@@ -271,13 +272,27 @@ def _package(
         if document.source.url:
             source["path"] = document.source.url
         sources.append(source)
+    digests = {k: (len(v), safe_files.sha256_bytes(v)) for k, v in files.items()}
+    return package_manifest(meta, sources, digests)
+
+
+def package_manifest(
+    meta: dict[str, Any],
+    sources: list[dict[str, Any]],
+    files: dict[str, tuple[int, str]],
+    formats: tuple[str, ...] = tuple(FORMATS),
+) -> dict[str, Any]:
+    """The ``datapackage.json`` content: ``meta`` (dataset.json's keys), the package's
+    ``sources``, and each table file's (bytes, sha256 hex) by its relative path, for the
+    tables in every one of ``formats``. The build and ``coded-events import`` both write
+    their manifests with it."""
     package: dict[str, Any] = {
         "$schema": PACKAGE_PROFILE,
         "name": meta["name"],
         "title": meta["title"],
         "description": meta["description"],
         "version": meta["version"],
-        "created": _created(meta["created"]),
+        "created": _created(meta["created"]) if "created" in meta else None,
         "homepage": meta.get("homepage"),
         "keywords": meta.get("keywords"),
         "licenses": meta["licenses"],
@@ -288,8 +303,8 @@ def _package(
         "citation": meta.get("citation", "").replace("{version}", meta["version"]) or None,
         "licence_note": meta.get("licence_note"),
         "resources": [
-            _resource(table, fmt, files[data_path(table, fmt)])
-            for fmt in FORMATS
+            _resource(table, fmt, *files[data_path(table, fmt)])
+            for fmt in formats
             for table in TABLE_NAMES
         ],
     }

@@ -64,26 +64,26 @@ CHECKS = declare(
      "Files joined with their headers: nothing to do.",
      "A line whose id field is the id column's name: a header of a joined file. It is "
      "not a row and is skipped."),
-    ("import-bad-id", "error", IMPORTS, ("column",),
+    ("import-bad-id", "error", IMPORTS, ("name",),
      "Missing or malformed producer id",
-     "the producer's id ({column}) is missing or not an id",
+     "the producer's id ({name}) is missing or not an id",
      "The row cannot be traced back to the producer without its id.",
      f"Every imported event keeps the producer's id in provenance and builds our event id "
      f"from it. {_ROW}"),
-    ("import-duplicate-id", "error", IMPORTS, ("column",),
+    ("import-duplicate-id", "error", IMPORTS, ("name",),
      "Producer id used twice",
-     "the producer's id ({column}) was already imported from an earlier row",
+     "the producer's id ({name}) was already imported from an earlier row",
      "Import each producer file once; remove duplicated rows.",
      f"Two rows with the same producer id would be one event twice. The first is kept. "
      f"{_ROW}"),
-    ("import-bad-date", "error", IMPORTS, ("column",),
+    ("import-bad-date", "error", IMPORTS, ("name",),
      "Date not a calendar date",
-     "the date ({column}) is missing or not a calendar date",
+     "the date ({name}) is missing or not a calendar date",
      "Check the producer's date column.",
      f"An event needs a date; a value that is not a real calendar day is not guessed. {_ROW}"),
-    ("import-date-scientific", "error", IMPORTS, ("column",),
+    ("import-date-scientific", "error", IMPORTS, ("name",),
      "Date in scientific notation",
-     "the date ({column}) is in scientific notation: its digits are lost",
+     "the date ({name}) is in scientific notation: its digits are lost",
      "Re-export from the producer's file; format the column as text in a spreadsheet.",
      f"A spreadsheet turned a YYYYMMDD or YYYYMMDDHHMMSS value into `2.02E+13`. The digits "
      f"cannot be recovered and are never guessed. {_ROW} (For the date a row was added, "
@@ -125,9 +125,9 @@ CHECKS = declare(
      "The actor code is rebuilt from the country and type fields; segments our codebook "
      "does not know, or an actor given by religion or ethnicity only, cannot be written "
      "as a CAMEO actor code and are kept in provenance."),
-    ("import-country-unknown", "warning", IMPORTS, ("column", "kind"),
+    ("import-country-unknown", "warning", IMPORTS, ("kind", "name"),
      "Country not recognised",
-     "the {kind} in {column} has no ISO 3166 country; the location's country is left empty",
+     "the {kind} in {name} has no ISO 3166 country; the location's country is left empty",
      "Nothing to do; the value stays verbatim in provenance.",
      "GDELT gives FIPS 10-4 country codes and ICEWS English names; a value the shipped "
      "table does not know is not guessed."),
@@ -137,15 +137,25 @@ CHECKS = declare(
      "Nothing to do.",
      "A producer writes 0,0 when it has no coordinates; with an empty place name they are "
      "dropped rather than imported as a point in the Gulf of Guinea."),
-    ("import-bad-number", "error", IMPORTS, ("column",),
+    ("import-coordinates-outside", "warning", IMPORTS, ("country",),
+     "Coordinates outside the producer's country",
+     "the coordinates lie outside {country}, the country the producer gives; they are "
+     "left empty",
+     "Nothing to do; the producer's coordinates stay verbatim in provenance.",
+     "The producer's point and country disagree (GDELT places `Mauritius` at 16, 146 and "
+     "`Irish Sea` in Ireland). Which is wrong cannot be told: the country is kept, the "
+     "coordinates are dropped (the flat validator's `coordinates-outside-country` rule, "
+     "with its margin) and stay in provenance."),
+    ("import-target-is-source", "warning", IMPORTS, (),
+     "Target actor the same as the source actor",
+     "the target actor is the source actor; the target is left empty",
+     "Nothing to do; the producer's target stays verbatim in provenance.",
+     "The producer codes an actor acting on itself (same code and name). Our model leaves "
+     "the target out in that case (`target-equals-source`); the producer's target columns "
+     "stay in provenance."),
+    ("import-bad-number", "error", IMPORTS, ("name",),
      "Number that is not a number",
-     "{column} is not a number in range",
+     "{name} is not a number in range",
      "Check the value.",
      f"A latitude, longitude or other number does not parse or is out of range. {_ROW}"),
-    ("import-sector-unmapped", "warning", IMPORTS, ("column",),
-     "Sector with no CAMEO role",
-     "a sector of {column} has no CAMEO role in the declared table; it is kept in provenance",
-     "Nothing to do; add the sector to the importer's table if a role fits.",
-     "ICEWS sectors map to CAMEO roles through a declared table; a sector it does not list "
-     "is kept verbatim in provenance only."),
 )  # fmt: skip

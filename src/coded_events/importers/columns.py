@@ -1,0 +1,134 @@
+"""Column-wise building blocks for rules: parse numbers and dates strictly, look values up
+in tables, map distinct values through a Python function, build JSON object text.
+
+Everything works on whole Arrow arrays with ``pyarrow.compute``; where a Python function
+is needed (an actor code rebuilt from its parts) it runs once per *distinct* value of the
+batch (:func:`map_distinct`), never once per row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "INTEGER",
+    "NUMBER",
+    "false_mask",
+    "json_objects",
+    "lookup",
+    "map_distinct",
+    "matches",
+    "parse_float",
+    "parse_int",
+    "strict_date",
+]
+
+INTEGER = r"^-?[0-9]+$"
+NUMBER = r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$"
+SCIENTIFIC = r"^-?[0-9.]+[eE][+-]?[0-9]+$"
+
+
+def false_mask(length: int) -> pa.Array:
+    """An all-false mask."""
+    return pa.repeat(pa.scalar(False), length)
+
+
+def matches(values: pa.Array, pattern: str) -> pa.Array:
+    """True where the value matches ``pattern``; false where it does not or is null."""
+    return pc.fill_null(pc.match_substring_regex(values, pattern), False)
+
+
+def parse_int(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Integers (null where empty or not an integer) and the mask of bad, non-null cells."""
+    text = pc.utf8_trim_whitespace(values)
+    good = matches(text, INTEGER)
+    bad = pc.and_(pc.invert(good), pc.fill_null(pc.not_equal(text, ""), False))
+    return pc.cast(pc.if_else(good, text, None), pa.int64()), bad
+
+
+def parse_float(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Floats (null where empty or not a plain decimal) and the mask of bad, non-null cells."""
+    text = pc.utf8_trim_whitespace(values)
+    good = matches(text, NUMBER)
+    bad = pc.and_(pc.invert(good), pc.fill_null(pc.not_equal(text, ""), False))
+    return pc.cast(pc.if_else(good, text, None), pa.float64()), bad
+
+
+def strict_date(text: pa.Array, fmt: str) -> pa.Array:
+    """Dates from ``text`` in the strptime format ``fmt``, null where the text is not
+    exactly a real date in it (pyarrow's strptime alone turns 2023-02-30 into 03-02:
+    each parsed value is formatted back and compared)."""
+    parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+    same = pc.equal(pc.strftime(parsed, format=fmt), text)
+    return pc.cast(pc.if_else(pc.fill_null(same, False), parsed, None), pa.date32())
+
+
+def lookup(values: pa.Array, table: Mapping[str, Any], arrow_type: pa.DataType) -> pa.Array:
+    """Each value looked up in ``table`` (null where absent)."""
+    keys = pa.array(list(table), pa.string())
+    found = pa.array(list(table.values()), arrow_type)
+    return found.take(pc.index_in(values, value_set=keys))
+
+
+def map_distinct(
+    values: pa.Array, function: Callable[[Any], Any], arrow_type: pa.DataType
+) -> pa.Array:
+    """``function`` applied to each distinct value of ``values`` (nulls included), the
+    results spread back over the rows."""
+    distinct = pc.unique(values)
+    results = pa.array([function(v) for v in distinct.to_pylist()], arrow_type)
+    return results.take(pc.index_in(values, value_set=distinct, skip_nulls=False))
+
+
+_SHORT_ESCAPES = (
+    ("\\", "\\\\"),
+    ('"', '\\"'),
+    ("\n", "\\n"),
+    ("\r", "\\r"),
+    ("\t", "\\t"),
+    ("\b", "\\b"),
+    ("\f", "\\f"),
+)
+_OTHER_CONTROL = r"[\x00-\x1f]"
+
+
+def _json_string(values: pa.Array) -> pa.Array:
+    """Each text as a JSON string literal, byte for byte as ``json.dumps(...,
+    ensure_ascii=False)`` writes it."""
+    for raw, escaped in _SHORT_ESCAPES:
+        if pc.any(pc.match_substring(values, raw)).as_py():
+            values = pc.replace_substring(values, raw, escaped)
+    if pc.any(pc.match_substring_regex(values, _OTHER_CONTROL)).as_py():
+        fix = re.compile(_OTHER_CONTROL)
+        values = pa.array(
+            [
+                None if v is None else fix.sub(lambda m: f"\\u{ord(m.group()):04x}", v)
+                for v in values.to_pylist()
+            ],
+            pa.string(),
+        )
+    return pc.binary_join_element_wise('"', values, '"', "")
+
+
+def json_objects(names: Sequence[str], columns: Sequence[pa.Array], length: int) -> pa.Array:
+    """One JSON object text per row, keys ``names`` in order, values the texts; a null or
+    empty cell leaves its key out. Same bytes as ``json.dumps(d, ensure_ascii=False,
+    separators=(",", ":"))``; ``{}`` when a row has none."""
+    parts = []
+    for name, column in zip(names, columns, strict=True):
+        present = pc.if_else(pc.equal(column, ""), None, column)
+        key = json.dumps(name, ensure_ascii=False) + ":"
+        part = pc.binary_join_element_wise(key, _json_string(present), ",", "")
+        parts.append(pc.fill_null(part, ""))
+    if not parts:
+        return pa.repeat(pa.scalar("{}"), length)
+    # every part ends with '",' (a JSON string, then the separator): trimming the commas
+    # at the end removes only the last separator (null_handling="skip" drops rows here)
+    body = pc.utf8_rtrim(pc.binary_join_element_wise(*parts, ""), characters=",")
+    return pc.binary_join_element_wise("{", body, "}", "")

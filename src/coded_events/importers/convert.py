@@ -1,0 +1,252 @@
+"""One raw batch to our tables: the format's rules, the framework's own columns, and the
+accounting of every row (written, or rejected with a finding).
+
+Issues are applied in order (the reader's, the id's, then each rule's): a row's first
+error rejects it and is its finding; warnings are reported on the rows that are written.
+Findings are built only for the rows shown (``findings.Sampler``); every row is counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from coded_events.findings import Sampler
+from coded_events.importers.columns import false_mask, json_objects, matches
+from coded_events.importers.derive import actor_parts, codebook_columns, empty_quantities
+from coded_events.importers.format import Batch, Format, Issue
+from coded_events.importers.reading import Notice, RawBatch
+from coded_events.release.rows import ARROW_SCHEMAS, arrow_table
+from coded_events.spec.catalogue import CATALOGUE
+
+__all__ = ["OUTPUT_TABLES", "Accounts", "BatchConverter"]
+
+OUTPUT_TABLES = ("events", "sources", "provenance")
+"""The tables an import fills (the others of the layout are written empty)."""
+
+PRODUCER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+
+
+@dataclass
+class Accounts:
+    """Rows read, written and rejected, findings per code, and the findings shown."""
+
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_rejected: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    sampler: Sampler = field(default_factory=Sampler)
+
+    def notice(
+        self, code: str, file: str, line: int | None, value: Any = None, **params: Any
+    ) -> None:
+        """Count and maybe show a finding about a file or a line that is not a row."""
+        self.counts[code] += 1
+        if self.sampler.wants(file, code):
+            args = (value,) if value is not None else ()
+            self.sampler.keep(CATALOGUE[code].finding(file, "", *args, line=line, **params))
+
+
+def _row_value(value: Any, row: int) -> Any:
+    return value[row].as_py() if isinstance(value, pa.Array | pa.ChunkedArray) else value
+
+
+class BatchConverter:
+    """Converts the batches of one import (ids and sources are unique across batches)."""
+
+    def __init__(self, fmt: Format, accounts: Accounts) -> None:
+        self.format = fmt
+        self.accounts = accounts
+        self.seen_ids: set[str] = set()
+        self.seen_sources: set[str] = set()
+        self.kept = fmt.kept_columns()
+
+    # --- ids -----------------------------------------------------------------------
+
+    def _ids(self, batch: Batch) -> tuple[pa.Array, pa.Array, list[Issue]]:
+        raw = batch.column(self.format.id_column)
+        producer_id = pc.utf8_trim_whitespace(raw)
+        bad = pc.invert(matches(producer_id, PRODUCER_ID))
+        prefix = f"{self.format.name}-"
+        lower = pc.utf8_lower(pc.replace_substring_regex(producer_id, r"[^A-Za-z0-9]+", "-"))
+        event_id = pc.binary_join_element_wise(prefix, lower, "")
+        duplicate = []
+        for value, is_bad in zip(event_id.to_pylist(), bad.to_pylist(), strict=True):
+            dup = not is_bad and value in self.seen_ids
+            duplicate.append(dup)
+            if not is_bad:
+                self.seen_ids.add(value)
+        column = {"name": self.format.id_column}
+        issues = [
+            Issue("import-bad-id", bad, raw, column, self.format.id_column),
+            Issue(
+                "import-duplicate-id",
+                pa.array(duplicate, pa.bool_()),
+                raw,
+                column,
+                self.format.id_column,
+            ),
+        ]
+        return event_id, producer_id, issues
+
+    @staticmethod
+    def _target_is_source(out: dict[str, pa.Array], batch: Batch) -> Issue:
+        """The flat validator's ``target-equals-source`` rule: such targets are dropped."""
+        from coded_events.flat.rules import same_actor
+
+        names = ("source_actor_code", "target_actor_code", "source_actor_name", "target_actor_name")
+        columns = {n: out.get(f"events.{n}", pa.nulls(len(batch), pa.string())) for n in names}
+        mask = next((h.mask for h in same_actor(columns)), false_mask(len(batch)))
+        value = columns["target_actor_code"]
+        for target in [k for k in out if k.startswith("events.target_actor_")]:
+            out[target] = pc.if_else(mask, pa.scalar(None, out[target].type), out[target])
+        return Issue("import-target-is-source", mask, value)
+
+    # --- accounting ----------------------------------------------------------------
+
+    def _findings(self, issue: Issue, mask: pa.Array, batch: Batch) -> None:
+        count = pc.sum(mask).as_py() or 0
+        if not count:
+            return
+        self.accounts.counts[issue.code] += count
+        shown = self.accounts.sampler.room(batch.file, issue.code, count)
+        if not shown:
+            return
+        check = CATALOGUE[issue.code]
+        for row in pc.indices_nonzero(mask).slice(0, shown).to_pylist():
+            params = {k: _row_value(v, row) for k, v in issue.params.items()}
+            params = {k: "(none)" if v is None else v for k, v in params.items()}
+            value = issue.value[row].as_py() if issue.value is not None else None
+            pointer = "/" + issue.column if issue.column else ""
+            line = batch.lines[row].as_py()
+            self.accounts.sampler.keep(
+                check.finding(batch.file, pointer, value, line=line, **params)
+            )
+
+    def _account(self, issues: list[Issue], batch: Batch) -> pa.Array:
+        """Report the issues; the mask of rejected rows."""
+        rejected = false_mask(len(batch))
+        errors = [i for i in issues if CATALOGUE[i.code].severity == "error"]
+        for issue in errors:
+            first = pc.and_(pc.fill_null(issue.mask, False), pc.invert(rejected))
+            self._findings(issue, first, batch)
+            rejected = pc.or_(rejected, first)
+        for issue in issues:
+            if CATALOGUE[issue.code].severity != "error":
+                kept = pc.and_(pc.fill_null(issue.mask, False), pc.invert(rejected))
+                self._findings(issue, kept, batch)
+        return rejected
+
+    # --- tables --------------------------------------------------------------------
+
+    def _events(self, out: dict[str, pa.Array], length: int) -> dict[str, pa.Array]:
+        events = {k.split(".", 1)[1]: v for k, v in out.items() if k.startswith("events.")}
+        derived = codebook_columns(out["events.cameo_code"])
+        events.update({k.split(".", 1)[1]: v for k, v in derived.items()})
+        for prefix in ("source_actor", "target_actor"):
+            code = events.get(f"{prefix}_code", pa.nulls(length, pa.string()))
+            events.update({k.split(".", 1)[1]: v for k, v in actor_parts(prefix, code).items()})
+        events["coder"] = pa.repeat(pa.scalar(self.coder), length)
+        events["quantities"] = empty_quantities(length)
+        return events
+
+    @property
+    def coder(self) -> str:
+        """The producer and its version, as ``coder``: no person coded these events."""
+        fmt = self.format
+        return f"{fmt.producer} {fmt.producer_version}".strip()
+
+    def _provenance(
+        self,
+        batch: Batch,
+        out: dict[str, pa.Array],
+        event_id: pa.Array,
+        producer_id: pa.Array,
+        input_name: str,
+    ) -> dict[str, pa.Array]:
+        length = len(batch)
+        fields = json_objects(
+            self.kept,
+            [batch.raw[c] if c in batch.raw else pa.nulls(length, pa.string()) for c in self.kept],
+            length,
+        )
+        columns = {k.split(".", 1)[1]: v for k, v in out.items() if k.startswith("provenance.")}
+        return {
+            **columns,
+            "event_id": event_id,
+            "producer": pa.repeat(pa.scalar(self.format.producer), length),
+            "producer_version": pa.repeat(
+                pa.scalar(self.format.producer_version or None, pa.string()), length
+            ),
+            "producer_event_id": producer_id,
+            "input_file": pa.repeat(pa.scalar(input_name), length),
+            "input_line": batch.lines,
+            "producer_fields": fields,
+        }
+
+    def _unique_sources(self, sources: dict[str, pa.Array]) -> pa.Array:
+        """The rows of ``sources`` whose id was not written before (first one kept)."""
+        keep = []
+        for source_id in sources["source_id"].to_pylist():
+            keep.append(source_id not in self.seen_sources)
+            self.seen_sources.add(source_id)
+        return pa.array(keep, pa.bool_())
+
+    @staticmethod
+    def _table(name: str, columns: dict[str, pa.Array], length: int) -> pa.Table:
+        schema = ARROW_SCHEMAS[name]
+        full = {
+            f.name: columns.get(
+                f.name, pa.nulls(length, pa.string() if pa.types.is_dictionary(f.type) else f.type)
+            )
+            for f in schema
+        }
+        return arrow_table(name, full)
+
+    def convert(self, raw: RawBatch, label: str, input_name: str) -> dict[str, pa.Table]:
+        """The rows of ``raw`` (from the input ``label``, listed as ``input_name``) as our
+        tables; findings and counts go to the accounts."""
+        for notice in raw.notices:
+            self._notice(notice, label)
+        batch = self._batch(raw, label)
+        event_id, producer_id, issues = self._ids(batch)
+        issues = [*raw.issues, *issues]
+        out: dict[str, pa.Array] = {"events.event_id": event_id}
+        for rule in self.format.rules:
+            converted = rule.convert(batch, *(batch.column(s) for s in rule.sources))
+            out.update(converted.columns)
+            issues += converted.issues
+        issues.append(self._target_is_source(out, batch))
+        rejected = self._account(issues, batch)
+        keep = pc.invert(rejected)
+        length = len(batch)
+        self.accounts.rows_read += length
+        written = pc.sum(pc.cast(keep, pa.int64())).as_py() or 0
+        self.accounts.rows_written += written
+        self.accounts.rows_rejected += length - written
+        events = self._events(out, length)
+        provenance = self._provenance(batch, out, event_id, producer_id, input_name)
+        sources = {k.split(".", 1)[1]: v for k, v in out.items() if k.startswith("sources.")}
+        tables = {
+            "events": self._table("events", events, length).filter(keep),
+            "provenance": self._table("provenance", provenance, length).filter(keep),
+        }
+        kept_sources = {k: v.filter(keep) for k, v in sources.items()}
+        new = self._unique_sources(kept_sources)
+        fresh = {k: v.filter(new) for k, v in kept_sources.items()}
+        tables["sources"] = self._table("sources", fresh, len(fresh["source_id"]))
+        return tables
+
+    def _notice(self, notice: Notice, label: str) -> None:
+        self.accounts.notice(notice.code, label, notice.line, notice.value, **notice.params)
+
+    def _batch(self, raw: RawBatch, label: str) -> Batch:
+        missing = pa.array(list(self.format.missing), pa.string())
+        columns = {}
+        for name, values in raw.columns.items():
+            columns[name] = pc.if_else(pc.is_in(values, value_set=missing), None, values)
+        return Batch(columns, raw.lines, label, self.format, raw=raw.columns)

@@ -1,0 +1,15 @@
+"""The import formats by name. A new format: declare it in its own module and add it here."""
+
+from __future__ import annotations
+
+from coded_events.importers.format import Format
+from coded_events.importers.gdelt import GDELT1, GDELT2
+from coded_events.importers.icews import ICEWS
+
+__all__ = ["AUTO", "FORMATS"]
+
+AUTO = "auto"
+"""The format name that recognises the format from the content."""
+
+FORMATS: dict[str, Format] = {f.name: f for f in (GDELT1, GDELT2, ICEWS)}
+"""Every import format, by the name the command line takes."""
