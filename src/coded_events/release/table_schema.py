@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from coded_events.release.csv_snippets import reading_csv
 from coded_events.spec.tables import TABLE, TABLE_NAMES, TABLES, Column, Table, constraints
 
 __all__ = [
@@ -227,108 +228,9 @@ def _cell(text: Any) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
 
-# The snippets of "Reading the CSV files": tests/test_data_dictionary.py runs each one taken
-# from the generated page and compares its values with the Parquet file.
-_READING_CSV = """\
-## Reading the CSV files
-
-Every CSV reader guesses column types, and the guesses break the data: `010` becomes the
-number 10, an id such as `NA` becomes a null, a list arrives as a string. Read every
-column as text, take the spreadsheet guard off (one leading `'`), then give each column its
-type: the Table Schema types in the tables below (and in `datapackage.json`), list
-columns parsed as JSON. Each snippet below reads `events.csv` into the same values as
-`events.parquet` (run from the repository root; `tests/test_data_dictionary.py` runs them).
-Quoted and unquoted empty fields both read as null in pandas and polars; DuckDB keeps `""`
-as the empty string.
-
-With pandas (dates as `datetime64`, nullable integers, strings stay `string`):
-
-```python
-import json
-
-import pandas as pd
-
-events = pd.read_csv(
-    "datasets/south-caucasus/data/events.csv",
-    dtype="string",  # every column as text first: "010" keeps its leading zero
-    keep_default_na=False,
-    na_values=[""],  # only an empty field is null ("NA" is a value)
-)
-# Undo the spreadsheet guard: one leading ' comes off every cell that has one.
-events = events.apply(lambda column: column.str.replace(r"^'", "", regex=True))
-events = events.astype(
-    {"quad_class": "Int8", "geonames_id": "Int64", "goldstein": "Float64",
-     "latitude": "Float64", "longitude": "Float64"}
-)
-events["date_approximate"] = events["date_approximate"].map({"true": True, "false": False})
-for column in ["date_start", "date_end"]:
-    events[column] = pd.to_datetime(events[column], format="%Y-%m-%d")
-for column in ["source_actor_roles", "target_actor_roles", "quantities"]:
-    events[column] = events[column].map(json.loads, na_action="ignore")
-```
-
-With polars:
-
-```python
-import polars as pl
-
-events = pl.read_csv(
-    "datasets/south-caucasus/data/events.csv",
-    infer_schema=False,  # every column as text first: "010" keeps its leading zero
-)
-roles = pl.List(pl.String)
-quantities = pl.List(
-    pl.Struct({"value": pl.Float64, "unit": pl.String, "qualifier": pl.String,
-               "as_written": pl.String})
-)
-events = events.with_columns(
-    pl.col(pl.String).str.strip_prefix("'"),  # undo the spreadsheet guard (one ')
-).with_columns(
-    pl.col("date_start", "date_end").str.to_date("%Y-%m-%d"),
-    pl.col("date_approximate") == "true",
-    pl.col("quad_class").cast(pl.Int8),
-    pl.col("geonames_id").cast(pl.Int64),
-    pl.col("goldstein", "latitude", "longitude").cast(pl.Float64),
-    pl.col("source_actor_roles", "target_actor_roles").str.json_decode(roles),
-    pl.col("quantities").str.json_decode(quantities),
-)
-```
-
-With DuckDB:
-
-```python
-import duckdb
-
-events = duckdb.sql(\"\"\"
-    WITH text AS (  -- every column as text first: '010' keeps its leading zero
-        SELECT regexp_replace(COLUMNS(*), '^''', '')  -- undo the spreadsheet guard (one ')
-        FROM read_csv('datasets/south-caucasus/data/events.csv',
-                      all_varchar = true, header = true, allow_quoted_nulls = false)
-    )
-    SELECT * REPLACE (
-        CAST(date_start AS DATE) AS date_start,
-        CAST(date_end AS DATE) AS date_end,
-        date_approximate = 'true' AS date_approximate,
-        CAST(quad_class AS TINYINT) AS quad_class,
-        CAST(goldstein AS DOUBLE) AS goldstein,
-        CAST(latitude AS DOUBLE) AS latitude,
-        CAST(longitude AS DOUBLE) AS longitude,
-        CAST(geonames_id AS BIGINT) AS geonames_id,
-        from_json(source_actor_roles, '["VARCHAR"]') AS source_actor_roles,
-        from_json(target_actor_roles, '["VARCHAR"]') AS target_actor_roles,
-        from_json(quantities, '[{"value": "DOUBLE", "unit": "VARCHAR",
-                                 "qualifier": "VARCHAR", "as_written": "VARCHAR"}]')
-            AS quantities
-    )
-    FROM text
-\"\"\")
-```
-"""
-
-
 def data_dictionary() -> str:
     """The Markdown data dictionary of the published tables."""
-    lines = [_head() + _INTRO, _READING_CSV]
+    lines = [_head() + _INTRO, reading_csv()]
     for table in TABLE_NAMES:
         schema = table_schema(table)
         lines.append(f"## `{table}`\n")
