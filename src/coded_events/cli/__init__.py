@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "datasets": "data_cmd",
     "info": "data_cmd",
     "download": "data_cmd",
+    "import": "import_cmd",
+    "importers": "import_cmd",
     "explore": "explore_cmd",
     "schema": "schema_cmd",
     "migrate": "migrate_cmd",
