@@ -1,0 +1,174 @@
+"""Read the two sides of a comparison: events (and provenance, when there is one) of a
+dataset in the published layout, as :class:`Row` objects.
+
+A dataset is a folder on disk (a dataset folder, its ``data/`` folder or its
+``datapackage.json``) or the name of a registered dataset (its bundled release), read with
+:func:`coded_events.load`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from coded_events.compare.actors import countries
+
+PRECISION_BY_LENGTH = {4: "year", 7: "month", 10: "day"}
+"""An ISO date text's length -> its precision (``2024``, ``2024-04``, ``2024-04-17``)."""
+
+NEEDED = (
+    "event_id",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "date_start_text",
+    "date_end_text",
+    "source_actor_code",
+    "source_actor_country",
+    "source_actor_ethnic",
+    "target_actor_code",
+    "target_actor_country",
+    "target_actor_ethnic",
+    "cameo_code",
+    "root_code",
+    "quad_class",
+    "location_country",
+)
+
+
+class CompareError(ValueError):
+    """A dataset that cannot be compared: names the dataset and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the comparison looks at in one event."""
+
+    event_id: str
+    first: int  # first day the date can mean (ordinal)
+    last: int  # last day (ordinal)
+    start_precision: str  # year, month or day: of the start of the date
+    end_precision: str  # of its end
+    source_code: str | None
+    target_code: str | None
+    source: frozenset[str]  # countries the source actor counts for
+    target: frozenset[str]
+    location: str | None
+    code: str
+    root: str
+    quad: int
+    producer: str | None = None
+    producer_version: str | None = None
+    producer_event_id: str | None = None
+    url: str | None = None
+
+    @property
+    def date_text(self) -> str:
+        """The date as ISO text: one day, or first/last."""
+        first, last = date.fromordinal(self.first), date.fromordinal(self.last)
+        return first.isoformat() if first == last else f"{first}/{last}"
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """Content first, the id last: the tie-break of the matching."""
+        return (
+            self.first,
+            self.last,
+            self.code,
+            self.source_code or "",
+            self.target_code or "",
+            self.event_id,
+        )
+
+
+def _precision(text: str | None, fallback: str) -> str:
+    return PRECISION_BY_LENGTH.get(len(text), fallback) if text else fallback
+
+
+def _row(event: dict[str, Any], provenance: dict[str, Any] | None) -> Row:
+    place = event["location_country"]
+    start_precision = _precision(event["date_start_text"], event["date_precision"])
+
+    def actor(side: str) -> frozenset[str]:
+        if event[f"{side}_actor_code"] is None:
+            return frozenset()
+        return countries(event[f"{side}_actor_country"], event[f"{side}_actor_ethnic"], place)
+
+    prov = provenance or {}
+    return Row(
+        event_id=event["event_id"],
+        first=event["date_start"].toordinal(),
+        last=event["date_end"].toordinal(),
+        start_precision=start_precision,
+        end_precision=_precision(event["date_end_text"], start_precision),
+        source_code=event["source_actor_code"],
+        target_code=event["target_actor_code"],
+        source=actor("source"),
+        target=actor("target"),
+        location=place,
+        code=event["cameo_code"],
+        root=event["root_code"],
+        quad=int(event["quad_class"]),
+        producer=prov.get("producer"),
+        producer_version=prov.get("producer_version"),
+        producer_event_id=prov.get("producer_event_id"),
+        url=prov.get("source_url"),
+    )
+
+
+def _where(dataset: str | os.PathLike[str]) -> str | os.PathLike[str]:
+    """A path on disk as a Path (read as a folder), anything else as a registry name."""
+    if isinstance(dataset, os.PathLike) or Path(dataset).exists():
+        return Path(dataset)
+    return dataset
+
+
+PROVENANCE = ("event_id", "producer", "producer_version", "producer_event_id", "source_url")
+
+
+def _provenance(table: Any, event_ids: Any) -> list[dict[str, Any]]:
+    """The provenance rows of the given events, only the columns the report shows."""
+    import pyarrow.compute as pc
+
+    table = table.select([c for c in PROVENANCE if c in table.column_names])
+    return table.filter(pc.is_in(table["event_id"], value_set=event_ids.combine_chunks())).to_pylist()
+
+
+def read_rows(
+    dataset: str | os.PathLike[str], between: tuple[date, date] | None = None
+) -> tuple[list[Row], int]:
+    """The events of ``dataset`` as rows, joined with its provenance table when it has one,
+    and the number of events it holds. With ``between`` (first, last day), only events whose
+    dates overlap it are read (filtered in Arrow before any row is built). CompareError when
+    the dataset cannot be read or lacks a column the comparison needs."""
+    import coded_events
+    from coded_events.access.fetch import DataError
+    from coded_events.access.loader import UnknownTableError
+
+    where = _where(dataset)
+    try:
+        events = coded_events.load(where, "events")
+    except (DataError, OSError) as error:
+        raise CompareError(f"{dataset}: {error}") from None
+    missing = [name for name in NEEDED if name not in events.column_names]
+    if missing:
+        raise CompareError(f"{dataset}: the events table has no column {', '.join(missing)}")
+    total = events.num_rows
+    events = events.select(list(NEEDED))
+    if between is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        lo, hi = (pa.scalar(d, pa.date32()) for d in between)
+        keep = pc.and_(pc.less_equal(events["date_start"], hi), pc.greater_equal(events["date_end"], lo))
+        events = events.filter(keep)
+    try:
+        provenance = _provenance(coded_events.load(where, "provenance"), events["event_id"])
+    except UnknownTableError:
+        provenance = []
+    except (DataError, OSError) as error:
+        raise CompareError(f"{dataset}: {error}") from None
+    by_event = {p["event_id"]: p for p in provenance}
+    return [_row(e, by_event.get(e["event_id"])) for e in events.to_pylist()], total
