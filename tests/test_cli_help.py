@@ -29,6 +29,8 @@ USER_ORDER = [
     "datasets",
     "info",
     "download",
+    "import",
+    "importers",
     "explore",
     "schema",
     "migrate",
