@@ -38,6 +38,7 @@ USER_ORDER = [
     "new-dataset",
     "fix",
     "agree",
+    "compare",
 ]
 WIDTH = {"COLUMNS": "80", "NO_COLOR": "1"}
 METAVAR = re.compile(r"^\[?[A-Z][A-Z_]*(\.\.\.)?\]?$")

@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "new-dataset": "coding_cmd",
     "fix": "coding_cmd",
     "agree": "coding_cmd",
+    "compare": "compare_cmd",
 }
 
 
