@@ -110,7 +110,7 @@ def test_download_deadline_option(env) -> None:
 
 def test_bundled_release_downloads_without_network(env) -> None:
     result = runner.invoke(
-        app, ["download", DATASET, "--version", "1.0.0"], env={dl.ENV_OFFLINE: "1"}
+        app, ["download", DATASET, "--version", "1.1.0"], env={dl.ENV_OFFLINE: "1"}
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith(f"datasets/{DATASET}") and result.stderr == ""

@@ -24,6 +24,7 @@ from coded_events.access.fetch import (
     DownloadHTTPError,
     OfflineError,
 )
+from coded_events.access.local import is_local, manifest_of, verified_file
 from coded_events.resources import datasets_dir, repo_root
 from coded_events.safe_files import sha256_file
 from coded_events.spec.layout import MANIFEST, METADATA_FILE
@@ -434,51 +435,15 @@ def path(
     return file
 
 
-def is_local(dataset: object) -> bool:
-    """Whether ``dataset`` names a folder on disk rather than a registry name: a
-    ``pathlib.Path`` (any ``os.PathLike``), or a string with a path separator or naming a
-    ``datapackage.json``. A bare name (``"south-caucasus"``) stays a registry name."""
-    if isinstance(dataset, os.PathLike):
-        return True
-    if not isinstance(dataset, str):
-        return False
-    separators = {"/", os.sep, os.altsep} - {None}
-    return any(sep in dataset for sep in separators) or dataset.endswith(MANIFEST)
-
-
-def local_table_file(dataset: str | os.PathLike[str], table: str) -> Path:
-    """The Parquet file of ``table`` in the dataset folder ``dataset`` (the folder holding
-    ``datapackage.json``, that file itself, or its ``data/`` folder), checked against the
-    sha256 the manifest gives."""
-    given = Path(dataset)
-    folder = given.parent if given.name == MANIFEST else given
-    if not (folder / MANIFEST).is_file() and (folder.parent / MANIFEST).is_file():
-        folder = folder.parent  # DIR/data was given
-    manifest_file = folder / MANIFEST
-    if not manifest_file.is_file():
-        names = ", ".join(datasets())
-        raise DataError(
-            f"{given}: no {MANIFEST} there; give a dataset folder (one holding {MANIFEST}) "
-            f"or a registered dataset name ({names})"
-        )
-    manifest = _dl.read_manifest(manifest_file)
-    files = {table_and_format(r): r for r in manifest.get("resources", []) if isinstance(r, dict)}
-    resource = files.get((table, "parquet"))
-    if resource is None:
+def _local_file(dataset: str | os.PathLike[str], table: str) -> Path:
+    """The verified Parquet file of ``table`` in a dataset folder on disk."""
+    folder, manifest = manifest_of(dataset)
+    resources = [r for r in manifest.get("resources", []) if isinstance(r, dict)]
+    files = {table_and_format(r): r for r in resources}
+    if (table, "parquet") not in files:
         known = sorted({name for name, fmt in files if fmt == "parquet"})
-        raise UnknownTableError(table, known, f" in {manifest_file} (Parquet)")
-    file = _dl.safe_join(folder, str(resource.get("path")), str(manifest_file))
-    if resource.get("hash") is not None:
-        from coded_events.access.hashes import parse_hash
-
-        expected = parse_hash(resource["hash"], f"{manifest_file}: {resource.get('path')}")
-        actual = sha256_file(file) if file.is_file() else "(missing)"
-        if actual != expected:
-            raise _dl.HashMismatchError(
-                f"{file}: sha256 {actual}, but {manifest_file} says {expected}; the folder "
-                "changed after it was written: rebuild or re-import it"
-            )
-    return file
+        raise UnknownTableError(table, known, f" in {folder / MANIFEST} (Parquet)")
+    return verified_file(folder, files[(table, "parquet")])
 
 
 def load(
@@ -513,5 +478,5 @@ def load(
     import pyarrow.parquet as pq  # imported here: `import coded_events` stays fast
 
     if local:
-        return convert(pq.read_table(local_table_file(dataset, table)))
+        return convert(pq.read_table(_local_file(dataset, table)))
     return convert(pq.read_table(path(str(dataset), table, version, "parquet")))

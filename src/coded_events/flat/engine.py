@@ -1,5 +1,8 @@
 """Run the column rules over flat tables, batch by batch, with bounded memory.
 
+Long because: one run's state (keys, references, the evidence-or-provenance check,
+samples and summaries) lives in one class; split the key checks out next.
+
 Per code, exact counts and at most ``max_samples`` sample findings (each with its file,
 row, column and, for CSV, line). Primary keys are collected per table (the only thing
 that grows with the row count) and checked for uniqueness when the table is done;

@@ -1,5 +1,8 @@
 """The record model, schema 1.2.0: the source of truth for the published JSON Schema.
 
+Long because: one model per definition of the JSON Schema, each field with its
+description and examples (the schema's documentation is generated from them).
+
 A *source document* holds one news article (``source``) and the events coded from
 it. Everything that can be computed (date precision and bounds, actor segments,
 root code, QuadClass, Goldstein) is derived, never typed by hand.

@@ -1,5 +1,8 @@
 """The published tables, declared once: each table and each of its columns.
 
+Long because: every published table and column is declared here, in one place (the single
+owner of the tables); the functions are the few the declarations need.
+
 A :class:`Table` says what a row is, where its rows come from in a source document, its
 primary key, sort order and foreign keys. A :class:`Column` says its name, Arrow type,
 whether it is required, where its value lives in the record (``path``) or how it is
