@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from coded_events import safe_files
 from coded_events.cli import app
 from coded_events.release import build as publish
+from coded_events.release import parquet
 from coded_events.spec.versions import SCHEMA_VERSION
 from tests.conftest import FIXTURES
 from tests.test_build import BIN, make_dataset
@@ -206,9 +207,9 @@ def _relayout(content: bytes) -> bytes:
     table = pq.read_table(pa.BufferReader(content))
     meta = pq.read_metadata(pa.BufferReader(content))
     sink = pa.BufferOutputStream()
-    options = {**publish.PARQUET_OPTIONS, "write_statistics": False}
+    options = {**parquet.PARQUET_OPTIONS, "write_statistics": False}
     pq.write_table(
-        table, sink, row_group_size=publish.ROW_GROUP_SIZE, data_page_size=64,
+        table, sink, row_group_size=parquet.ROW_GROUP_SIZE, data_page_size=64,
         sorting_columns=meta.row_group(0).sorting_columns, **options,
     )  # fmt: skip
     return sink.getvalue().to_pybytes()
@@ -320,7 +321,7 @@ def test_same_parquet_content_sees_each_metadata_key_and_the_rows() -> None:
 
 def _parquet_with(table: pa.Table, metadata: dict[bytes, bytes]) -> bytes:
     sink = pa.BufferOutputStream()
-    pq.write_table(table.replace_schema_metadata(metadata), sink, **publish.PARQUET_OPTIONS)
+    pq.write_table(table.replace_schema_metadata(metadata), sink, **parquet.PARQUET_OPTIONS)
     return sink.getvalue().to_pybytes()
 
 

@@ -21,14 +21,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from coded_events import safe_files
-from coded_events.release import build
+from coded_events.release import package, parquet
 from coded_events.release.csv_dialect import csv_bytes
 from coded_events.release.rows import ARROW_SCHEMAS, TABLE_NAMES
 from coded_events.spec.layout import MANIFEST, METADATA_FILE, DatasetLayout, data_path
 
 __all__ = ["PARQUET_OPTIONS", "DatasetWriter"]
 
-PARQUET_OPTIONS: dict[str, Any] = {**build.PARQUET_OPTIONS, "compression_level": 3}
+PARQUET_OPTIONS: dict[str, Any] = {**parquet.PARQUET_OPTIONS, "compression_level": 3}
 """The build's Parquet options, with a faster zstd level (imports are large)."""
 
 
@@ -56,7 +56,7 @@ class DatasetWriter:
                     safe_files.atomic_writer(self.out / relative, self.out)
                 )
                 self.handles[relative] = handle
-            schema = ARROW_SCHEMAS[table].with_metadata(build._file_metadata(table, self.meta))
+            schema = ARROW_SCHEMAS[table].with_metadata(parquet.file_metadata(table, self.meta))
             self.parquet[table] = pq.ParquetWriter(
                 pa.PythonFile(self.handles[data_path(table, "parquet")], mode="w"),
                 schema,
@@ -105,7 +105,7 @@ class DatasetWriter:
         for relative in self.handles:
             path = self.out / relative
             digests[relative] = (path.stat().st_size, safe_files.sha256_file(path))
-        manifest = build.package_manifest(self.meta, sources, digests, self.formats)
+        manifest = package.package_manifest(self.meta, sources, digests, self.formats)
         written = [self.out / r for r in self.handles]
         for name, content in ((METADATA_FILE, dataset), (MANIFEST, manifest)):
             text = json.dumps(content, indent=2, ensure_ascii=False) + "\n"

@@ -1,8 +1,8 @@
 """Publish a dataset: Parquet, CSV and ``datapackage.json``, deterministic to the byte.
 
 ``build(dataset_dir)`` reads ``records/*.json``, refuses records that do not validate,
-and writes ``data/<table>.<format>`` for the four tables (``events``, ``evidence``,
-``sources``, ``links``: ``tables.TABLE_NAMES``) in both formats (``parquet``, ``csv``) and
+and writes ``data/<table>.<format>`` for every published table
+(``coded_events.release.rows.TABLE_NAMES``) in both formats (``parquet``, ``csv``) and
 ``datapackage.json`` (the folder layout: ``coded_events.spec.layout``).
 Nothing depends on the clock: every date comes from the records or ``dataset.json``.
 
@@ -16,8 +16,9 @@ written by another pyarrow (only the writer differs), is kept, and the manifest
 describes the kept file.
 
 The CSV dialect (quoting, nulls, booleans, the formula guard) is
-``coded_events.release.csv_dialect``:
-``csv_bytes`` writes it and ``read_csv`` reads it back. The Parquet files are never escaped.
+``coded_events.release.csv_dialect``: ``csv_bytes`` writes it and ``read_csv`` reads it
+back. The Parquet files (``coded_events.release.parquet``) are never escaped; the manifest
+is ``coded_events.release.package``.
 """
 
 from __future__ import annotations
@@ -33,21 +34,20 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from coded_events import safe_files
 from coded_events.findings import Finding
 from coded_events.release import csv_dialect
 from coded_events.release.csv_dialect import FORMULA_PREFIXES, csv_bytes
+from coded_events.release.package import FORMATS, _package, package_manifest
+from coded_events.release.parquet import parquet_bytes, parquet_writer, same_parquet_content
 from coded_events.release.rows import (
     ARROW_SCHEMAS,
-    SORT_KEYS,
     TABLE_NAMES,
     TableError,
     tables_from_documents,
 )
-from coded_events.release.table_schema import table_schema
-from coded_events.spec import codebook, versions
+from coded_events.spec import versions
 from coded_events.spec.catalogue.inputs import (
     DATASET_METADATA_OPTIONAL,
     DATASET_METADATA_REQUIRED,
@@ -73,30 +73,6 @@ __all__ = [
     "render",
     "same_parquet_content",
 ]
-
-
-PARQUET_OPTIONS: dict[str, Any] = {
-    "compression": "zstd",
-    "compression_level": 9,
-    "version": "2.6",
-    "data_page_version": "1.0",
-    "write_statistics": True,
-    "use_dictionary": True,
-    "store_schema": True,
-}
-ROW_GROUP_SIZE = 1_000_000
-PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
-RESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
-DIALECT_PROFILE = "https://datapackage.org/profiles/2.0/tabledialect.json"
-# Parquet resources are declared ``type: file``: frictionless 5 reads Parquet through pandas,
-# where list columns arrive as numpy arrays and fail its ``array`` type, and it cannot count
-# their bytes. As files, frictionless checks their ``bytes`` and ``hash``; the attached Table
-# Schema documents them and the tests check them with pyarrow, DuckDB, polars and pandas.
-# The CSV resources are tables: frictionless checks types, constraints and keys on them.
-FORMATS = {
-    "parquet": {"type": "file", "format": "parquet", "mediatype": "application/vnd.apache.parquet"},
-    "csv": {"type": "table", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8"},
-}
 
 
 _CONTROL_BYTES = re.compile(CONTROL_CHARACTERS_PATTERN.encode())
@@ -157,158 +133,12 @@ def load_documents(dataset_dir: Path) -> list[SourceDocument]:
     return documents
 
 
-# --- Parquet ------------------------------------------------------------------------
-
-
-def _file_metadata(table: str, meta: dict[str, Any]) -> dict[bytes, bytes]:
-    values = {
-        "coded_events.table": table,
-        "coded_events.dataset": meta["name"],
-        "coded_events.dataset_version": meta["version"],
-        "coded_events.schema_version": SCHEMA_VERSION,
-        "coded_events.codebook_version": codebook.codebook_version(),
-    }
-    return {k.encode(): v.encode() for k, v in values.items()}
-
-
-def parquet_bytes(name: str, table: pa.Table, meta: dict[str, Any]) -> bytes:
-    """One table as Parquet bytes: zstd, one row group, versions in the key-value metadata."""
-    table = table.replace_schema_metadata(_file_metadata(name, meta))
-    sorting = [pq.SortingColumn(table.schema.get_field_index(c)) for c in SORT_KEYS[name]]
-    sink = pa.BufferOutputStream()
-    pq.write_table(
-        table, sink, row_group_size=ROW_GROUP_SIZE, sorting_columns=sorting, **PARQUET_OPTIONS
-    )
-    return sink.getvalue().to_pybytes()
-
-
-def parquet_writer(content: bytes) -> str:
-    """The ``created_by`` string of a Parquet file (the library and version that wrote it)."""
-    return str(pq.ParquetFile(pa.BufferReader(content)).metadata.created_by)
-
-
-def _parquet_layout(meta: pq.FileMetaData) -> tuple[Any, ...]:
-    """What a build sets in a Parquet file's metadata, without the writer's own marks."""
-    kv = {k: v for k, v in (meta.metadata or {}).items() if k != b"ARROW:schema"}
-    groups = [
-        (
-            group.num_rows,
-            group.sorting_columns,
-            tuple(group.column(i).compression for i in range(group.num_columns)),
-        )
-        for group in (meta.row_group(i) for i in range(meta.num_row_groups))
-    ]
-    return kv, meta.format_version, meta.num_rows, groups
-
-
-def same_parquet_content(first: bytes, second: bytes) -> bool:
-    """True when two Parquet files hold the same rows, schemas and metadata.
-
-    They may differ in how they were written: the writer's ``created_by``, page layout,
-    statistics and the encoding of the stored Arrow schema (compared decoded instead).
-    Unreadable bytes are never the same content.
-    """
-    try:
-        files = [pq.ParquetFile(pa.BufferReader(content)) for content in (first, second)]
-        if _parquet_layout(files[0].metadata) != _parquet_layout(files[1].metadata):
-            return False
-        if not files[0].schema.equals(files[1].schema):
-            return False
-        tables = [file.read() for file in files]
-    except (OSError, pa.ArrowException):
-        return False
-    return tables[0].equals(tables[1], check_metadata=True)
-
-
 # --- CSV ----------------------------------------------------------------------------
 
 
 def read_csv(path: Path, table: str) -> pa.Table:
     """Read a published CSV back into the table's exact Arrow schema (types explicit)."""
     return csv_dialect.read_table(path, ARROW_SCHEMAS[table])
-
-
-# --- datapackage.json ---------------------------------------------------------------
-
-
-def _resource_name(table: str, fmt: str) -> str:
-    return table if fmt == "parquet" else f"{table}-{fmt}"
-
-
-def _resource(table: str, fmt: str, size: int, digest: str) -> dict[str, Any]:
-    names = {t: _resource_name(t, fmt) for t in TABLE_NAMES}
-    resource: dict[str, Any] = {
-        "$schema": RESOURCE_PROFILE,
-        "name": names[table],
-        "path": data_path(table, fmt),
-        **FORMATS[fmt],
-        "bytes": size,
-        "hash": f"sha256:{digest}",
-    }
-    if fmt == "csv":
-        resource["dialect"] = {
-            "$schema": DIALECT_PROFILE,
-            "delimiter": ",",
-            "lineTerminator": "\r\n",
-            "quoteChar": '"',
-            "doubleQuote": True,
-            "header": True,
-        }
-    resource["schema"] = table_schema(table, names)
-    return resource
-
-
-def _created(value: str) -> str:
-    """dataset.json gives a date; Data Package wants an RFC 3339 date-time."""
-    return value if "T" in value else f"{value}T00:00:00Z"
-
-
-def _package(
-    meta: dict[str, Any], documents: list[SourceDocument], files: dict[str, bytes]
-) -> dict[str, Any]:
-    sources = []
-    for document in sorted(documents, key=lambda d: d.source.source_id):
-        source: dict[str, Any] = {"title": f"{document.source.publisher}: {document.source.title}"}
-        if document.source.url:
-            source["path"] = document.source.url
-        sources.append(source)
-    digests = {k: (len(v), safe_files.sha256_bytes(v)) for k, v in files.items()}
-    return package_manifest(meta, sources, digests)
-
-
-def package_manifest(
-    meta: dict[str, Any],
-    sources: list[dict[str, Any]],
-    files: dict[str, tuple[int, str]],
-    formats: tuple[str, ...] = tuple(FORMATS),
-) -> dict[str, Any]:
-    """The ``datapackage.json`` content: ``meta`` (dataset.json's keys), the package's
-    ``sources``, and each table file's (bytes, sha256 hex) by its relative path, for the
-    tables in every one of ``formats``. The build and ``coded-events import`` both write
-    their manifests with it."""
-    package: dict[str, Any] = {
-        "$schema": PACKAGE_PROFILE,
-        "name": meta["name"],
-        "title": meta["title"],
-        "description": meta["description"],
-        "version": meta["version"],
-        "created": _created(meta["created"]) if "created" in meta else None,
-        "homepage": meta.get("homepage"),
-        "keywords": meta.get("keywords"),
-        "licenses": meta["licenses"],
-        "contributors": meta["contributors"],
-        "sources": sources,
-        "schema_version": SCHEMA_VERSION,
-        "codebook_version": codebook.codebook_version(),
-        "citation": meta.get("citation", "").replace("{version}", meta["version"]) or None,
-        "licence_note": meta.get("licence_note"),
-        "resources": [
-            _resource(table, fmt, *files[data_path(table, fmt)])
-            for fmt in formats
-            for table in TABLE_NAMES
-        ],
-    }
-    return {k: v for k, v in package.items() if v is not None}
 
 
 # --- the build ----------------------------------------------------------------------
