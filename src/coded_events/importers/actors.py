@@ -16,7 +16,11 @@ import pyarrow.compute as pc
 
 from coded_events.importers.columns import map_distinct
 from coded_events.importers.format import Batch, Converted, Issue, Rule
-from coded_events.importers.reference import icews_countries, icews_sectors
+from coded_events.importers.reference import (
+    cameo_country_aliases,
+    icews_countries,
+    icews_sectors,
+)
 from coded_events.spec import codebook
 
 __all__ = ["gdelt_actor_rule", "icews_actor_rule", "rebuild"]
@@ -40,6 +44,8 @@ def rebuild(
     cannot be expressed (None when nothing is lost)."""
     lost = []
     first: list[str] = []
+    if country and country not in codebook.actor_countries():
+        country = cameo_country_aliases().get(country, country)
     if country and country in codebook.actor_countries():
         first = [country]
     elif country:

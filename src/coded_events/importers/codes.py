@@ -67,7 +67,10 @@ class _Given:
         root: pa.Array | None,
         quad: pa.Array | None,
         goldstein: pa.Array | None,
+        scale: str = "goldstein",
     ) -> None:
+        self.scale = scale
+        """Which codebook scale the producer's Goldstein follows (for proving a code)."""
         self.base = parse_int(base)[0] if base is not None else None
         self.root = parse_int(root)[0] if root is not None else None
         self.quad = parse_int(quad)[0] if quad is not None else None
@@ -82,11 +85,14 @@ class _Given:
     def fields(self) -> dict[str, pa.Array]:
         return {k: v for k in self.names if (v := getattr(self, k)) is not None}
 
+    def _ours(self, name: str, derived: dict[str, pa.Array]) -> pa.Array:
+        return derived[self.scale] if name == "goldstein" else derived[name]
+
     def agree(self, derived: dict[str, pa.Array]) -> pa.Array:
         result = pa.repeat(pa.scalar(True), len(derived["root"]))
         for name, given in self.fields().items():
             tolerance = GOLDSTEIN_TOLERANCE if name == "goldstein" else 0.0
-            result = pc.and_(result, _agrees(given, derived[name], tolerance))
+            result = pc.and_(result, _agrees(given, self._ours(name, derived), tolerance))
         return result
 
     def evidence(self, derived: dict[str, pa.Array]) -> pa.Array:
@@ -94,7 +100,7 @@ class _Given:
         parts = []
         for name, given in self.fields().items():
             tolerance = GOLDSTEIN_TOLERANCE if name == "goldstein" else 0.0
-            same = pc.and_(pc.is_valid(given), _agrees(given, derived[name], tolerance))
+            same = pc.and_(pc.is_valid(given), _agrees(given, self._ours(name, derived), tolerance))
             parts.append(pc.if_else(same, self.names[name], None))
         if not parts:
             return pa.repeat(pa.scalar(""), len(derived["root"]))
@@ -175,17 +181,24 @@ def event_code_rule(
     root: str | None = None,
     quad: str | None = None,
     goldstein: str | None = None,
+    scale: str = "goldstein",
     doc: str,
 ) -> Rule:
     """A rule: ``events.cameo_code`` from the producer's ``code`` column, proven and
-    compared with the producer's derived columns named here (kept verbatim)."""
+    compared with the producer's derived columns named here (kept verbatim). ``scale``:
+    the codebook column the producer's Goldstein follows when it proves a code
+    (``goldstein_icews`` for ICEWS Intensity); the comparison is always with ours."""
     names = {"base": base, "root": root, "quad": quad, "goldstein": goldstein}
     present = {k: v for k, v in names.items() if v}
 
     def convert(batch: Batch, raw: pa.Array, *derived_columns: pa.Array) -> Converted:
         columns = dict(zip(present, derived_columns, strict=True))
         given = _Given(
-            columns.get("base"), columns.get("root"), columns.get("quad"), columns.get("goldstein")
+            columns.get("base"),
+            columns.get("root"),
+            columns.get("quad"),
+            columns.get("goldstein"),
+            scale,
         )
         chosen, issues = choose_codes(raw, given)
         compared = {k: v for k, v in present.items() if k != "base"}

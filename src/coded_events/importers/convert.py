@@ -67,13 +67,18 @@ class BatchConverter:
 
     # --- ids -----------------------------------------------------------------------
 
-    def _ids(self, batch: Batch) -> tuple[pa.Array, pa.Array, list[Issue]]:
+    def _ids(
+        self, batch: Batch, pair: pa.Array | None = None
+    ) -> tuple[pa.Array, pa.Array, list[Issue]]:
         raw = batch.column(self.format.id_column)
         producer_id = pc.utf8_trim_whitespace(raw)
         bad = pc.invert(matches(producer_id, PRODUCER_ID))
         prefix = f"{self.format.name}-"
         lower = pc.utf8_lower(pc.replace_substring_regex(producer_id, r"[^A-Za-z0-9]+", "-"))
         event_id = pc.binary_join_element_wise(prefix, lower, "")
+        if pair is not None:  # the rows of one record: <id>-<place in the record>
+            suffixed = pc.binary_join_element_wise(event_id, pc.cast(pair, pa.string()), "-")
+            event_id = pc.coalesce(suffixed, event_id)
         duplicate = []
         for value, is_bad in zip(event_id.to_pylist(), bad.to_pylist(), strict=True):
             dup = not is_bad and value in self.seen_ids
@@ -151,7 +156,8 @@ class BatchConverter:
             code = events.get(f"{prefix}_code", pa.nulls(length, pa.string()))
             events.update({k.split(".", 1)[1]: v for k, v in actor_parts(prefix, code).items()})
         events["coder"] = pa.repeat(pa.scalar(self.coder), length)
-        events["quantities"] = empty_quantities(length)
+        if "quantities" not in events:  # a format may give counts (ACLED fatalities)
+            events["quantities"] = empty_quantities(length)
         return events
 
     @property
@@ -213,7 +219,7 @@ class BatchConverter:
         for notice in raw.notices:
             self._notice(notice, label)
         batch = self._batch(raw, label)
-        event_id, producer_id, issues = self._ids(batch)
+        event_id, producer_id, issues = self._ids(batch, raw.pair)
         issues = [*raw.issues, *issues]
         out: dict[str, pa.Array] = {"events.event_id": event_id}
         for rule in self.format.rules:
@@ -222,12 +228,19 @@ class BatchConverter:
             issues += converted.issues
         issues.append(self._target_is_source(out, batch))
         rejected = self._account(issues, batch)
+        if raw.pair is not None:  # a record is written whole or not at all
+            rejected = pc.is_in(batch.lines, value_set=batch.lines.filter(rejected))
         keep = pc.invert(rejected)
         length = len(batch)
-        self.accounts.rows_read += length
-        written = pc.sum(pc.cast(keep, pa.int64())).as_py() or 0
+        read = length if raw.pair is None else len(pc.unique(batch.lines))
+        written = (
+            pc.sum(pc.cast(keep, pa.int64())).as_py() or 0
+            if raw.pair is None
+            else len(pc.unique(batch.lines.filter(keep)))
+        )
+        self.accounts.rows_read += read
         self.accounts.rows_written += written
-        self.accounts.rows_rejected += length - written
+        self.accounts.rows_rejected += read - written
         events = self._events(out, length)
         provenance = self._provenance(batch, out, event_id, producer_id, input_name)
         sources = {k.split(".", 1)[1]: v for k, v in out.items() if k.startswith("sources.")}
@@ -239,7 +252,23 @@ class BatchConverter:
         new = self._unique_sources(kept_sources)
         fresh = {k: v.filter(new) for k, v in kept_sources.items()}
         tables["sources"] = self._table("sources", fresh, len(fresh["source_id"]))
+        if raw.pair is not None:
+            tables["links"] = self._record_links(event_id.filter(keep), raw.pair.filter(keep))
         return tables
+
+    def _record_links(self, event_id: pa.Array, pair: pa.Array) -> pa.Table:
+        """``same_as`` links from each later row of a record to its first row (the rows of
+        a record are consecutive, the first with place 1)."""
+        later = pc.fill_null(pc.greater(pair, 1), False)
+        first = pc.if_else(pc.equal(pair, 1), event_id, None)
+        first = pc.fill_null_forward(first)
+        columns = {
+            "event_id": event_id.filter(later),
+            "link_index": pa.repeat(pa.scalar(0, pa.int32()), pc.sum(later).as_py() or 0),
+            "type": pa.repeat(pa.scalar("same_as"), pc.sum(later).as_py() or 0),
+            "target_event_id": first.filter(later),
+        }
+        return self._table("links", columns, len(columns["event_id"]))
 
     def _notice(self, notice: Notice, label: str) -> None:
         self.accounts.notice(notice.code, label, notice.line, notice.value, **notice.params)

@@ -103,6 +103,10 @@ def gdelt_date_rule(sqldate: str, dateadded: str, doc: str) -> Rule:
         day, issues = _event_day(raw, sqldate, "%Y%m%d")
         added_text = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(added_raw), 0, 8)
         added = strict_date(added_text, "%Y%m%d")
+        unusable = pc.and_(pc.is_valid(added_raw), pc.is_null(added))
+        issues.append(
+            Issue("import-date-added-unusable", unusable, added_raw, {"name": dateadded}, dateadded)
+        )
         precision, reduced = _arithmetic(day, added)
         issues.append(
             Issue("import-date-arithmetic", reduced, raw, {"precision": precision}, sqldate)

@@ -70,6 +70,7 @@ ICEWS = Format(
         event_code_rule(
             "CAMEO Code",
             goldstein="Intensity",
+            scale="goldstein_icews",
             doc="Read as text; a code that lost its leading zero is padded only "
             "when Intensity proves it. Intensity is ICEWS's Goldstein-like score: "
             "not imported (ours comes from the codebook); a difference is "

@@ -64,6 +64,11 @@ class RawBatch:
     lines: pa.Array
     issues: list[Issue] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    pair: pa.Array | None = None
+    """For a reader that makes several rows of one producer record (PLOVER: one row per
+    source-target pair): each row's 1-based place in its record, null for a record of one
+    row. The rows of a record share its line; they are written or rejected together, are
+    counted once in rows read, and are tied by ``same_as`` links to the record's first row."""
 
     def __len__(self) -> int:
         return len(self.lines)

@@ -87,7 +87,7 @@ CHECKS = declare(
      "Re-export from the producer's file; format the column as text in a spreadsheet.",
      f"A spreadsheet turned a YYYYMMDD or YYYYMMDDHHMMSS value into `2.02E+13`. The digits "
      f"cannot be recovered and are never guessed. {_ROW} (For the date a row was added, "
-     f"the row is kept and the value stays verbatim in provenance: a warning.)"),
+     f"see `import-date-added-unusable`.)"),
     ("import-date-arithmetic", "warning", IMPORTS, ("precision",),
      "Date set by arithmetic",
      "the producer's date is the date added minus whole years or months: not "
@@ -97,6 +97,13 @@ CHECKS = declare(
      "subtracting from the publication date; such a date names a day but is not "
      "day-precise. It is imported as the year or month (date_start_text at that "
      "precision), never as the day."),
+    ("import-date-added-unusable", "warning", IMPORTS, ("name",),
+     "Date added unusable",
+     "the date the row was added ({name}) is not a date (scientific notation or "
+     "malformed); whether the event date was set by arithmetic cannot be checked",
+     "Re-export from the producer's file; format the column as text in a spreadsheet.",
+     "The row is kept at the precision its event date gives; the value stays verbatim in "
+     "provenance, never guessed."),
     ("import-event-code-padded", "warning", IMPORTS, ("code", "evidence", "padded"),
      "Leading zero restored",
      "event code {code} lost its leading zero; {padded} is proven by {evidence}",
