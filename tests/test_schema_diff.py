@@ -62,6 +62,28 @@ CASES = {
         lambda s: _event(s)["properties"]["event_id"].update(pattern="^[a-z]+$"),
         Level.major,
     ),
+    "code-added-to-a-pattern-list-is-minor": (
+        lambda s: s["$defs"]["Actor"]["properties"]["code"].update(
+            pattern=s["$defs"]["Actor"]["properties"]["code"]["pattern"].replace(
+                "(ABW|", "(ABW|ZZZ|", 1
+            )
+        ),
+        Level.minor,
+    ),
+    "code-removed-from-a-pattern-list-is-major": (
+        lambda s: s["$defs"]["Actor"]["properties"]["code"].update(
+            pattern=s["$defs"]["Actor"]["properties"]["code"]["pattern"].replace("(ABW|", "(", 1)
+        ),
+        Level.major,
+    ),
+    "pattern-list-grown-beside-another-change-is-major": (
+        lambda s: s["$defs"]["Actor"]["properties"]["code"].update(
+            pattern=s["$defs"]["Actor"]["properties"]["code"]["pattern"]
+            .replace("(ABW|", "(ABW|ZZZ|", 1)
+            .replace(")*$", ")?$", 1)
+        ),
+        Level.major,
+    ),
     "tightened-bound-is-major": (
         lambda s: _event(s)["properties"]["event_id"].update(maxLength=16),
         Level.major,
@@ -97,6 +119,18 @@ def test_change_is_classified(name: str) -> None:
     changes = schema_diff.diff(BASE, _mutate(edit))
     assert changes, name
     assert schema_diff.required_level(changes) == expected
+
+
+def test_a_grown_list_under_a_lookahead_is_major() -> None:
+    """A negative lookahead inverts its list: more codes there reject more documents."""
+
+    def lookahead(codes: str):
+        return lambda s: _event(s)["properties"]["event_id"].update(
+            pattern=f"^(?!({codes}))[a-z]+$"
+        )
+
+    changes = schema_diff.diff(_mutate(lookahead("ab|cd")), _mutate(lookahead("ab|cd|ef")))
+    assert schema_diff.required_level(changes) == Level.major
 
 
 def test_new_oneof_branch_is_major() -> None:

@@ -5,7 +5,7 @@ was valid before:
 
 - **patch**: nothing that decides validity changed (descriptions, titles, examples).
 - **minor**: every document valid before is still valid (a new optional field, a new
-  code in a code list, a loosened bound).
+  code in a code list or in a pattern's list of codes, a loosened bound).
 - **major**: some document valid before is now invalid, or a field is gone (a field
   removed or renamed, a new required field, a narrowed type, bound or pattern, a code
   removed).
@@ -16,6 +16,7 @@ The walk is data-driven: ``KEYWORD_RULES`` says how each JSON Schema keyword is 
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -88,10 +89,46 @@ def _judge_additional(old: Any, new: Any) -> Level:
 
 
 def _judge_changed(old: Any, new: Any) -> Level:
-    """Pattern, const, format: any change can reject old documents."""
+    """Const, format (and patterns not judged by :func:`_judge_pattern`): any change can
+    reject old documents."""
     if new is None:
         return Level.minor
     return Level.major
+
+
+# A group of two or more literal alternatives, as the codebook's code lists are written into
+# patterns: ``(AFG|ALB|...)``.
+_CODE_GROUP = re.compile(r"\(((?:[A-Za-z0-9_]+\|)+[A-Za-z0-9_]+)\)")
+_LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
+
+
+def _code_groups(pattern: str) -> tuple[str, list[set[str]]]:
+    """The pattern with each literal alternation replaced by a marker, and the alternations."""
+    groups: list[set[str]] = []
+
+    def mark(match: re.Match[str]) -> str:
+        groups.append(set(match.group(1).split("|")))
+        return "\x00"
+
+    return _CODE_GROUP.sub(mark, pattern), groups
+
+
+def _judge_pattern(old: Any, new: Any) -> Level:
+    """A pattern that only gained codes in its code lists is minor: with the rest of the
+    pattern unchanged (and no lookaround, which could negate a list), a larger list of
+    literal alternatives matches every string the smaller one did. Any other change can
+    reject old documents."""
+    if new is None:
+        return Level.minor
+    if old is None or not isinstance(old, str) or not isinstance(new, str):
+        return Level.major
+    old_skeleton, old_groups = _code_groups(old)
+    new_skeleton, new_groups = _code_groups(new)
+    if old_skeleton != new_skeleton or any(mark in new_skeleton for mark in _LOOKAROUND):
+        return Level.major
+    if any(not before <= after for before, after in zip(old_groups, new_groups, strict=True)):
+        return Level.major
+    return Level.minor if old != new else Level.none
 
 
 KEYWORD_RULES: dict[str, Callable[[Any, Any], Level]] = {
@@ -99,7 +136,7 @@ KEYWORD_RULES: dict[str, Callable[[Any, Any], Level]] = {
     "enum": _judge_set,
     "required": _judge_required,
     "additionalProperties": _judge_additional,
-    "pattern": _judge_changed,
+    "pattern": _judge_pattern,
     "const": _judge_changed,
     "format": _judge_changed,
     **{k: (lambda o, n, k=k: _judge_bound(k, o, n)) for k in _LOWER_BOUNDS | _UPPER_BOUNDS},
