@@ -33,6 +33,10 @@ OPTIONAL_IMPORTS: dict[tuple[str, str], str] = {
     ("coded_events/access/loader.py", "pandas"): "pandas",  # load(..., as_="pandas")
     ("coded_events/access/loader.py", "polars"): "polars",  # load(..., as_="polars")
     ("coded_events/strategies.py", "hypothesis"): "hypothesis",  # strategies for tests
+    ("coded_events/flat/distributed.py", "dask"): "dask",  # validate_flat(engine="dask")
+    ("coded_events/flat/distributed.py", "distributed"): "dask",
+    ("coded_events/flat/distributed.py", "pandas"): "dask",  # hashes keys into buckets
+    ("coded_events/flat/partitions.py", "fsspec"): "dask",  # URLs, on the Dask engine only
 }
 
 

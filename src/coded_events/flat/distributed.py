@@ -31,6 +31,7 @@ from coded_events.findings import Finding
 from coded_events.flat import partitions, reader
 from coded_events.flat.engine import (
     KEY_CODES,
+    SUPPORT_TABLES,
     FlatReport,
     Validator,
     _key,
@@ -284,6 +285,22 @@ def table_references(*references: dict | None) -> tuple[list[dict | None], int]:
     return kept, extra
 
 
+def unsupported(max_samples: int, events: list[pa.Table | None],
+                supports: list[pa.Table | None]) -> tuple[Counter, list[dict]]:  # fmt: skip
+    """Within one bucket: the events whose id no evidence or provenance row names
+    (``evidence-missing``): counts per partition and the first samples."""
+    tables = [t for t in events if t is not None and t.num_rows]
+    if not tables:
+        return Counter(), []
+    keys = pa.concat_tables(tables)
+    known = [t["value"] for t in supports if t is not None]
+    if known:
+        known_ids = pa.chunked_array(known, pa.large_string()).combine_chunks()
+        keys = keys.filter(pc.invert(pc.is_in(keys["key"], known_ids)))
+    counts = Counter(np.right_shift(keys["pos"].to_numpy(), 32).tolist())
+    return counts, keys.slice(0, max_samples).to_pylist()
+
+
 def _merge_keys(*buckets: tuple[int, list[dict]]) -> tuple[int, list[dict]]:
     total = sum(b[0] for b in buckets)
     samples = sorted((s for b in buckets for s in b[1]), key=lambda s: s["pos"])
@@ -345,7 +362,32 @@ def _graph(sets: list[TableSet], max_samples: int, batch_size: int, buckets: int
             ]
             merged.append(dask.delayed(merge_references)(max_samples, *found))
         references[(index, table)] = dask.delayed(table_references)(*merged)
-    return plans, uniques, references
+    return plans, uniques, references, _support_graph(sets, plans, max_samples, count)
+
+
+def _support_graph(sets: list[TableSet], plans: dict, max_samples: int, count: int) -> dict:
+    """Per set with events and an evidence or provenance table: ``evidence-missing``."""
+    out = {}
+    for index, group in enumerate(sets):
+        tables = [t for t in SUPPORT_TABLES if group.parts.get(t)]
+        if not group.parts.get("events") or not tables:
+            continue
+        events = plans[(index, "events")]
+        found = []
+        for b in range(count):
+            supports = [
+                dask.delayed(_reference_bucket)(r, _event_reference(t), b)
+                for t in tables
+                for r in plans[(index, t)].results
+            ]
+            found.append(dask.delayed(unsupported)(max_samples, events.key_buckets[b], supports))
+        out[index] = found
+    return out
+
+
+def _event_reference(table: str) -> int:
+    """The number of ``table``'s reference whose column is ``event_id``."""
+    return next(n for n, (column, _, _) in enumerate(_references(table)) if column == "event_id")
 
 
 def _parent(sets: list[TableSet], index: int, table: str, target: str) -> int | None:
@@ -461,11 +503,11 @@ def validate_dask(
             return validate_dask(paths, max_samples=max_samples, batch_size=batch_size,
                                  buckets=buckets)  # fmt: skip
     sets = partitions.table_sets(paths)
-    plans, uniques, references = _graph(sets, max_samples, batch_size, buckets)
+    plans, uniques, references, support = _graph(sets, max_samples, batch_size, buckets)
     keys = list(plans)
-    summaries, repeated, found = dask.compute(
+    summaries, repeated, found, unsupported_events = dask.compute(
         [plans[k].summaries for k in keys], [uniques[k] for k in keys],
-        [references[k] for k in keys],
+        [references[k] for k in keys], support,
     )  # fmt: skip
     transfer = Transfer()
     for kind, values in (("partition", [s for ss in summaries for s in ss]),
@@ -483,5 +525,33 @@ def validate_dask(
             table_summaries, table_repeated, table_found = results[(index, table)]
             _replay_table(validator, table, table_summaries, table_found)
             _replay_keys(validator, table, table_summaries, table_repeated)
+    for index, buckets_found in unsupported_events.items():
+        transfer.add("evidence-missing", buckets_found)
+        _replay_unsupported(validator, results[(index, "events")][0], buckets_found)
     validator.summaries()
     return validator.report, transfer
+
+
+def _replay_unsupported(validator: Validator, summaries: list[PartitionSummary],
+                        buckets: list[tuple[Counter, list[dict]]]) -> None:  # fmt: skip
+    """``evidence-missing`` as the single process adds it, after every table."""
+    if not any(s.keyed for s in summaries):
+        return
+    code = "evidence-missing"
+    samples = sorted((s for _, found in buckets for s in found), key=lambda s: s["pos"])
+    room = max(validator.max_samples - validator.samples[code], 0)
+    for sample in samples[:room]:
+        file = summaries[sample["pos"] >> 32].file
+        found = located(template(code, sample["key"]), file, "events", sample["row"] + 1,
+                        sample["line"], "event_id")  # fmt: skip
+        validator.report.findings.append(found)
+        validator.samples[code] += 1
+        validator.shown[(file, "events", code)] += 1
+    total = 0
+    for counts, _ in buckets:
+        for number, count in counts.items():
+            validator.file_counts[(summaries[number].file, "events", code)] += count
+            total += count
+    if total:
+        validator.report.counts[code] += total
+        validator.report.rows_with_errors["events"] += total
