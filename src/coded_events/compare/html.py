@@ -145,7 +145,7 @@ def _event_rows(report: dict[str, Any]) -> str:
         found = [level for level, hit in event["found"].items() if hit]
         status = ", ".join(found) if found else "missed"
         best = "".join(
-            f"<li>{_cell(r['role'])}{' ' + _cell(r['reference_event']) if r['reference_event'] else ''}: "
+            f"<li>{_cell(r['role'])} {_cell(r['reference_event'])}: "
             f"{_cell(r['producer'])} {_cell(r['producer_event_id'] or r['event_id'])} "
             f"{_cell(r['date'])} {_cell(r['source_actor'])} &rarr; {_cell(r['target_actor'])} "
             f"{_cell(r['code'])} {_link(r['url'])}</li>"

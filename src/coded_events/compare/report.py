@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from coded_events.compare import rules
 from coded_events.compare.rows import Row
 from coded_events.compare.run import CONFUSION_LEVEL, Comparison
 
@@ -158,8 +157,7 @@ def _row_line(row: dict[str, Any]) -> str:
     owner = row["reference_event"]
     role = f"{ROLE_TEXT[row['role']]} {owner}" if owner else row["role"]
     return (
-        f"      {role}: {who} {row['date']} {row['source_actor']}{target} "
-        f"{row['code']}{how}{url}"
+        f"      {role}: {who} {row['date']} {row['source_actor']}{target} {row['code']}{how}{url}"
     )
 
 
@@ -175,7 +173,8 @@ def _confusion_lines(table: dict[str, dict[str, int]]) -> list[str]:
 
 def text_report(data: dict[str, Any]) -> list[str]:
     """The report as lines of text."""
-    ref, cand, scope, rows = (data[k] for k in ("reference", "candidate", "scope", "candidate_rows"))
+    ref, cand, scope = data["reference"], data["candidate"], data["scope"]
+    rows = data["candidate_rows"]
     options = data["options"]
     lines = [
         f"reference: {ref['dataset']} ({ref['events']} events)",
@@ -208,7 +207,8 @@ def text_report(data: dict[str, Any]) -> list[str]:
         target = f" -> {event['target_actor']}" if event["target_actor"] else ""
         lines.append(
             f"  {event['event_id']} {event['date']} {event['source_actor']}{target} "
-            f"{event['code']}: {status}; {event['candidates']} rows agree on actors and dates"
+            f"{event['code']}: {status}; candidate rows agreeing on actors and dates: "
+            f"{event['candidates']}"
         )
         lines += [_row_line(row) for row in event["best"]]
     return lines

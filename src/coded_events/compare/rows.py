@@ -133,7 +133,8 @@ def _provenance(table: Any, event_ids: Any) -> list[dict[str, Any]]:
     import pyarrow.compute as pc
 
     table = table.select([c for c in PROVENANCE if c in table.column_names])
-    return table.filter(pc.is_in(table["event_id"], value_set=event_ids.combine_chunks())).to_pylist()
+    wanted = pc.is_in(table["event_id"], value_set=event_ids.combine_chunks())
+    return table.filter(wanted).to_pylist()
 
 
 def read_rows(
@@ -162,8 +163,8 @@ def read_rows(
         import pyarrow.compute as pc
 
         lo, hi = (pa.scalar(d, pa.date32()) for d in between)
-        keep = pc.and_(pc.less_equal(events["date_start"], hi), pc.greater_equal(events["date_end"], lo))
-        events = events.filter(keep)
+        starts, ends = events["date_start"], events["date_end"]
+        events = events.filter(pc.and_(pc.less_equal(starts, hi), pc.greater_equal(ends, lo)))
     try:
         provenance = _provenance(coded_events.load(where, "provenance"), events["event_id"])
     except UnknownTableError:
