@@ -94,6 +94,19 @@ def validate_command(
         metavar="N",
         help="Findings shown per code and file, in records and flat tables (all are counted).",
     ),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        metavar="ENGINE",
+        help="Flat tables: local (this process) or dask (one task per file or Parquet row "
+        "group; pip install coded-events[dask]; see docs/scaling.md).",
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        metavar="ADDRESS",
+        help="With --engine dask: the Dask scheduler (tcp://host:8786); default: threads here.",
+    ),
 ) -> None:
     """Check records and flat tables against the schema, the codebook and the source texts.
 
@@ -103,7 +116,13 @@ def validate_command(
     from coded_events.flat import flat_files, is_flat
     from coded_events.records.validate import expand_paths
 
-    findings = validate_paths(paths, strict=strict, max_samples=max_samples)
+    if engine == "dask":
+        findings = _dask_findings(paths, strict, max_samples, scheduler)
+    elif engine != "local":
+        typer.echo(f"unknown engine {engine!r}: local or dask", err=True)
+        raise typer.Exit(2)
+    else:
+        findings = validate_paths(paths, strict=strict, max_samples=max_samples)
     if output is Format.json:
         _write([json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False)])
     elif output is Format.github:
@@ -113,6 +132,25 @@ def validate_command(
         records = expand_paths([p for p in paths if p not in flat])
         _write(text_lines(findings, len(records) + len(flat_files(flat))))
     raise typer.Exit(1 if any(f.is_error for f in findings) else 0)
+
+
+def _dask_findings(
+    paths: list[Path], strict: bool, max_samples: int, scheduler: str | None
+) -> list[Finding]:
+    """Flat tables validated on Dask; anything else is a usage error (exit 2)."""
+    from coded_events.flat import is_flat, validate_flat
+    from coded_events.records.validate import _finish
+
+    records = [p for p in paths if not is_flat(p)]
+    if records:
+        typer.echo(f"--engine dask checks flat tables only, not {records[0]}", err=True)
+        raise typer.Exit(2)
+    try:
+        report = validate_flat(paths, engine="dask", scheduler=scheduler, max_samples=max_samples)
+    except ImportError as error:
+        typer.echo(f"{error}: pip install 'coded-events[dask]'", err=True)
+        raise typer.Exit(2) from error
+    return _finish(report.findings, strict)  # the local run's severities and order
 
 
 @app.command("checks")
