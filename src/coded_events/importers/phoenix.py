@@ -29,10 +29,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coded_events.importers import crosswalks
+from coded_events.importers.codes import event_code_rule
+from coded_events.importers.columns import map_distinct
+from coded_events.importers.format import Batch, Converted, Format, Issue, Layout, Rule
+from coded_events.importers.rules import day_rule, place_rule, text_source_rule
 from coded_events.spec import codebook
 
 __all__ = [
     "COLUMNS",
+    "FORMAT",
     "ActorRebuild",
     "derived_name",
     "event_codes",
@@ -211,3 +216,197 @@ def derived_name(code: str | None) -> str | None:
 def split_list(values: pa.Array) -> pa.Array:
     """A ``;``-separated cell (sentence ids, URLs, news sources) as a list, verbatim."""
     return pc.split_pattern(values, ";")
+
+
+# --- the declared format ------------------------------------------------------------------
+
+_ACTOR = pa.struct(
+    [
+        ("code", pa.string()),
+        ("religion", pa.string()),
+        ("known_group", pa.string()),
+        ("lost", pa.string()),
+        ("derived", pa.string()),
+    ]
+)
+_KEY = "\x1f"
+
+
+def _actor_fields(key: str | None) -> dict[str, str | None]:
+    full, entity, role, attribute = (key or "").split(_KEY)
+    built = rebuild_actor(full or None, entity or None, role or None, attribute or None)
+    lost = None
+    if built.dropped:
+        lost = f"segment(s) {', '.join(built.dropped)} not in the codebook"
+    if full.strip() and built.code is None and not built.dropped:
+        lost = "no segment of the code is in the codebook"
+    return {
+        "code": built.code,
+        "religion": built.religion,
+        "known_group": built.known_group,
+        "lost": lost,
+        "derived": derived_name(built.code),
+    }
+
+
+def _actor_rule(prefix: str, side: str, doc: str) -> Rule:
+    sources = tuple(f"{side}Actor{p}" for p in ("Full", "Entity", "Role", "Attribute"))
+    targets = tuple(
+        f"events.{prefix}_{p}" for p in ("code", "name", "ethnic", "religion", "known_group")
+    )
+
+    def convert(batch: Batch, full: pa.Array, *parts: pa.Array) -> Converted:
+        key = pc.binary_join_element_wise(
+            full, *parts, _KEY, null_handling="replace", null_replacement=""
+        )
+        built = map_distinct(key, _actor_fields, _ACTOR)
+        nothing = pa.nulls(len(batch), pa.string())
+        lost = built.field("lost")
+        issue = Issue(
+            "import-actor-not-expressible",
+            pc.is_valid(lost),
+            full,
+            {"code": pc.fill_null(full, "(none)"), "lost": lost},
+            sources[0],
+        )
+        values = (built.field("code"), nothing, nothing, built.field("religion"),
+                  built.field("known_group"))  # fmt: skip
+        return Converted(dict(zip(targets, values, strict=True)), [issue])
+
+    return Rule(targets, sources, convert, doc, keep=True)
+
+
+def _notes_rule(doc: str) -> Rule:
+    sources = tuple(
+        f"{side}Actor{p}" for side in ("Source", "Target") for p in ("Full", "Entity", "Role",
+                                                                     "Attribute")
+    )  # fmt: skip
+
+    def convert(batch: Batch, *columns: pa.Array) -> Converted:
+        parts = []
+        for label, group in (("source", columns[:4]), ("target", columns[4:])):
+            key = pc.binary_join_element_wise(
+                *group, _KEY, null_handling="replace", null_replacement=""
+            )
+            built = map_distinct(key, _actor_fields, _ACTOR)
+            text = pc.binary_join_element_wise(
+                f"{label} ", built.field("code"), " = ", built.field("derived"), ""
+            )
+            parts.append(text)
+        joined = pc.binary_join_element_wise(*parts, "; ", null_handling="skip")
+        joined = pc.if_else(pc.equal(joined, ""), None, joined)
+        note = pc.binary_join_element_wise(
+            "Actor names derived from the codes by coded-events (Phoenix gives no names): ",
+            joined,
+            "",
+        )
+        return Converted({"events.notes": note})
+
+    return Rule(("events.notes",), sources, convert, doc)
+
+
+def _code_rule(doc: str) -> Rule:
+    base = event_code_rule("EventCode", root="EventRootCode", goldstein="GoldsteinScore", doc=doc)
+
+    def convert(batch: Batch, code: pa.Array, root: pa.Array, goldstein: pa.Array,
+                quad: pa.Array) -> Converted:  # fmt: skip
+        converted = base.convert(batch, code, root, goldstein)
+        chosen = converted.columns["events.cameo_code"]
+        ours_root = pc.utf8_slice_codeunits(chosen, 0, 2)
+        expected = map_distinct(ours_root, crosswalks.phoenix_quad_class, pa.string())
+        differs = pc.and_(pc.is_valid(chosen), quad_class_disagrees(ours_root, quad))
+        converted.issues.append(
+            Issue(
+                "import-derived-disagrees",
+                differs,
+                quad,
+                {
+                    "field": "QuadClass (Phoenix 0-4 scale)",
+                    "ours": pc.fill_null(expected, "none"),
+                    "theirs": quad,
+                },
+                "QuadClass",
+            )
+        )
+        return converted
+
+    return Rule(base.targets, (*base.sources, "QuadClass"), convert, doc, keep=True)
+
+
+def _precision(row: dict[str, str | None]) -> str:
+    if row["admin1"]:
+        return "settlement"
+    return "country" if row["name"] or row["country"] else "none"
+
+
+def _iso_country(code: str) -> str | None:
+    code = code.strip()
+    return code if code in codebook.iso_countries() else None
+
+
+FORMAT = Format(
+    name="phoenix",
+    producer="Phoenix",
+    producer_version="",
+    description="OEDA Phoenix daily event files (`events.full.YYYYMMDD.txt`): 26 "
+    "tab-separated columns, no header.",
+    layouts=(Layout(COLUMNS, "OEDA Phoenix daily files"),),
+    id_column="EventID",
+    rules=(
+        day_rule(
+            "Date",
+            "%Y%m%d",
+            "The event day (YYYYMMDD, strict). Year, Month and Day repeat it and stay "
+            "in provenance.",
+        ),
+        _actor_rule(
+            "source_actor",
+            "Source",
+            "SourceActorFull when the codebook accepts it; otherwise rebuilt from "
+            "SourceActorEntity, SourceActorRole and SourceActorAttribute (`;` lists): "
+            "religions go to the religion field, known groups stay segments, segments the "
+            "codebook lacks (`WEU` in `WEUREB`, `IMG` in `IMGMOSISI`) are dropped and "
+            "reported (`import-actor-not-expressible`). Phoenix gives **no actor names**: "
+            "`source_actor_name` stays empty (a name derived from the code goes only to "
+            "`events.notes`, marked as derived).",
+        ),
+        _actor_rule("target_actor", "Target", "As the source actor, for the target."),
+        _code_rule(
+            "Read as text; a code that lost its leading zero is padded only when "
+            "EventRootCode or GoldsteinScore prove it, a blank or unknown code is "
+            "rejected. QuadClass is on Phoenix's 0-4 scale (0 neutral, "
+            "`phoenix_quad_classes.csv`): compared with the class Phoenix gives our "
+            "code's root, never imported; EventRootCode and GoldsteinScore are compared "
+            "with the codebook (`import-derived-disagrees`)."
+        ),
+        place_rule(
+            ("LocationName", "StateName", "", "CountryCode", "Lat", "Lon"),
+            _iso_country,
+            _precision,
+            "LocationName is the place (Phoenix's geolocation names a country by its "
+            "full name), StateName its first-level division; CountryCode is ISO 3166-1 "
+            "alpha-3. geo_precision: settlement with a StateName, else country; `0,0` "
+            "without a place is missing; coordinates outside the country are dropped.",
+        ),
+        text_source_rule(
+            "URLs",
+            "URLs is a `;` list (many articles per event): the source is the first URL "
+            "(`url-<sha256 prefix>`, the id the GDELT importer gives the same URL), in "
+            "provenance.source_url; the whole list, SentenceID and NewsSources stay "
+            "verbatim in provenance.",
+            first_url=True,
+        ),
+        _notes_rule(
+            "Names derived from the rebuilt actor codes' codebook labels, marked as "
+            "derived: `Actor names derived from the codes by coded-events (Phoenix gives "
+            "no names): source USAGOV = United States / Government`."
+        ),
+    ),
+    homepage="https://github.com/openeventdata/phoenix_pipeline",
+    licence="OEDA Phoenix data: the Open Event Data Alliance's terms",
+    notes=(
+        "Ids such as `1701787_v0.1.0` become `phoenix-1701787-v0-1-0`; the original is "
+        "`provenance.producer_event_id`. Issues, SentenceID, NewsSources, Year, Month and "
+        "Day have no home in our model: they stay verbatim in `provenance.producer_fields`.",
+    ),
+)

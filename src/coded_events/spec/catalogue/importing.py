@@ -166,3 +166,89 @@ CHECKS = declare(
      "Check the value.",
      f"A latitude, longitude or other number does not parse or is out of range. {_ROW}"),
 )  # fmt: skip
+
+# Importers part 2 (issue 16): producers that are not CAMEO (ACLED, UCDP GED, PLOVER),
+# Phoenix, and the quoted-CSV and JSON readers (their fixtures: tests/test_import_part2_*).
+PART2 = declare(
+        "import",
+        ("import-index-column", "warning", IMPORTS, (),
+         "Index column added by pandas",
+         "the first column is an index a script added (pandas `to_csv`), not the "
+         "producer's; it is dropped",
+         "Nothing to do; write CSV with `index=False` next time.",
+         "A first column with no name (or `Unnamed: 0`) holding row numbers is not the "
+         "producer's column. It is dropped; the rows are read by the header's other names."),
+        ("import-tag-row", "warning", IMPORTS, (),
+         "Tag row under the header",
+         "the line under the header is a row of tags (HDX `#event+code`...), not a row; "
+         "it is skipped",
+         "Nothing to do; the Humanitarian Data Exchange adds this row.",
+         "HDX exports put a Humanitarian Exchange Language tag row under the header. It is "
+         "not an event and is skipped."),
+        ("import-category-unmapped", "error", IMPORTS, ("category", "crosswalk"),
+         "Producer category with no CAMEO action",
+         "the producer's category {category} has no CAMEO event code in {crosswalk}",
+         "Nothing to do if the category is not an action (ACLED `Other`, `Change to "
+         "group/activity`); otherwise propose a crosswalk row with its source.",
+         f"The declared crosswalk maps the category to no CAMEO action (a residual or "
+         f"non-action category), or the category is unknown. An action is never "
+         f"invented. {_ROW}"),
+        ("import-not-an-event", "error", IMPORTS, ("category",),
+         "Record that is not an event",
+         "the record is not an event ({category}): it documents the file",
+         "Nothing to do.",
+         f"PLOVER files may begin with a `DOCUMENT` record that describes the file; it "
+         f"codes no event. {_ROW}"),
+        ("import-crosswalk-lossy", "warning", IMPORTS, ("category", "crosswalk", "note"),
+         "Mapping that loses information",
+         "{category} is mapped through {crosswalk} with a loss: {note}",
+         "Nothing to do; the producer's own category stays verbatim in provenance.",
+         "The crosswalk row is marked `lossy`: our code says less than, or something "
+         "other than, the producer's category (a not-specified CAMEO code, a militia as an "
+         "unaligned armed force, a week-precise day). The row is written; the producer's "
+         "value is kept verbatim in `provenance.producer_fields`."),
+        ("import-undirected", "warning", IMPORTS, ("category",),
+         "No direction between the actors",
+         "ACLED gives no direction for {category}: actor 1 is the source and actor 2 the "
+         "target by column order only",
+         "Do not read the source and target of these events as who acted on whom.",
+         "ACLED has no source and target. The rule is actor 1 -> source, actor 2 -> "
+         "target; for categories whose definition gives the pair no direction (battles, "
+         "agreements) the row is flagged."),
+        ("import-text-repaired", "warning", IMPORTS, ("name",),
+         "cp1252 text read as Latin-1",
+         "{name} holds C1 control characters (cp1252 text decoded as Latin-1); repaired, "
+         "the original kept in provenance",
+         "Nothing to do; the producer's text stays verbatim in provenance.",
+         "Characters U+0080-U+009F are control characters no one types; they are what "
+         "cp1252 quotes and dashes (`’`, `–`) become when decoded as Latin-1. The text is "
+         "re-decoded as cp1252 in our columns."),
+        ("import-estimate-inconsistent", "warning", IMPORTS, ("detail",),
+         "Estimates out of order",
+         "the producer's estimates disagree ({detail}); its numbers are kept as given",
+         "Nothing to do; report it to the producer if it matters.",
+         "UCDP GED gives low, best and high estimates of deaths; a best outside "
+         "low..high, or low above high, is reported and the numbers imported unchanged, "
+         "each with its own qualifier."),
+        ("import-placeholder-date", "error", IMPORTS, ("name",),
+         "Placeholder date",
+         "the date ({name}) is a placeholder its producer documents, not the event's date",
+         "Nothing to do: the producer does not give the date.",
+         f"PLOVER's gold-standard records set every date to 2000-01-01 (their readme says "
+         f"so). An event needs a date; a placeholder is not one and is never imported as "
+         f"one. {_ROW}"),
+        ("import-target-not-actor", "warning", IMPORTS, (),
+         "Target that is not an actor",
+         "the target is not a list of actors; the event has no target",
+         "Nothing to do; the producer's value stays verbatim in provenance.",
+         "A PLOVER record whose `target` is a word (`diplomatic`) rather than actor "
+         "entries: it is not imported as an actor."),
+        ("import-quantity-unreadable", "warning", IMPORTS, ("name",),
+         "Count that is not a number",
+         "{name} is neither a number nor a count word of the declared table; not imported "
+         "as a quantity",
+         "Nothing to do; the producer's value stays verbatim in provenance.",
+         "Sizes and casualties may be words (`Thousands`: at least 2000, from the "
+         "declared table); other words are not guessed."),
+)  # fmt: skip
+CHECKS.update(PART2)
