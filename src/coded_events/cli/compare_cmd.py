@@ -23,67 +23,78 @@ class Level(str, Enum):
     code = "code"
 
 
+REFERENCE = typer.Argument(
+    ...,
+    metavar="REFERENCE",
+    help="The hand-coded reference: a dataset folder, its data/ folder, a "
+    "datapackage.json, or a published dataset's name.",
+)
+CANDIDATE = typer.Argument(
+    ...,
+    metavar="CANDIDATE",
+    help="The dataset to judge, e.g. the output of coded-events import; the same forms.",
+)
+LEVEL = typer.Option(
+    Level.root,
+    "--level",
+    metavar="LEVEL",
+    help="How far codes must agree for a match: quadclass, root or code. Recall is "
+    "reported at every level.",
+)
+WINDOW = typer.Option(
+    3,
+    "--window",
+    min=0,
+    metavar="DAYS",
+    help="Days a candidate date may lie outside a reference date given to the day.",
+)
+UNDIRECTED = typer.Option(
+    False, "--undirected", help="Also match a candidate whose dyad is reversed."
+)
+SCOPE_FROM = typer.Option(
+    None,
+    "--from",
+    metavar="DATE",
+    help="First day of the scope (default: the reference's first day minus the window).",
+)
+SCOPE_TO = typer.Option(
+    None,
+    "--to",
+    metavar="DATE",
+    help="Last day of the scope (default: the reference's last day plus the window).",
+)
+COUNTRIES = typer.Option(
+    None,
+    "--countries",
+    metavar="CODES",
+    help="Countries of the scope, comma-separated (default: the reference's actor and "
+    "location countries).",
+)
+BEST = typer.Option(
+    3, "--best", min=0, metavar="N", help="Candidate rows listed per reference event."
+)
+OUTPUT = typer.Option(Format.text, "--format", "-f", metavar="FORMAT", help="text or json.")
+HTML = typer.Option(
+    None,
+    "--html",
+    metavar="FOLDER",
+    help="Also write an HTML report (index.html with a chart, opens from disk).",
+)
+
+
 @app.command("compare")
 def compare_command(
-    reference: str = typer.Argument(
-        ...,
-        metavar="REFERENCE",
-        help="The hand-coded reference: a dataset folder, its data/ folder, a "
-        "datapackage.json, or a published dataset's name.",
-    ),
-    candidate: str = typer.Argument(
-        ...,
-        metavar="CANDIDATE",
-        help="The dataset to judge, e.g. the output of coded-events import; the same forms.",
-    ),
-    level: Level = typer.Option(
-        Level.root,
-        "--level",
-        metavar="LEVEL",
-        help="How far codes must agree for a match: quadclass, root or code. Recall is "
-        "reported at every level.",
-    ),
-    window: int = typer.Option(
-        3,
-        "--window",
-        min=0,
-        metavar="DAYS",
-        help="Days a candidate date may lie outside a reference date given to the day.",
-    ),
-    undirected: bool = typer.Option(
-        False, "--undirected", help="Also match a candidate whose dyad is reversed."
-    ),
-    scope_from: str = typer.Option(
-        None,
-        "--from",
-        metavar="DATE",
-        help="First day of the scope (default: the reference's first day minus the window).",
-    ),
-    scope_to: str = typer.Option(
-        None,
-        "--to",
-        metavar="DATE",
-        help="Last day of the scope (default: the reference's last day plus the window).",
-    ),
-    countries: str = typer.Option(
-        None,
-        "--countries",
-        metavar="CODES",
-        help="Countries of the scope, comma-separated (default: the reference's actor and "
-        "location countries).",
-    ),
-    best: int = typer.Option(
-        3, "--best", min=0, metavar="N", help="Candidate rows listed per reference event."
-    ),
-    output: Format = typer.Option(
-        Format.text, "--format", "-f", metavar="FORMAT", help="text or json."
-    ),
-    html: Path = typer.Option(
-        None,
-        "--html",
-        metavar="FOLDER",
-        help="Also write an HTML report (index.html with a chart, opens from disk).",
-    ),
+    reference: str = REFERENCE,
+    candidate: str = CANDIDATE,
+    level: Level = LEVEL,
+    window: int = WINDOW,
+    undirected: bool = UNDIRECTED,
+    scope_from: str = SCOPE_FROM,
+    scope_to: str = SCOPE_TO,
+    countries: str = COUNTRIES,
+    best: int = BEST,
+    output: Format = OUTPUT,
+    html: Path = HTML,
 ) -> None:
     """Compare a candidate dataset with a hand-coded reference: recall, duplicates, codes.
 
