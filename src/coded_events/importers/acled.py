@@ -25,11 +25,20 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from coded_events.importers import crosswalks
+from coded_events.importers.columns import map_distinct, strict_date
+from coded_events.importers.dates import DATE_TARGETS, date_columns
+from coded_events.importers.format import Batch, Converted, Format, Issue, Layout, Rule
+from coded_events.importers.quoted import quoted_csv_reader
+from coded_events.importers.rules import lossy_issue, place_rule, quantities, text_source_rule
 from coded_events.spec import codebook
 
 __all__ = [
     "DATE_FORMATS",
+    "FORMAT",
     "MISSING",
     "actor",
     "actor_country_name",
@@ -138,3 +147,299 @@ def fatalities(value: str | None) -> dict[str, object] | None:
     if not text.isdigit():
         raise ValueError(f"fatalities {text!r} is not a whole number")
     return {"value": float(text), "unit": "fatalities", "qualifier": "at_least", "as_written": text}
+
+
+# --- the declared format ------------------------------------------------------------------
+
+COLUMNS_2023 = (
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2",
+    "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale",
+    "notes", "fatalities", "tags", "timestamp",
+)  # fmt: skip
+"""The ACLED export layout since 2023 (31 columns)."""
+
+COLUMNS_OLDER = (
+    "data_id", "event_id_no_cnty", "ally_actor_1", "ally_actor_2", "iso3",
+)  # fmt: skip
+"""Columns of earlier exports (before 2020: ``ally_actor_*``, ``data_id``; HDX: ``iso3``)."""
+
+_ACTOR_RESULT = pa.struct([("code", pa.string()), ("lossy", pa.bool_()), ("note", pa.string())])
+
+
+def repaired(values: pa.Array, column: str) -> tuple[pa.Array, Issue]:
+    """``values`` with cp1252 mojibake repaired, and the ``import-text-repaired`` issue."""
+    has_c1 = pc.fill_null(pc.match_substring_regex(values, "[\u0080-\u009f]"), False)
+    if not pc.any(has_c1).as_py():
+        return values, Issue("import-text-repaired", has_c1)
+    fixed = map_distinct(
+        pc.if_else(has_c1, values, None), lambda v: v and repair_c1(v), pa.string()
+    )
+    changed = pc.and_(has_c1, pc.is_valid(fixed))
+    out = pc.if_else(changed, fixed, values)
+    return out, Issue("import-text-repaired", changed, values, {"name": column}, column)
+
+
+def _actor_key(key: str | None) -> dict[str, object]:
+    name, _, inter = (key or "").partition("\x1f")
+    found = actor(name or None, inter)
+    if found is None:  # a struct of nulls, not a null struct (.field ignores validity)
+        return {"code": None, "lossy": False, "note": None}
+    return {"code": found.code, "lossy": found.lossy, "note": found.note}
+
+
+def _actor_rule(prefix: str, name_column: str, inter_column: str, doc: str) -> Rule:
+    targets = (f"events.{prefix}_code", f"events.{prefix}_name")
+
+    def convert(batch: Batch, names: pa.Array, inter: pa.Array) -> Converted:
+        fixed, repair = repaired(names, name_column)
+        key = pc.binary_join_element_wise(
+            names, inter, "\x1f", null_handling="replace", null_replacement=""
+        )
+        built = map_distinct(pc.if_else(pc.is_valid(names), key, None), _actor_key, _ACTOR_RESULT)
+        category = pc.binary_join_element_wise(
+            f"{inter_column} ", pc.fill_null(inter, "(none)"), " ", names, ""
+        )
+        lossy = lossy_issue(
+            built.field("lossy"), category, "acled_actor_types.csv", built.field("note"),
+            inter_column,
+        )  # fmt: skip
+        return Converted({targets[0]: built.field("code"), targets[1]: fixed}, [repair, lossy])
+
+    return Rule(targets, (name_column, inter_column), convert, doc, keep=True)
+
+
+_EVENT_RESULT = pa.struct(
+    [("code", pa.string()), ("lossy", pa.bool_()), ("note", pa.string()),
+     ("directed", pa.bool_()), ("known", pa.bool_())]
+)  # fmt: skip
+
+
+def _event_key(key: str | None) -> dict[str, object]:
+    event_type, _, sub_type = (key or "").partition("\x1f")
+    found = crosswalks.acled_event(event_type, sub_type or None)
+    if found is None:
+        return {"code": None, "lossy": False, "note": "", "directed": True, "known": False}
+    return {"code": found.cameo_code, "lossy": found.lossy, "note": found.note,
+            "directed": found.directed, "known": True}  # fmt: skip
+
+
+def _event_rule(doc: str) -> Rule:
+    def convert(batch: Batch, event_type: pa.Array, sub_type: pa.Array,
+                actor2: pa.Array) -> Converted:  # fmt: skip
+        key = pc.binary_join_element_wise(
+            event_type, sub_type, "\x1f", null_handling="replace", null_replacement=""
+        )
+        built = map_distinct(key, _event_key, _EVENT_RESULT)
+        code = built.field("code")
+        category = pc.binary_join_element_wise(
+            event_type, sub_type, " | ", null_handling="replace", null_replacement=""
+        )
+        category = pc.utf8_rtrim(category, characters=" |")
+        unmapped = Issue(
+            "import-category-unmapped",
+            pc.is_null(code),
+            category,
+            {"category": pc.fill_null(category, "(none)"),
+             "crosswalk": "acled_event_types.csv"},
+            "event_type",
+        )  # fmt: skip
+        lossy = lossy_issue(
+            built.field("lossy"), category, "acled_event_types.csv", built.field("note"),
+            "sub_event_type",
+        )  # fmt: skip
+        undirected = Issue(
+            "import-undirected",
+            pc.and_(pc.invert(pc.fill_null(built.field("directed"), True)), pc.is_valid(actor2)),
+            category,
+            {"category": category},
+            "actor2",
+        )
+        return Converted({"events.cameo_code": code}, [unmapped, lossy, undirected])
+
+    return Rule(("events.cameo_code",), ("event_type", "sub_event_type", "actor2"), convert, doc,
+                keep=("event_type", "sub_event_type"))  # fmt: skip
+
+
+def _date_rule(doc: str) -> Rule:
+    def convert(batch: Batch, raw: pa.Array, precision_raw: pa.Array) -> Converted:
+        iso = map_distinct(raw, parse_date, pa.string())
+        day = strict_date(iso, "%Y-%m-%d")
+        code = pc.fill_null(pc.utf8_trim_whitespace(precision_raw), "1")
+        mapped = map_distinct(code, lambda c: _precision("time_precision", c), _PRECISION_RESULT)
+        ours = pc.fill_null(mapped.field("ours"), "day")
+        precision = pc.if_else(pc.equal(ours, "month"), "month", "day")
+        columns = date_columns(day, precision)
+        columns["events.date_approximate"] = pc.fill_null(pc.equal(ours, "approximate_day"), False)
+        issues = [
+            Issue("import-bad-date", pc.is_null(day), raw, {"name": "event_date"}, "event_date"),
+            lossy_issue(
+                mapped.field("lossy"),
+                pc.binary_join_element_wise("time_precision ", code, ""),
+                "acled_precision.csv",
+                mapped.field("note"),
+                "time_precision",
+            ),
+        ]
+        return Converted(columns, issues)
+
+    return Rule(DATE_TARGETS, ("event_date", "time_precision"), convert, doc, keep=True)
+
+
+_PRECISION_RESULT = pa.struct([("ours", pa.string()), ("lossy", pa.bool_()), ("note", pa.string())])
+
+
+def _precision(field: str, code: str | None) -> dict[str, object]:
+    found = crosswalks.precision("acled", field, (code or "").strip())
+    if found is None:
+        return {"ours": None, "lossy": False, "note": None}
+    return {"ours": found.ours, "lossy": found.lossy, "note": found.note}
+
+
+def _geo(row: dict[str, str | None]) -> str:
+    found = _precision("geo_precision", row.get("precision"))["ours"]
+    if found is not None:
+        return str(found)
+    if row["name"]:
+        return "settlement"
+    return "country" if row["country"] else "none"
+
+
+def _place_rule(doc: str) -> Rule:
+    base = place_rule(
+        ("location", "admin1", "admin2", "country", "latitude", "longitude", "geo_precision"),
+        crosswalks.country_iso3,
+        _geo,
+        doc,
+    )
+
+    def convert(batch: Batch, *columns: pa.Array) -> Converted:
+        fixed = []
+        issues = []
+        for name, values in zip(base.sources[:3], columns[:3], strict=True):
+            out, issue = repaired(values, name)
+            fixed.append(out)
+            issues.append(issue)
+        converted = base.convert(batch, *fixed, *columns[3:])
+        code = pc.utf8_trim_whitespace(columns[6])
+        mapped = map_distinct(code, lambda c: _precision("geo_precision", c), _PRECISION_RESULT)
+        issues.append(
+            lossy_issue(
+                mapped.field("lossy"),
+                pc.binary_join_element_wise("geo_precision ", code, ""),
+                "acled_precision.csv",
+                mapped.field("note"),
+                "geo_precision",
+            )
+        )
+        converted.issues += issues
+        return converted
+
+    return Rule(base.targets, base.sources, convert, doc, keep=True)
+
+
+def _fatalities(value: str | None) -> list[dict[str, object]] | None:
+    try:
+        found = fatalities(value)
+    except ValueError:
+        return None
+    return [found] if found else []
+
+
+def _fatalities_rule(doc: str) -> Rule:
+    def convert(batch: Batch, raw: pa.Array) -> Converted:
+        parsed = [_fatalities(v) for v in raw.to_pylist()]
+        bad = pa.array([p is None and v is not None for p, v in
+                        zip(parsed, raw.to_pylist(), strict=True)], pa.bool_())  # fmt: skip
+        issue = Issue("import-bad-number", bad, raw, {"name": "fatalities"}, "fatalities")
+        return Converted({"events.quantities": quantities(parsed)}, [issue])
+
+    return Rule(("events.quantities",), ("fatalities",), convert, doc, keep=True)
+
+
+def _sniff(rows: list[list[str]]) -> str | None:
+    names = {n.strip().strip('"').lower() for n in (rows[0] if rows else [])}
+    if {"event_id_cnty", "event_date", "event_type", "actor1"} <= names:
+        return "a header with ACLED's event_id_cnty, event_date, event_type, actor1"
+    return None
+
+
+FORMAT = Format(
+    name="acled",
+    producer="ACLED",
+    producer_version="",
+    description="ACLED data exports (CSV with a header, quoted cells; the 2023 layout of 31 "
+    "columns, earlier and reduced layouts, HDX exports with a tag row under the header).",
+    layouts=(
+        Layout(COLUMNS_2023, "export since 2023"),
+        Layout(COLUMNS_OLDER, "columns of earlier exports"),
+    ),
+    header="required",
+    delimiter=",",
+    required_columns=("event_id_cnty", "event_date", "event_type", "actor1"),
+    missing=MISSING,
+    id_column="event_id_cnty",
+    reader=quoted_csv_reader(tag_row=is_hdx_tag_row, index_column=True),
+    sniff=_sniff,
+    rules=(
+        _date_rule(
+            "event_date in any of ACLED's forms (`2020-05-09`, `9-May-20`, `28 December "
+            "2022`), checked against the calendar; time_precision through "
+            "`acled_precision.csv`: 1 day, 2 (only the week known) the day ACLED gives with "
+            "`date_approximate` true, 3 the month."
+        ),
+        _actor_rule(
+            "source_actor",
+            "actor1",
+            "inter1",
+            "**ACLED has no source and target: actor 1 is the source.** The name as given "
+            "(cp1252 mojibake repaired, `import-text-repaired`); the code is the country in "
+            "the name (`Civilians (Benin)`, `Military Forces of Benin (2016-)`; never the "
+            "event's place) and the role from inter1 and the name's prefix "
+            "(`acled_actor_types.csv`); a lossy role is a warning.",
+        ),
+        _actor_rule(
+            "target_actor",
+            "actor2",
+            "inter2",
+            "Actor 2 is the target, by the same rule; `NA` (R) or empty: no target.",
+        ),
+        _event_rule(
+            "event_type and sub_event_type through `acled_event_types.csv` (earlier "
+            "exports: event_type alone). A category with no CAMEO action (`Other`, `Change to "
+            "group/activity`, `Disrupted weapons use`, pre-2019 `Strategic development`) "
+            "rejects the row (`import-category-unmapped`), never given an invented code; a "
+            "lossy row is a warning; where the category gives the actors no direction "
+            "(`directed` false: battles, agreements) and there is an actor 2, "
+            "`import-undirected` says the direction is only ACLED's column order."
+        ),
+        _place_rule(
+            "location, admin1 and admin2 as given (mojibake repaired); country (an English "
+            "name) to ISO 3166 (`country_names.csv`, then ISO names); geo_precision through "
+            "`acled_precision.csv` (1 settlement; 2 settlement, 3 admin1: lossy)."
+        ),
+        _fatalities_rule(
+            "fatalities as a quantity: unit `fatalities`, qualifier `at_least` (ACLED "
+            "records the most conservative reported figure); `NA` none; a value that is "
+            "not a whole number rejects the row (`import-bad-number`)."
+        ),
+        text_source_rule(
+            "source",
+            "One source per distinct `source` text (`acled-src-<sha256 prefix>`), its "
+            "publisher that text (ACLED names publishers, not articles; no URL).",
+            publisher="source",
+        ),
+    ),
+    licence="ACLED terms of use (acleddata.com/terms-of-use): redistribution restricted",
+    homepage="https://acleddata.com/data-export-tool/",
+    notes=(
+        "A pandas index column (a first column named `` or `Unnamed: 0`) is dropped "
+        "(`import-index-column`); the HDX tag row (`#event+code`...) is skipped "
+        "(`import-tag-row`); a truncated last row is rejected (`import-wrong-width`). "
+        "Columns a layout lacks are empty. notes, assoc_actor_*, interaction, "
+        "civilian_targeting, disorder_type, source_scale, tags and timestamp have no home "
+        "in our model and stay verbatim in `provenance.producer_fields`, as do the "
+        "category, actor and precision columns a mapping loses.",
+    ),
+)

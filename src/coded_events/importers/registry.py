@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from coded_events.importers.acled import FORMAT as ACLED
 from coded_events.importers.format import Format
 from coded_events.importers.gdelt import GDELT1, GDELT2
 from coded_events.importers.icews import ICEWS
@@ -12,5 +13,5 @@ __all__ = ["AUTO", "FORMATS"]
 AUTO = "auto"
 """The format name that recognises the format from the content."""
 
-FORMATS: dict[str, Format] = {f.name: f for f in (GDELT1, GDELT2, ICEWS, PHOENIX)}
+FORMATS: dict[str, Format] = {f.name: f for f in (GDELT1, GDELT2, ICEWS, PHOENIX, ACLED)}
 """Every import format, by the name the command line takes."""

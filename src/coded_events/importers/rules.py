@@ -90,7 +90,7 @@ def place_rule(
 
     def convert(batch: Batch, *columns: pa.Array) -> Converted:
         given = dict(
-            zip([n for n, s in zip(names, sources, strict=True) if s], columns, strict=False)
+            zip([n for n, s in zip(names, sources[:6], strict=True) if s], columns, strict=False)
         )
         extra = columns[len(given) :]
         length = len(batch)
@@ -158,7 +158,7 @@ def text_source_rule(
     same id the GDELT importer gives that URL), else ``<format>-src-<sha256 prefix>`` of
     the text. The text stays verbatim in provenance; ``publisher`` fills
     ``sources.publisher`` from that column."""
-    sources = (column, publisher) if publisher else (column,)
+    sources = (column, publisher) if publisher and publisher != column else (column,)
     targets = ["events.source_id", "sources.source_id", "sources.url", "provenance.source_url"]
     if publisher:
         targets.append("sources.publisher")
@@ -183,7 +183,7 @@ def text_source_rule(
             "provenance.source_url": reference if first_url else pa.nulls(len(batch), pa.string()),
         }
         if publisher:
-            columns["sources.publisher"] = rest[0]
+            columns["sources.publisher"] = rest[0] if rest else text
         return Converted(columns)
 
     return Rule(tuple(targets), sources, convert, doc, keep=True)
