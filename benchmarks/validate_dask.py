@@ -109,8 +109,9 @@ def write_dataset(folder: Path, events: int, evidence: int, files: int) -> dict[
             "target_event_id": ids_of_array(np.arange(start, start + 2000) + 1),
         })  # fmt: skip
         if number == 1:  # one dangling target, one row key of the first file again
-            table = table.set_column(3, "target_event_id", pc.if_else(
-                pa.array(np.arange(2000) == 5), "ev-nowhere", table["target_event_id"]))  # fmt: skip
+            nowhere = pc.if_else(pa.array(np.arange(2000) == 5), "ev-nowhere",
+                                 table["target_event_id"])  # fmt: skip
+            table = table.set_column(3, "target_event_id", nowhere)
             table = table.set_column(0, "event_id", pc.if_else(
                 pa.array(np.arange(2000) == 9), ids_of(0), table["event_id"]))  # fmt: skip
         pa_csv.write_csv(table, links / f"links-{number}.csv")
@@ -157,7 +158,8 @@ else:
     out["client_bytes"] = sum(transfer.bytes.values())
     client.close(); cluster.close()
 out["report"] = [repr(sorted(report.counts.items())), repr([f.to_dict() for f in report.findings]),
-                 repr(sorted(report.rows.items())), repr(sorted(report.rows_with_errors.items()))]
+                 repr(sorted(report.rows.items())),
+                 repr(sorted((k, v) for k, v in report.rows_with_errors.items() if v))]
 out["rows"] = sum(report.rows.values())
 print(json.dumps(out))
 """
@@ -182,14 +184,16 @@ def main() -> int:
         faults = write_dataset(folder, events, args.rows - events, files)
         size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
         print(f"wrote {args.rows:,} rows in {files + max(files // 2, 1)} Parquet files "
-              f"({size / 1e6:.0f} MB) in {time.perf_counter() - start:.0f} s; faults {faults}")  # fmt: skip
+              f"({size / 1e6:.0f} MB) in {time.perf_counter() - start:.0f} s; "
+              f"faults {faults}")  # fmt: skip
         results = {}
         for label, workers in (("single process", 0), ("LocalCluster, 1 worker", 1),
                                ("LocalCluster, 2 workers", 2)):  # fmt: skip
             results[label] = run(folder, workers)
             r = results[label]
             memory = (f"peak RSS {r['peak_mb']:.0f} MB" if "peak_mb" in r else
-                      f"peak RSS per worker {', '.join(f'{m:.0f}' for m in r['worker_peak_mb'])} MB; "
+                      f"peak RSS per worker "
+                      f"{', '.join(f'{m:.0f}' for m in r['worker_peak_mb'])} MB; "
                       f"cluster start {r['start_seconds']:.1f} s; client received "
                       f"{r['client_bytes'] / 1e3:.0f} kB")  # fmt: skip
             print(f"{label:<26} {r['seconds']:7.1f} s  {r['rows']:,} rows  {memory}")
