@@ -24,8 +24,6 @@ ALLOWED: dict[str, str] = {
     "the CSV reading from the Parquet reading",
     "coded_events.flat.rules": "every flat column rule; split by rule family as "
     "spec.catalogue is split by layer",
-    "coded_events.release.build": "build, Parquet writing, the manifest and build --check; "
-    "split into release/ (csv, parquet, package, build) as issue 14 proposes",
     # functions (module:qualified name)
     "coded_events.flat.reader:csv_batches": "CSV batching with line counting and "
     "malformed-row recovery",
