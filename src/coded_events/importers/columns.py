@@ -60,10 +60,30 @@ def parse_float(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     return pc.cast(pc.if_else(good, text, None), pa.float64()), bad
 
 
+def _iso_text(text: pa.Array, fmt: str) -> pa.Array | None:
+    """``YYYY-MM-DD`` text from ``text`` in ``fmt`` when that is a plain rearrangement."""
+    if fmt == "%Y-%m-%d":
+        return text
+    if fmt == "%Y%m%d":
+        parts = [pc.utf8_slice_codeunits(text, a, b) for a, b in ((0, 4), (4, 6), (6, 8))]
+        return pc.binary_join_element_wise(*parts, "-")
+    return None
+
+
 def strict_date(text: pa.Array, fmt: str) -> pa.Array:
     """Dates from ``text`` in the strptime format ``fmt``, null where the text is not
-    exactly a real date in it (pyarrow's strptime alone turns 2023-02-30 into 03-02:
-    each parsed value is formatted back and compared)."""
+    exactly a real date in it. Fast path: Arrow's strict cast of ISO text to date32 (it
+    refuses 2023-02-30, but fails a whole array); when it fails, each value is parsed and
+    formatted back and compared (pyarrow's strptime alone turns 2023-02-30 into 03-02)."""
+    iso = _iso_text(text, fmt)
+    if iso is not None:
+        shaped = pc.if_else(matches(iso, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), iso, None)
+        if fmt == "%Y%m%d":
+            shaped = pc.if_else(matches(text, r"^[0-9]{8}$"), shaped, None)
+        try:
+            return shaped.cast(pa.date32())
+        except pa.ArrowInvalid:
+            pass
     parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
     same = pc.equal(pc.strftime(parsed, format=fmt), text)
     return pc.cast(pc.if_else(pc.fill_null(same, False), parsed, None), pa.date32())
@@ -96,39 +116,66 @@ _SHORT_ESCAPES = (
     ("\f", "\\f"),
 )
 _OTHER_CONTROL = r"[\x00-\x1f]"
+_NEEDS_ESCAPE = r'["\\\x00-\x1f]'
+"""A quote, a backslash or a control character: the texts JSON must escape."""
 
 
 def _json_string(values: pa.Array) -> pa.Array:
     """Each text as a JSON string literal, byte for byte as ``json.dumps(...,
     ensure_ascii=False)`` writes it."""
-    for raw, escaped in _SHORT_ESCAPES:
-        if pc.any(pc.match_substring(values, raw)).as_py():
+    if pc.any(pc.match_substring_regex(values, _NEEDS_ESCAPE)).as_py():
+        for raw, escaped in _SHORT_ESCAPES:
             values = pc.replace_substring(values, raw, escaped)
-    if pc.any(pc.match_substring_regex(values, _OTHER_CONTROL)).as_py():
-        fix = re.compile(_OTHER_CONTROL)
-        values = pa.array(
-            [
-                None if v is None else fix.sub(lambda m: f"\\u{ord(m.group()):04x}", v)
-                for v in values.to_pylist()
-            ],
-            pa.string(),
-        )
+        if pc.any(pc.match_substring_regex(values, _OTHER_CONTROL)).as_py():
+            fix = re.compile(_OTHER_CONTROL)
+            values = pa.array(
+                [
+                    None if v is None else fix.sub(lambda m: f"\\u{ord(m.group()):04x}", v)
+                    for v in values.to_pylist()
+                ],
+                pa.string(),
+            )
     return pc.binary_join_element_wise('"', values, '"', "")
 
 
 def json_objects(names: Sequence[str], columns: Sequence[pa.Array], length: int) -> pa.Array:
     """One JSON object text per row, keys ``names`` in order, values the texts; a null or
     empty cell leaves its key out. Same bytes as ``json.dumps(d, ensure_ascii=False,
-    separators=(",", ":"))``; ``{}`` when a row has none."""
-    parts = []
-    for name, column in zip(names, columns, strict=True):
-        present = pc.if_else(pc.equal(column, ""), None, column)
-        key = json.dumps(name, ensure_ascii=False) + ":"
-        part = pc.binary_join_element_wise(key, _json_string(present), ",", "")
-        parts.append(pc.fill_null(part, ""))
-    if not parts:
+    separators=(",", ":"))``; ``{}`` when a row has none.
+
+    Fast path: the objects are built without escaping, then checked in one pass (a row
+    whose values hold no quote, backslash or control character has exactly four quotes
+    per key); only when a row needs it is each column escaped."""
+    if not names:
         return pa.repeat(pa.scalar("{}"), length)
-    # every part ends with '",' (a JSON string, then the separator): trimming the commas
-    # at the end removes only the last separator (null_handling="skip" drops rows here)
-    body = pc.utf8_rtrim(pc.binary_join_element_wise(*parts, ""), characters=",")
-    return pc.binary_join_element_wise("{", body, "}", "")
+    present = [pc.if_else(pc.equal(column, ""), None, column) for column in columns]
+    body = _objects(names, present, escape=False)
+    quotes = pc.count_substring(body, '"')
+    keys = pa.repeat(pa.scalar(0, pa.int32()), length)
+    for column in present:
+        keys = pc.add(keys, pc.cast(pc.is_valid(column), pa.int32()))
+    plain = pc.and_(
+        pc.equal(quotes, pc.multiply(keys, 4)),
+        pc.invert(pc.match_substring_regex(body, _BACKSLASH_OR_CONTROL)),
+    )
+    if pc.all(plain).as_py():
+        return body
+    return _objects(names, present, escape=True)
+
+
+_BACKSLASH_OR_CONTROL = r"[\\\x00-\x1f]"
+
+
+def _objects(names: Sequence[str], present: Sequence[pa.Array], escape: bool) -> pa.Array:
+    parts = []
+    for name, column in zip(names, present, strict=True):
+        key = "," + json.dumps(name, ensure_ascii=False) + ":"
+        if escape:
+            part = pc.binary_join_element_wise(key, _json_string(column), "")
+        else:
+            part = pc.binary_join_element_wise(key + '"', column, '"', "")
+        parts.append(pc.fill_null(part, ""))
+    # every part starts with its separator: the one after "{" goes (skipping null parts
+    # with null_handling="skip" loses rows in pyarrow 26)
+    joined = pc.binary_join_element_wise("{", *parts, "}", "")
+    return pc.replace_substring(joined, "{,", "{", max_replacements=1)

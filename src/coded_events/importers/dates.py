@@ -32,38 +32,39 @@ DATE_TARGETS = tuple(
 _PRECISION_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
 
 
-def _shift_days(dates: pa.Array, days: int) -> pa.Array:
-    shifted = pc.add(pc.cast(dates, pa.int32()), pa.scalar(days, pa.int32()))
-    return pc.cast(shifted, pa.date32())
+def _days(dates: pa.Array) -> pa.Array:
+    return pc.cast(dates, pa.int32())
+
+
+def _date(days: pa.Array) -> pa.Array:
+    return pc.cast(days, pa.date32())
 
 
 def date_columns(day: pa.Array, precision: pa.Array) -> dict[str, pa.Array]:
-    """Our date columns for dates known to ``precision`` ("day", "month", "year")."""
-    as_ts = pc.cast(day, pa.timestamp("s"))
-    year = pc.year(day)
-    month_start = strict_date(pc.strftime(as_ts, format="%Y-%m-01"), "%Y-%m-%d")
-    year_start = strict_date(pc.strftime(as_ts, format="%Y-01-01"), "%Y-%m-%d")
-    year_end = strict_date(pc.strftime(as_ts, format="%Y-12-31"), "%Y-%m-%d")
-    next_month = _shift_days(month_start, 32)
-    next_month_start = strict_date(
-        pc.strftime(pc.cast(next_month, pa.timestamp("s")), format="%Y-%m-01"), "%Y-%m-%d"
-    )
-    month_end = _shift_days(next_month_start, -1)
+    """Our date columns for dates known to ``precision`` ("day", "month", "year"):
+    integer arithmetic on days, no parsing."""
+    days = _days(day)
+    month_start = pc.subtract(days, pc.cast(pc.subtract(pc.day(day), 1), pa.int32()))
+    year_start = pc.subtract(days, pc.cast(pc.subtract(pc.day_of_year(day), 1), pa.int32()))
+    year_length = pc.if_else(pc.is_leap_year(day), 366, 365)
+    year_end = pc.add(year_start, pc.cast(pc.subtract(year_length, 1), pa.int32()))
+    later = _date(pc.add(month_start, pa.scalar(32, pa.int32())))  # in the next month
+    next_month = pc.subtract(_days(later), pc.cast(pc.subtract(pc.day(later), 1), pa.int32()))
+    month_end = pc.subtract(next_month, pa.scalar(1, pa.int32()))
     is_month = pc.equal(precision, "month")
     is_year = pc.equal(precision, "year")
-    start = pc.if_else(is_year, year_start, pc.if_else(is_month, month_start, day))
-    end = pc.if_else(is_year, year_end, pc.if_else(is_month, month_end, day))
+    start = pc.if_else(is_year, year_start, pc.if_else(is_month, month_start, days))
+    end = pc.if_else(is_year, year_end, pc.if_else(is_month, month_end, days))
+    iso = pc.cast(day, pa.string())
     text = pc.if_else(
         is_year,
-        pc.cast(year, pa.string()),
-        pc.if_else(
-            is_month, pc.strftime(as_ts, format="%Y-%m"), pc.strftime(as_ts, format="%Y-%m-%d")
-        ),
+        pc.utf8_slice_codeunits(iso, 0, 4),
+        pc.if_else(is_month, pc.utf8_slice_codeunits(iso, 0, 7), iso),
     )
     length = len(day)
     return {
-        "events.date_start": start,
-        "events.date_end": end,
+        "events.date_start": _date(start),
+        "events.date_end": _date(end),
         "events.date_precision": precision,
         "events.date_start_text": text,
         "events.date_end_text": pa.nulls(length, pa.string()),

@@ -17,21 +17,35 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from coded_events.importers import crosswalks
+from coded_events.importers.columns import map_distinct, matches, strict_date
+from coded_events.importers.dates import DATE_TARGETS, date_columns
+from coded_events.importers.format import Batch, Converted, Format, Issue, Layout, Rule
+from coded_events.importers.inputs import InputError
+from coded_events.importers.reading import NotEventFile, RawBatch
+from coded_events.importers.rules import json_cell, lossy_issue, quantities
+from coded_events.importers.sources import file_source_id, slug
 from coded_events.spec import codebook
 
 __all__ = [
+    "COLUMNS",
+    "FORMAT",
     "PLACEHOLDER_DATES",
     "SIZE_WORDS",
     "actor",
     "is_placeholder_date",
     "pairs",
     "quantity",
+    "read_plover",
     "read_records",
 ]
 
@@ -165,3 +179,340 @@ def quantity(value: Any, unit: str) -> dict[str, object] | None:
     if smallest is None:
         return None
     return {"value": smallest, "unit": unit, "qualifier": "at_least", "as_written": text}
+
+
+# --- the reader and the declared format -----------------------------------------------------
+
+COLUMNS = (
+    "id", "date", "event", "mode", "context", "eventText", "source", "target", "size",
+    "casualties", "eventLoc", "text", "textInfo", "language", "publication", "coder",
+    "version", "dateCoded", "comment", "license", "copyright",
+)  # fmt: skip
+"""The keys of a PLOVER record we know, in the order ``producer_fields`` keeps them."""
+
+OTHER_KEYS = "(other keys)"
+"""The column that holds a record's unknown keys, as one JSON object (nothing dropped)."""
+
+RECORDS_PER_BATCH = 5000
+
+
+def _rows(record: Any) -> tuple[list[dict[str, str | None]], bool]:
+    """The rows of one record: one per (source, target) pair; ``source`` and ``target``
+    hold that pair's entries (a target that is not a list of actors, verbatim)."""
+    if not isinstance(record, dict):
+        return [{"id": None, OTHER_KEYS: json_cell(record)}], False
+    found, not_actors = pairs(record)
+    base: dict[str, str | None] = {
+        k: json_cell(record.get(k)) for k in COLUMNS if k not in ("source", "target")
+    }
+    other = {k: v for k, v in record.items() if k not in COLUMNS}
+    base[OTHER_KEYS] = json_cell(other) if other else None
+    rows = []
+    for source, target in found:
+        row = dict(base)
+        row["source"] = json_cell(source)
+        row["target"] = json_cell(record.get("target") if not_actors else target)
+        rows.append(row)
+    return rows, not_actors
+
+
+def read_plover(
+    stream: IO[bytes], label: str, fmt: Any, batch_bytes: int = 0
+) -> Iterator[RawBatch]:
+    """Raw batches of a PLOVER JSON file: one row per source-target pair (``pair`` says
+    its place in the record), each row's line the line its record starts on."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    columns = (*COLUMNS, OTHER_KEYS)
+    cells: dict[str, list[str | None]] = {c: [] for c in columns}
+    lines: list[int] = []
+    place: list[int | None] = []
+    records = 0
+    try:
+        for line, record in read_records(text):
+            rows, _ = _rows(record)
+            for index, row in enumerate(rows):
+                for column in columns:
+                    cells[column].append(row.get(column))
+                lines.append(line)
+                place.append(index + 1 if len(rows) > 1 else None)
+            records += 1
+            if records % RECORDS_PER_BATCH == 0:
+                yield _batch(cells, lines, place)
+                cells, lines, place = {c: [] for c in columns}, [], []
+    except (JsonError, UnicodeDecodeError) as error:
+        reason = f"not JSON records ({error})" if isinstance(error, JsonError) else (
+            f"not UTF-8 ({error})"
+        )  # fmt: skip
+        if not records:
+            raise NotEventFile(reason) from None
+        raise InputError(f"{label}: after {records} record(s), {reason}") from None
+    if not records:
+        raise NotEventFile("the file holds no records")
+    if lines:
+        yield _batch(cells, lines, place)
+
+
+def _batch(
+    cells: dict[str, list[str | None]], lines: list[int], place: list[int | None]
+) -> RawBatch:
+    columns = {k: pa.array(v, pa.string()) for k, v in cells.items()}
+    return RawBatch(columns, pa.array(lines, pa.int64()), pair=pa.array(place, pa.int64()))
+
+
+_ACTOR = pa.struct(
+    [("code", pa.string()), ("name", pa.string()), ("lossy", pa.bool_()),
+     ("note", pa.string()), ("actor", pa.bool_())]
+)  # fmt: skip
+
+
+def _actor_cell(cell: str | None) -> dict[str, object]:
+    none = {"code": None, "name": None, "lossy": False, "note": None, "actor": cell is None}
+    if cell is None:
+        return none
+    try:
+        entry = json.loads(cell)
+    except ValueError:
+        return none
+    found = actor(entry)
+    if found is None:
+        return none
+    note = "PLOVER code and sector as CAMEO"
+    if found.kept:
+        note = f"sector {found.kept!r} has no CAMEO role or carries a suffix (kept)"
+    text = found.text if isinstance(found.text, str) else None
+    return {"code": found.code, "name": text, "lossy": found.lossy, "note": note, "actor": True}
+
+
+def _actor_rule(prefix: str, column: str, doc: str) -> Rule:
+    targets = (f"events.{prefix}_code", f"events.{prefix}_name")
+
+    def convert(batch: Batch, cells: pa.Array) -> Converted:
+        built = map_distinct(cells, _actor_cell, _ACTOR)
+        issues = [
+            lossy_issue(
+                built.field("lossy"), cells, "plover_sectors.csv / plover_actor_codes.csv",
+                built.field("note"), column,
+            ),
+        ]  # fmt: skip
+        if column == "target":
+            issues.append(
+                Issue(
+                    "import-target-not-actor", pc.invert(built.field("actor")), cells, {}, column
+                )
+            )
+        return Converted({targets[0]: built.field("code"), targets[1]: built.field("name")},
+                         issues)  # fmt: skip
+
+    return Rule(targets, (column,), convert, doc, keep=True)
+
+
+_EVENT = pa.struct(
+    [("code", pa.string()), ("lossy", pa.bool_()), ("note", pa.string()),
+     ("document", pa.bool_())]
+)  # fmt: skip
+
+
+def _event(key: str | None) -> dict[str, object]:
+    event, _, mode = (key or "").partition("\x1f")
+    if event == "DOCUMENT":
+        return {"code": None, "lossy": False, "note": None, "document": True}
+    found = crosswalks.plover_event(event, mode or None)
+    if found is None:
+        return {"code": None, "lossy": False, "note": None, "document": False}
+    return {"code": found.cameo_code, "lossy": found.lossy, "note": found.note,
+            "document": False}  # fmt: skip
+
+
+def _event_rule(doc: str) -> Rule:
+    def convert(batch: Batch, event: pa.Array, mode: pa.Array) -> Converted:
+        key = pc.binary_join_element_wise(
+            event, mode, "\x1f", null_handling="replace", null_replacement=""
+        )
+        built = map_distinct(key, _event, _EVENT)
+        category = pc.utf8_rtrim(
+            pc.binary_join_element_wise(event, mode, " / ", null_handling="replace",
+                                        null_replacement=""), characters=" /"
+        )  # fmt: skip
+        document = built.field("document")
+        issues = [
+            Issue("import-not-an-event", document, event, {"category": category}, "event"),
+            Issue(
+                "import-category-unmapped",
+                pc.and_(pc.is_null(built.field("code")), pc.invert(document)),
+                event,
+                {
+                    "category": pc.fill_null(category, "(none)"),
+                    "crosswalk": "plover_event_types.csv",
+                },
+                "event",
+            ),
+            lossy_issue(
+                built.field("lossy"),
+                category,
+                "plover_event_types.csv",
+                built.field("note"),
+                "event",
+            ),
+        ]
+        return Converted({"events.cameo_code": built.field("code")}, issues)
+
+    return Rule(("events.cameo_code",), ("event", "mode"), convert, doc, keep=True)
+
+
+def _date_rule(doc: str) -> Rule:
+    def convert(batch: Batch, raw: pa.Array, ids: pa.Array) -> Converted:
+        day = strict_date(pc.utf8_trim_whitespace(raw), "%Y-%m-%d")
+        rows = zip(ids.to_pylist(), raw.to_pylist(), strict=True)
+        placeholder = pa.array(
+            [is_placeholder_date({"id": i or "", "date": d}) for i, d in rows], pa.bool_()
+        )
+        columns = date_columns(day, pa.repeat(pa.scalar("day"), len(batch)))
+        issues = [
+            Issue("import-bad-date", pc.is_null(day), raw, {"name": "date"}, "date"),
+            Issue("import-placeholder-date", placeholder, raw, {"name": "date"}, "date"),
+        ]
+        return Converted(columns, issues)
+
+    return Rule(DATE_TARGETS, ("date", "id"), convert, doc, keep=("date",))
+
+
+def _quantity_rule(doc: str) -> Rule:
+    units = {"size": "participants", "casualties": "casualties"}
+
+    def convert(batch: Batch, size: pa.Array, casualties: pa.Array) -> Converted:
+        found: list[list[dict[str, object]]] = [[] for _ in range(len(batch))]
+        issues = []
+        for column, values in (("size", size), ("casualties", casualties)):
+            unreadable = []
+            for row, value in enumerate(values.to_pylist()):
+                q = quantity(value, units[column]) if value is not None else None
+                if q is not None:
+                    found[row].append(q)
+                unreadable.append(value is not None and q is None)
+            issues.append(
+                Issue(
+                    "import-quantity-unreadable",
+                    pa.array(unreadable, pa.bool_()),
+                    values,
+                    {"name": column},
+                    column,
+                )
+            )
+        return Converted({"events.quantities": quantities(found)}, issues)
+
+    return Rule(("events.quantities",), ("size", "casualties"), convert, doc, keep=True)
+
+
+def _place_name(cell: str | None) -> str | None:
+    try:
+        loc = json.loads(cell) if cell else None
+    except ValueError:
+        return cell
+    name = loc.get("name") if isinstance(loc, dict) else None
+    return name if isinstance(name, str) and name.strip() else None
+
+
+def _place_rule(doc: str) -> Rule:
+    def convert(batch: Batch, loc: pa.Array) -> Converted:
+        name = map_distinct(loc, _place_name, pa.string())
+        return Converted(
+            {"events.location_name": name,
+             "events.geo_precision": pa.repeat(pa.scalar("none"), len(batch))}
+        )  # fmt: skip
+
+    return Rule(("events.location_name", "events.geo_precision"), ("eventLoc",), convert, doc,
+                keep=True)  # fmt: skip
+
+
+def _source_rule(doc: str) -> Rule:
+    targets = ("events.source_id", "sources.source_id", "sources.publisher", "sources.language")
+
+    def convert(batch: Batch, ids: pa.Array, publication: pa.Array,
+                language: pa.Array) -> Converted:  # fmt: skip
+        part = map_distinct(ids, lambda v: None if v is None else slug(v), pa.string())
+        source = pc.binary_join_element_wise("plover-record-", part, "")
+        source = pc.fill_null(source, file_source_id(batch))
+        good = matches(language, r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+        values = (source, source, publication, pc.if_else(good, language, None))
+        return Converted(dict(zip(targets, values, strict=True)))
+
+    return Rule(
+        targets, ("id", "publication", "language"), convert, doc, keep=("publication", "language")
+    )
+
+
+def _sniff(rows: list[list[str]]) -> str | None:
+    head = "\n".join(r[0] for r in rows)
+    if head.lstrip()[:1] in ("[", "{") and any(
+        f'"{key}"' in head for key in ("event", "eventText", "actorText", "source", "mode")
+    ):
+        return "JSON records with PLOVER keys (event, source, target)"
+    return None
+
+
+FORMAT = Format(
+    name="plover",
+    producer="PLOVER",
+    producer_version="",
+    description="PLOVER / POLECAT event records as JSON (an array of records, or one record "
+    "per line).",
+    layouts=(Layout((*COLUMNS, OTHER_KEYS), "PLOVER record keys"),),
+    header="required",
+    delimiter="\n",
+    id_column="id",
+    reader=read_plover,
+    sniff=_sniff,
+    rules=(
+        _date_rule(
+            "`date` (YYYY-MM-DD, strict). A date the producer documents as a placeholder is "
+            "not a date: the gold-standard records (`PLOVER-GSR` ids) set every date to "
+            "2000-01-01 (their readme says so), so such a record is rejected "
+            "(`import-placeholder-date`), never imported with a made-up date."
+        ),
+        _actor_rule(
+            "source_actor",
+            "source",
+            "One event per (source, target) pair of the record. The entry's actorText is "
+            "the name; code and sector to a CAMEO code through `plover_actor_codes.csv` "
+            "(PLOVER `EUR` is the European Union, CAMEO `IGOEEC`) and `plover_sectors.csv` "
+            "(PLOVER `MED` is health, `HLH`); a sector suffix (`REFkur`) or an unknown "
+            "sector is lossy and kept.",
+        ),
+        _actor_rule(
+            "target_actor",
+            "target",
+            "As the source. An empty or absent target: no target; a target that is not a "
+            'list of actors (`"diplomatic"`) is reported (`import-target-not-actor`).',
+        ),
+        _event_rule(
+            "event with mode where the mode decides, through `plover_event_types.csv`. A "
+            "`DOCUMENT` record (documentation of the file) is not an event "
+            "(`import-not-an-event`); a type with no CAMEO code is rejected."
+        ),
+        _quantity_rule(
+            "size (unit `participants`) and casualties (unit `casualties`): a number is "
+            "exact; a count word is `at_least` its smallest meaning (`Thousands`: 2000, the "
+            "declared table `SIZE_WORDS`); other words are reported and kept."
+        ),
+        _place_rule(
+            "eventLoc's name is the place; PLOVER gives no coordinates and its "
+            "`country code` is not stated to be ISO: geo_precision `none`, the country "
+            "empty, eventLoc kept verbatim."
+        ),
+        _source_rule(
+            "One source per record (`plover-record-<id>`): publisher from publication, "
+            "language from language. The record's text is not stored as a source text (no "
+            "text_sha256); it stays verbatim in provenance."
+        ),
+    ),
+    licence="PLOVER gold-standard records: CC BY-SA 4.0; POLECAT: its Dataverse terms",
+    homepage="https://github.com/openeventdata/PLOVER",
+    notes=(
+        "**Rows read count records**, as the producer's file holds them; a record with "
+        "several sources or targets is written as one event per pair (`<id>-1`, "
+        "`<id>-2`, ...), the later ones tied to the first by `same_as` links in the "
+        "`links` table, and a record is written or rejected whole. Each pair's provenance "
+        "keeps the record's keys verbatim, with `source` and `target` holding that pair's "
+        "entries; unknown keys go to `(other keys)` as one JSON object.",
+    ),
+)

@@ -26,7 +26,7 @@ from coded_events.importers.reading import (
     read_delimited,
 )
 from coded_events.importers.registry import AUTO, FORMATS
-from coded_events.importers.writer import DatasetWriter
+from coded_events.importers.writer import DatasetWriter, prefetch
 from coded_events.spec import codebook
 from coded_events.spec.catalogue import CATALOGUE
 from coded_events.spec.versions import PACKAGE_VERSION, SCHEMA_VERSION
@@ -198,7 +198,8 @@ def _read_input(
         name = _name(path, member.label)
         try:
             with inputs.open_member(member) as stream:
-                for raw in reader(stream, member.label, fmt, batch_bytes):
+                batches = prefetch(reader(stream, member.label, fmt, batch_bytes))
+                for raw in batches:
                     writer.write(converter.convert(raw, member.label, name))
         except NotEventFile as refused:
             accounts.notice(
