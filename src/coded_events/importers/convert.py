@@ -132,14 +132,17 @@ class BatchConverter:
                 check.finding(batch.file, pointer, value, line=line, **params)
             )
 
-    def _account(self, issues: list[Issue], batch: Batch) -> pa.Array:
-        """Report the issues; the mask of rejected rows."""
+    def _account(self, issues: list[Issue], batch: Batch, records: bool = False) -> pa.Array:
+        """Report the issues; the mask of rejected rows (``records``: rows of one record,
+        sharing its line, are rejected together, before the warnings are reported)."""
         rejected = false_mask(len(batch))
         errors = [i for i in issues if CATALOGUE[i.code].severity == "error"]
         for issue in errors:
             first = pc.and_(pc.fill_null(issue.mask, False), pc.invert(rejected))
             self._findings(issue, first, batch)
             rejected = pc.or_(rejected, first)
+        if records:  # a record is written whole or not at all
+            rejected = pc.is_in(batch.lines, value_set=batch.lines.filter(rejected))
         for issue in issues:
             if CATALOGUE[issue.code].severity != "error":
                 kept = pc.and_(pc.fill_null(issue.mask, False), pc.invert(rejected))
@@ -227,9 +230,7 @@ class BatchConverter:
             out.update(converted.columns)
             issues += converted.issues
         issues.append(self._target_is_source(out, batch))
-        rejected = self._account(issues, batch)
-        if raw.pair is not None:  # a record is written whole or not at all
-            rejected = pc.is_in(batch.lines, value_set=batch.lines.filter(rejected))
+        rejected = self._account(issues, batch, records=raw.pair is not None)
         keep = pc.invert(rejected)
         length = len(batch)
         read = length if raw.pair is None else len(pc.unique(batch.lines))

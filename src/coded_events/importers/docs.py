@@ -48,7 +48,11 @@ _COMMON = (
         "the producer and its version (`GDELT 2.0`, `ICEWS`): no person coded these events",
     ),
     ("`events.certainty`, `events.status`", "empty: machine coders do not state them"),
-    ("`events.quantities`", "`[]`: no numbers from a text we do not hold"),
+    (
+        "`events.quantities`",
+        "`[]`: no numbers from a text we do not hold; only counts the producer gives in "
+        "its own columns (ACLED fatalities, UCDP GED deaths, PLOVER size and casualties)",
+    ),
     (
         "`events.date_approximate`, `date_end_text`, `date_note`",
         "false, empty, empty: a lower precision in `date_start_text` says what "
@@ -139,8 +143,12 @@ def _format(fmt: Format) -> list[str]:
         fmt.description,
         "",
         *_layouts(fmt),
-        f"Delimiter {fmt.delimiter!r} (`;` or `,` after a spreadsheet round trip: read with "
-        f"quotes, reported). Missing value: {missing}.",
+        (
+            f"Delimiter {fmt.delimiter!r} (`;` or `,` after a spreadsheet round trip: read "
+            f"with quotes, reported). Missing value: {missing}."
+        )
+        if fmt.delimiter != "\n"
+        else "JSON, read record by record (duplicate keys and NaN refused).",
         "",
         f"Terms: {fmt.licence}. Homepage: <{fmt.homepage}>." if fmt.homepage else "",
         "",
@@ -166,4 +174,33 @@ def markdown() -> str:
     lines += ["", "There are no evidence quotes" + tail.rstrip("\n")]
     for fmt in FORMATS.values():
         lines += _format(fmt)
+    lines += _crosswalks()
     return "\n".join(lines) + "\n"
+
+
+def _crosswalks() -> list[str]:
+    """The declared crosswalks (``importers/crosswalks/``), each file's rows as a table."""
+    from coded_events.importers import crosswalks
+
+    lines = [
+        "",
+        "## Crosswalks",
+        "",
+        "Producers that are not CAMEO (ACLED, UCDP GED, PLOVER) and Phoenix's QuadClass are "
+        "mapped through declared crosswalks, shipped as CSV data in "
+        "`coded_events/importers/crosswalks/` with their sources (`SOURCES.md` there). "
+        "`lossy` true: our code says less than the producer's category (a warning on the "
+        "row, `import-crosswalk-lossy`); the producer's value stays verbatim in provenance. "
+        "A test checks that every category of the producers' codebooks "
+        "(`producer_categories.csv`) is mapped.",
+    ]
+    for name, what in crosswalks.CROSSWALKS.items():
+        rows = crosswalks.rows(name)
+        lines += ["", f"### `{name}`", "", what + "."]
+        if name == "producer_categories.csv":
+            lines.append(f"{len(rows)} categories, transcribed from the producers' codebooks.")
+            continue
+        header = list(rows[0]) if rows else []
+        lines += ["", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+        lines += ["| " + " | ".join(_cell(r[h] or "") for h in header) + " |" for r in rows]
+    return lines

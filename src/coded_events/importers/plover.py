@@ -259,6 +259,24 @@ def _batch(
     return RawBatch(columns, pa.array(lines, pa.int64()), pair=pa.array(place, pa.int64()))
 
 
+def first_of_record(batch: Batch) -> pa.Array:
+    """True on the first row of each record (the rows of a record are consecutive and
+    share its line): record-level findings are shown and counted once per record."""
+    lines = batch.lines
+    if not len(lines):
+        return pa.array([], pa.bool_())
+    previous = pa.concat_arrays([pa.array([0], pa.int64()), lines.slice(0, len(lines) - 1)])
+    return pc.not_equal(lines, previous)
+
+
+def _once(issues: list[Issue], batch: Batch) -> list[Issue]:
+    first = first_of_record(batch)
+    return [
+        Issue(i.code, pc.and_(pc.fill_null(i.mask, False), first), i.value, i.params, i.column)
+        for i in issues
+    ]
+
+
 _ACTOR = pa.struct(
     [("code", pa.string()), ("name", pa.string()), ("lossy", pa.bool_()),
      ("note", pa.string()), ("actor", pa.bool_())]
@@ -276,7 +294,10 @@ def _actor_cell(cell: str | None) -> dict[str, object]:
     found = actor(entry)
     if found is None:
         return none
-    note = "PLOVER code and sector as CAMEO"
+    note = (
+        f"code {entry.get('code')!r} with sector {entry.get('sector')!r} is not wholly "
+        "expressible as a CAMEO actor code (kept)"
+    )
     if found.kept:
         note = f"sector {found.kept!r} has no CAMEO role or carries a suffix (kept)"
     text = found.text if isinstance(found.text, str) else None
@@ -296,9 +317,7 @@ def _actor_rule(prefix: str, column: str, doc: str) -> Rule:
         ]  # fmt: skip
         if column == "target":
             issues.append(
-                Issue(
-                    "import-target-not-actor", pc.invert(built.field("actor")), cells, {}, column
-                )
+                Issue("import-target-not-actor", pc.invert(built.field("actor")), cells, {}, column)
             )
         return Converted({targets[0]: built.field("code"), targets[1]: built.field("name")},
                          issues)  # fmt: skip
@@ -354,7 +373,7 @@ def _event_rule(doc: str) -> Rule:
                 "event",
             ),
         ]
-        return Converted({"events.cameo_code": built.field("code")}, issues)
+        return Converted({"events.cameo_code": built.field("code")}, _once(issues, batch))
 
     return Rule(("events.cameo_code",), ("event", "mode"), convert, doc, keep=True)
 
@@ -371,7 +390,7 @@ def _date_rule(doc: str) -> Rule:
             Issue("import-bad-date", pc.is_null(day), raw, {"name": "date"}, "date"),
             Issue("import-placeholder-date", placeholder, raw, {"name": "date"}, "date"),
         ]
-        return Converted(columns, issues)
+        return Converted(columns, _once(issues, batch))
 
     return Rule(DATE_TARGETS, ("date", "id"), convert, doc, keep=("date",))
 
@@ -463,6 +482,11 @@ FORMAT = Format(
     reader=read_plover,
     sniff=_sniff,
     rules=(
+        _event_rule(
+            "event with mode where the mode decides, through `plover_event_types.csv`. A "
+            "`DOCUMENT` record (documentation of the file) is not an event "
+            "(`import-not-an-event`); a type with no CAMEO code is rejected."
+        ),
         _date_rule(
             "`date` (YYYY-MM-DD, strict). A date the producer documents as a placeholder is "
             "not a date: the gold-standard records (`PLOVER-GSR` ids) set every date to "
@@ -483,11 +507,6 @@ FORMAT = Format(
             "target",
             "As the source. An empty or absent target: no target; a target that is not a "
             'list of actors (`"diplomatic"`) is reported (`import-target-not-actor`).',
-        ),
-        _event_rule(
-            "event with mode where the mode decides, through `plover_event_types.csv`. A "
-            "`DOCUMENT` record (documentation of the file) is not an event "
-            "(`import-not-an-event`); a type with no CAMEO code is rejected."
         ),
         _quantity_rule(
             "size (unit `participants`) and casualties (unit `casualties`): a number is "
