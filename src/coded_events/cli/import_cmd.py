@@ -49,7 +49,10 @@ def _usage(message: str) -> typer.Exit:
 @app.command("import")
 def import_command(
     format_name: str = typer.Argument(
-        ..., metavar="FORMAT", help="gdelt1, gdelt2, icews, or auto (recognised from the content)."
+        ...,
+        metavar="FORMAT",
+        help="gdelt1, gdelt2, icews, phoenix, acled, ucdp-ged, plover, or auto (recognised "
+        "from the content).",
     ),
     inputs: list[Path] = typer.Argument(
         ..., metavar="INPUT", help="Producer files: plain, .zip or .gz (read as streams)."
@@ -63,7 +66,7 @@ def import_command(
         20, "--max-samples", min=0, metavar="N", help="Findings shown per code and file."
     ),
 ) -> None:
-    """Import GDELT or ICEWS event files as a dataset in our published layout.
+    """Import GDELT, ICEWS, Phoenix, ACLED, UCDP GED or PLOVER files as a dataset in our layout.
 
     Writes DIR/data/{events,sources,provenance,...}.parquet, datapackage.json and dataset.json.
     Every row is written or rejected with a finding (file, line, rule). Exit status: 0 when
