@@ -116,14 +116,32 @@ _SHORT_ESCAPES = (
     ("\f", "\\f"),
 )
 _OTHER_CONTROL = r"[\x00-\x1f]"
-_NEEDS_ESCAPE = r'["\\\x00-\x1f]'
+NEEDS_ESCAPE = r'["\\\x00-\x1f]'
 """A quote, a backslash or a control character: the texts JSON must escape."""
 
 
-def _json_string(values: pa.Array) -> pa.Array:
-    """Each text as a JSON string literal, byte for byte as ``json.dumps(...,
-    ensure_ascii=False)`` writes it."""
-    if pc.any(pc.match_substring_regex(values, _NEEDS_ESCAPE)).as_py():
+def json_objects(
+    names: Sequence[str], columns: Sequence[pa.Array], length: int, *, plain: bool = False
+) -> pa.Array:
+    """One JSON object text per row, keys ``names`` in order, values the texts; a null or
+    empty cell leaves its key out. Same bytes as ``json.dumps(d, ensure_ascii=False,
+    separators=(",", ":"))``; ``{}`` when a row has none. ``plain``: the caller knows that
+    no value holds a quote, a backslash or a control character (nothing to escape)."""
+    parts = []
+    for name, column in zip(names, columns, strict=True):
+        key = "," + json.dumps(name, ensure_ascii=False) + ':"'
+        value = column if plain else _escaped(column)
+        part = pc.binary_join_element_wise(key, value, '"', "")  # null where the cell is
+        parts.append(pc.if_else(pc.equal(value, ""), None, part))
+    # each part starts with its separator; the one after "{" goes. ("{" and "}" keep every
+    # row non-null: pyarrow 26 drops rows whose parts are all null under "skip".)
+    joined = pc.binary_join_element_wise("{", *parts, "}", "", null_handling="skip")
+    return pc.replace_substring(joined, "{,", "{", max_replacements=1)
+
+
+def _escaped(values: pa.Array) -> pa.Array:
+    """The texts as JSON string contents (without the quotes)."""
+    if pc.any(pc.match_substring_regex(values, NEEDS_ESCAPE)).as_py():
         for raw, escaped in _SHORT_ESCAPES:
             values = pc.replace_substring(values, raw, escaped)
         if pc.any(pc.match_substring_regex(values, _OTHER_CONTROL)).as_py():
@@ -135,47 +153,4 @@ def _json_string(values: pa.Array) -> pa.Array:
                 ],
                 pa.string(),
             )
-    return pc.binary_join_element_wise('"', values, '"', "")
-
-
-def json_objects(names: Sequence[str], columns: Sequence[pa.Array], length: int) -> pa.Array:
-    """One JSON object text per row, keys ``names`` in order, values the texts; a null or
-    empty cell leaves its key out. Same bytes as ``json.dumps(d, ensure_ascii=False,
-    separators=(",", ":"))``; ``{}`` when a row has none.
-
-    Fast path: the objects are built without escaping, then checked in one pass (a row
-    whose values hold no quote, backslash or control character has exactly four quotes
-    per key); only when a row needs it is each column escaped."""
-    if not names:
-        return pa.repeat(pa.scalar("{}"), length)
-    present = [pc.if_else(pc.equal(column, ""), None, column) for column in columns]
-    body = _objects(names, present, escape=False)
-    quotes = pc.count_substring(body, '"')
-    keys = pa.repeat(pa.scalar(0, pa.int32()), length)
-    for column in present:
-        keys = pc.add(keys, pc.cast(pc.is_valid(column), pa.int32()))
-    plain = pc.and_(
-        pc.equal(quotes, pc.multiply(keys, 4)),
-        pc.invert(pc.match_substring_regex(body, _BACKSLASH_OR_CONTROL)),
-    )
-    if pc.all(plain).as_py():
-        return body
-    return _objects(names, present, escape=True)
-
-
-_BACKSLASH_OR_CONTROL = r"[\\\x00-\x1f]"
-
-
-def _objects(names: Sequence[str], present: Sequence[pa.Array], escape: bool) -> pa.Array:
-    parts = []
-    for name, column in zip(names, present, strict=True):
-        key = "," + json.dumps(name, ensure_ascii=False) + ":"
-        if escape:
-            part = pc.binary_join_element_wise(key, _json_string(column), "")
-        else:
-            part = pc.binary_join_element_wise(key + '"', column, '"', "")
-        parts.append(pc.fill_null(part, ""))
-    # every part starts with its separator: the one after "{" goes (skipping null parts
-    # with null_handling="skip" loses rows in pyarrow 26)
-    joined = pc.binary_join_element_wise("{", *parts, "}", "")
-    return pc.replace_substring(joined, "{,", "{", max_replacements=1)
+    return values

@@ -172,16 +172,16 @@ class BatchConverter:
     def _provenance(
         self,
         batch: Batch,
+        plain: bool,
         out: dict[str, pa.Array],
         event_id: pa.Array,
         producer_id: pa.Array,
         input_name: str,
     ) -> dict[str, pa.Array]:
         length = len(batch)
+        nothing = pa.nulls(length, pa.string())
         fields = json_objects(
-            self.kept,
-            [batch.raw[c] if c in batch.raw else pa.nulls(length, pa.string()) for c in self.kept],
-            length,
+            self.kept, [batch.columns.get(c, nothing) for c in self.kept], length, plain=plain
         )
         columns = {k.split(".", 1)[1]: v for k, v in out.items() if k.startswith("provenance.")}
         return {
@@ -243,7 +243,7 @@ class BatchConverter:
         self.accounts.rows_written += written
         self.accounts.rows_rejected += read - written
         events = self._events(out, length)
-        provenance = self._provenance(batch, out, event_id, producer_id, input_name)
+        provenance = self._provenance(batch, raw.plain, out, event_id, producer_id, input_name)
         sources = {k.split(".", 1)[1]: v for k, v in out.items() if k.startswith("sources.")}
         tables = {
             "events": self._table("events", events, length).filter(keep),

@@ -86,7 +86,8 @@ _COMMON = (
         "`provenance.producer_fields`",
         "a JSON object of the producer's columns that have no home in our "
         "model, and of those a mapping loses or compares, verbatim, in the "
-        "producer's column order (empty cells left out)",
+        "producer's column order (cells that are empty or the format's missing "
+        "value, such as ICEWS `NA`, left out)",
     ),
 )
 """What every import fills the same way: (our columns, value), for the docs."""

@@ -27,6 +27,7 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from coded_events.importers.columns import NEEDS_ESCAPE
 from coded_events.importers.format import Format, Issue, Layout
 
 __all__ = ["Dialect", "NotEventFile", "Notice", "RawBatch", "detect_dialect", "read_delimited"]
@@ -64,6 +65,9 @@ class RawBatch:
     lines: pa.Array
     issues: list[Issue] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    plain: bool = False
+    """True when no cell holds a quote, a backslash or a control character (then the
+    verbatim cells need no JSON escaping in provenance); False when unknown."""
     pair: pa.Array | None = None
     """For a reader that makes several rows of one producer record (PLOVER: one row per
     source-target pair): each row's 1-based place in its record, null for a record of one
@@ -336,7 +340,9 @@ def read_delimited(
                 },
             )
         )
-        yield RawBatch(columns, numbers, issues, notices)
+        special = r'["\\\x00-\x08\x0a-\x1f]' if dialect.delimiter == "\t" else NEEDS_ESCAPE
+        plain = not dialect.quoted and not pc.any(pc.match_substring_regex(texts, special)).as_py()
+        yield RawBatch(columns, numbers, issues, notices, plain)
     if dialect is None:
         raise NotEventFile("the file holds no rows")
 

@@ -67,6 +67,7 @@ def prefetch(items: Iterator[Any], ahead: int = 1) -> Iterator[Any]:
         stop.set()
         thread.join()
 
+
 PARQUET_OPTIONS: dict[str, Any] = {**parquet.PARQUET_OPTIONS, "compression_level": 3}
 """The build's Parquet options, with a faster zstd level (imports are large)."""
 
@@ -82,6 +83,9 @@ class DatasetWriter:
         self.handles: dict[str, IO[bytes]] = {}
         self.parquet: dict[str, pq.ParquetWriter] = {}
         self.rows: dict[str, int] = dict.fromkeys(TABLE_NAMES, 0)
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def __enter__(self) -> DatasetWriter:
         data = DatasetLayout(self.out).data
@@ -104,13 +108,43 @@ class DatasetWriter:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        if self._thread is not None:  # an import that failed: stop the writing thread
+            self._queue.put(_DONE)
+            self._thread.join()
         if exc_info[0] is not None:
             for writer in self.parquet.values():
                 writer.close()
         self.stack.__exit__(*exc_info)  # type: ignore[arg-type]
 
     def write(self, tables: dict[str, pa.Table]) -> None:
-        """Append one batch's rows to each table (empty tables add nothing)."""
+        """Append one batch's rows to each table, in a thread of its own (Parquet
+        compression releases the GIL), in order; the next batch converts meanwhile."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._drain, daemon=True)
+            self._thread.start()
+        self._raise()
+        self._queue.put(tables)
+
+    def _drain(self) -> None:
+        while (tables := self._queue.get()) is not _DONE:
+            if self._error is None:
+                try:
+                    self._write(tables)
+                except BaseException as error:  # raised in the importing thread
+                    self._error = error
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_DONE)
+            self._thread.join()
+            self._thread = None
+        self._raise()
+
+    def _write(self, tables: dict[str, pa.Table]) -> None:
         for name, table in tables.items():
             if not table.num_rows:
                 continue
@@ -125,6 +159,7 @@ class DatasetWriter:
 
     def finish(self, dataset: dict[str, Any], sources: list[dict[str, Any]]) -> list[Path]:
         """Close the tables, then write datapackage.json and dataset.json; the files."""
+        self._join()
         for name, writer in self.parquet.items():
             if not self.rows[name] and "csv" in self.formats:
                 self.handles[data_path(name, "csv")].write(
