@@ -20,6 +20,7 @@ from coded_events.importers.columns import false_mask, json_objects, matches
 from coded_events.importers.derive import actor_parts, codebook_columns, empty_quantities
 from coded_events.importers.format import Batch, Format, Issue
 from coded_events.importers.reading import Notice, RawBatch
+from coded_events.importers.seen import SeenIds
 from coded_events.release.rows import ARROW_SCHEMAS, arrow_table
 from coded_events.spec.catalogue import CATALOGUE
 
@@ -61,7 +62,7 @@ class BatchConverter:
     def __init__(self, fmt: Format, accounts: Accounts) -> None:
         self.format = fmt
         self.accounts = accounts
-        self.seen_ids: set[str] = set()
+        self.seen_ids = SeenIds()
         self.seen_sources: set[str] = set()
         self.kept = fmt.kept_columns()
 
@@ -79,18 +80,14 @@ class BatchConverter:
         if pair is not None:  # the rows of one record: <id>-<place in the record>
             suffixed = pc.binary_join_element_wise(event_id, pc.cast(pair, pa.string()), "-")
             event_id = pc.coalesce(suffixed, event_id)
-        duplicate = []
-        for value, is_bad in zip(event_id.to_pylist(), bad.to_pylist(), strict=True):
-            dup = not is_bad and value in self.seen_ids
-            duplicate.append(dup)
-            if not is_bad:
-                self.seen_ids.add(value)
+        key = pc.utf8_slice_codeunits(event_id, len(prefix))  # as event ids compare
+        duplicate = self.seen_ids.add_batch(key, pc.invert(bad))
         column = {"name": self.format.id_column}
         issues = [
             Issue("import-bad-id", bad, raw, column, self.format.id_column),
             Issue(
                 "import-duplicate-id",
-                pa.array(duplicate, pa.bool_()),
+                duplicate,
                 raw,
                 column,
                 self.format.id_column,
