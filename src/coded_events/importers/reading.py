@@ -274,6 +274,63 @@ def _expected(dialect: Dialect) -> str:
     return " or ".join(str(w) for w in sorted(dialect.layouts))
 
 
+@dataclass
+class _Rows:
+    """The rows of one block while the reader filters them: text, line, fields, and
+    which rows are not UTF-8."""
+
+    texts: pa.Array
+    numbers: pa.Array
+    not_utf8: pa.Array | None
+    lists: pa.ListArray | None = None
+
+    def keep(self, mask: pa.Array) -> None:
+        self.texts, self.numbers = self.texts.filter(mask), self.numbers.filter(mask)
+        if self.not_utf8 is not None:
+            self.not_utf8 = self.not_utf8.filter(mask)
+        if self.lists is not None:
+            self.lists = self.lists.filter(mask)
+
+
+def _first_field(lists: pa.ListArray) -> pa.Array:
+    """Each row's first field, trimmed and lower case ("" for an empty row)."""
+    nonempty = pc.if_else(
+        pc.greater(pc.list_value_length(lists), 0), lists, pa.scalar([""], lists.type)
+    )
+    return pc.utf8_lower(pc.utf8_trim_whitespace(pc.list_element(nonempty, 0)))
+
+
+def _drop_repeated_headers(rows: _Rows, fmt: Format) -> list[Notice]:
+    """Header lines inside the file (the id field is the id column's name): skipped."""
+    assert rows.lists is not None
+    repeated = pc.is_in(_first_field(rows.lists), pa.array([_norm(fmt.id_column)]))
+    if not pc.any(repeated).as_py():
+        return []
+    notices = [
+        Notice("import-header-repeated", n) for n in rows.numbers.filter(repeated).to_pylist()
+    ]
+    rows.keep(pc.invert(repeated))
+    return notices
+
+
+def _issues(rows: _Rows, misfit: pa.Array, dialect: Dialect) -> list[Issue]:
+    assert rows.lists is not None
+    issues = [] if rows.not_utf8 is None else [Issue("import-not-utf8", rows.not_utf8)]
+    counts = pc.cast(pc.list_value_length(rows.lists), pa.string())
+    params = {
+        "actual": counts,
+        "expected": _expected(dialect),
+        "delimiter": repr(dialect.delimiter),
+    }
+    return [*issues, Issue("import-wrong-width", misfit, counts, params)]
+
+
+def _plain(texts: pa.Array, dialect: Dialect) -> bool:
+    """Whether no cell holds a quote, a backslash or a control character."""
+    special = r'["\\\x00-\x08\x0a-\x1f]' if dialect.delimiter == "\t" else NEEDS_ESCAPE
+    return not dialect.quoted and not pc.any(pc.match_substring_regex(texts, special)).as_py()
+
+
 def read_delimited(
     stream: IO[bytes], label: str, fmt: Format, batch_bytes: int = DEFAULT_BATCH_BYTES
 ) -> Iterator[RawBatch]:
@@ -281,68 +338,25 @@ def read_delimited(
     before the first batch when the file is not of this format."""
     dialect: Dialect | None = None
     next_line = 1
-    id_names = {_norm(fmt.id_column)}
     for block in _blocks(stream, batch_bytes):
         raw = _lines(block)
         numbers = pa.array(range(next_line, next_line + len(raw)), pa.int64())
         next_line += len(raw)
         texts, not_utf8 = _decode(raw)
-        texts = pc.utf8_rtrim(texts, characters="\r")
-        keep = pc.not_equal(texts, "")
+        rows = _Rows(pc.utf8_rtrim(texts, characters="\r"), numbers, not_utf8)
+        keep = pc.not_equal(rows.texts, "")
         notices: list[Notice] = []
         if dialect is None:
-            first = [
-                (n, t)
-                for n, t in zip(numbers.to_pylist()[:50], texts.to_pylist()[:50], strict=True)
-                if t
-            ][:5]
-            dialect, notices = detect_dialect(fmt, first)
+            head = zip(numbers.to_pylist()[:50], rows.texts.to_pylist()[:50], strict=True)
+            dialect, notices = detect_dialect(fmt, [(n, t) for n, t in head if t][:5])
             if dialect.header_line is not None:
                 keep = pc.and_(keep, pc.not_equal(numbers, dialect.header_line))
-        texts, numbers = texts.filter(keep), numbers.filter(keep)
-        if not_utf8 is not None:
-            not_utf8 = not_utf8.filter(keep)
-        lists = _fields(texts, dialect)
-        first_field = pc.utf8_lower(
-            pc.utf8_trim_whitespace(
-                pc.list_element(
-                    pc.if_else(
-                        pc.greater(pc.list_value_length(lists), 0),
-                        lists,
-                        pa.scalar([""], lists.type),
-                    ),
-                    0,
-                )
-            )
-        )
-        repeated = pc.is_in(first_field, pa.array(sorted(id_names)))
-        if pc.any(repeated).as_py():
-            for number in numbers.filter(repeated).to_pylist():
-                notices.append(Notice("import-header-repeated", number))
-            data = pc.invert(repeated)
-            texts, numbers, lists = texts.filter(data), numbers.filter(data), lists.filter(data)
-            if not_utf8 is not None:
-                not_utf8 = not_utf8.filter(data)
-        columns, misfit = _columns(lists, dialect)
-        issues = []
-        if not_utf8 is not None:
-            issues.append(Issue("import-not-utf8", not_utf8))
-        counts = pc.cast(pc.list_value_length(lists), pa.string())
-        issues.append(
-            Issue(
-                "import-wrong-width",
-                misfit,
-                counts,
-                {
-                    "actual": counts,
-                    "expected": _expected(dialect),
-                    "delimiter": repr(dialect.delimiter),
-                },
-            )
-        )
-        special = r'["\\\x00-\x08\x0a-\x1f]' if dialect.delimiter == "\t" else NEEDS_ESCAPE
-        plain = not dialect.quoted and not pc.any(pc.match_substring_regex(texts, special)).as_py()
-        yield RawBatch(columns, numbers, issues, notices, plain)
+        rows.keep(keep)
+        rows.lists = _fields(rows.texts, dialect)
+        notices += _drop_repeated_headers(rows, fmt)
+        columns, misfit = _columns(rows.lists, dialect)
+        issues = _issues(rows, misfit, dialect)
+        yield RawBatch(columns, rows.numbers, issues, notices, _plain(rows.texts, dialect))
     if dialect is None:
         raise NotEventFile("the file holds no rows")
 
