@@ -20,13 +20,7 @@ REASON = "Long because:"
 
 ALLOWED: dict[str, str] = {
     # modules (dotted name)
-    "coded_events.flat.reader": "discovery, CSV and Parquet batching and casting; split "
-    "the CSV reading from the Parquet reading",
-    "coded_events.flat.rules": "every flat column rule; split by rule family as "
-    "spec.catalogue is split by layer",
     # functions (module:qualified name)
-    "coded_events.flat.reader:csv_batches": "CSV batching with line counting and "
-    "malformed-row recovery",
     "coded_events.access.loader:download": "argument checks, the registry and the cache; the "
     "public function's docstring alone is 25 lines",
     "coded_events.records.validate:validate_paths": "the record loop and the dataset loop "

@@ -29,14 +29,14 @@ __all__ = ["flat_files", "is_flat", "validate_flat"]
 def is_flat(path: Path) -> bool:
     """Whether ``path`` is a flat-table input: a ``.csv``/``.parquet`` file, or a folder of
     tables in the published layout (not a dataset folder with ``records/``)."""
-    from coded_events.flat.reader import is_flat as check
+    from coded_events.flat.discovery import is_flat as check
 
     return check(path)
 
 
 def flat_files(paths: list[Path]) -> list[Path]:
     """The table files that flat inputs stand for (links included), each once."""
-    from coded_events.flat.reader import expand
+    from coded_events.flat.discovery import expand
 
     return [path for path, _ in expand(paths)]
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from coded_events.flat import reader
-from coded_events.flat.reader import FORMATS, TablePart, TableSet
+from coded_events.flat import discovery
+from coded_events.flat.parts import FORMATS, TablePart, TableSet
 
 
 def is_url(location: str | Path) -> bool:
@@ -50,14 +50,14 @@ def _remote_files(url: str) -> list[tuple[str, str | None]]:
 
 
 def _remote_table(url: str, root: str | None) -> tuple[str | None, str]:
-    """The table of a remote file, as :func:`coded_events.flat.reader.table_of` finds it
+    """The table of a remote file, as :func:`coded_events.flat.discovery.table_of` finds it
     (metadata, name, folders below ``root``, columns), reading the header or footer only."""
     path = PurePosixPath(url.split("://", 1)[1])
     base = PurePosixPath(root.split("://", 1)[1]) if root else None
     fs, remote = _fs(url)
     try:
         with fs.open(remote, "rb") as handle:
-            return reader.table_of(path, _format(url), base, source=handle)  # type: ignore[arg-type]
+            return discovery.table_of(path, _format(url), base, source=handle)  # type: ignore[arg-type]
     except OSError as error:
         return None, f"{type(error).__name__}: {error}"
 
@@ -72,7 +72,7 @@ def table_sets(paths: list[str | Path]) -> list[TableSet]:
     Local paths and URLs are not mixed in one run."""
     urls = [str(p) for p in paths if is_url(p)]
     if not urls:
-        return reader.table_sets([Path(p) for p in paths])
+        return discovery.table_sets([Path(p) for p in paths])
     if len(urls) < len(paths):
         raise ValueError("give local paths or URLs (file:///... for local ones), not both")
     sets: dict[str, TableSet] = {}
