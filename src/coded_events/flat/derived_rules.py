@@ -160,7 +160,8 @@ def derived_actor_values(prefix: str) -> Rule:
             yield from _derived(f"{prefix}_roles", code, roles, lambda c: _actor_parts(c)[1])
 
     columns = (f"{prefix}_code", f"{prefix}_country", f"{prefix}_roles")
-    return Rule(f"derived:{prefix}", columns, run)
+    country = f"{prefix}_country"  # each value is the code's: no second report by enum
+    return Rule(f"derived:{prefix}", columns, run, optional=columns[1:], owns=(country,))
 
 
 def _checked(function: Callable[[str], Any]) -> Callable[[str], Any]:

@@ -14,21 +14,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coded_events.findings import Finding
-from coded_events.flat import reader
 from coded_events.flat.parts import Batch
 from coded_events.flat.rule_base import Hit, Rule, template
 from coded_events.flat.rules import runnable
-from coded_events.release.rows import ARROW_SCHEMAS
 from coded_events.release.table_schema import FOREIGN_KEYS, PRIMARY_KEYS
+from coded_events.spec.tables import TABLE
 
 
 def needed_columns(table: str, rules: list[Rule]) -> set[str]:
     """The columns of ``table`` that its rules and its keys read."""
     needed = {c for r in rules for c in r.columns} | set(PRIMARY_KEYS[table])
     needed |= {c for fields, _, _ in FOREIGN_KEYS[table] for c in fields}
-    needed -= reader.SKIPPED_COLUMNS.get(table, set()) - {
-        f.name for f in ARROW_SCHEMAS[table] if not f.nullable
-    }
+    # optional free texts that no rule reads but their type (``Column.opaque``): Parquet
+    # readers check their type from the file's schema and never decode them (CSV has no
+    # types to trust: all of its columns are read)
+    needed -= {c.name for c in TABLE[table].columns if c.opaque and not c.required}
     return needed
 
 

@@ -22,6 +22,11 @@ from coded_events.flat.rule_base import Hit, template, text
 from coded_events.release.table_schema import FOREIGN_KEYS, PRIMARY_KEYS
 from coded_events.spec.catalogue import CATALOGUE, require
 
+# Kept here, not in the table spec: which record-validator code a repeated key or a
+# dangling reference reports is the flat validator's choice, and the defaults cover a new
+# table (a repeated key is ``duplicate-row-key``; a reference to events or sources reports
+# as any other), so a new table needs no entry. tests/test_catalogue.py also reads the
+# codes the flat validator reports from these ``*_CODES`` tables of the flat/ sources.
 KEY_CODES = {"events": "duplicate-event-id", "sources": "duplicate-source-id",
              "evidence": "duplicate-row-key"}  # fmt: skip
 REFERENCE_CODES = {"sources": "unresolved-source-reference",

@@ -14,10 +14,6 @@ from coded_events.flat.parts import Batch, Problem, TablePart
 from coded_events.release.rows import TABLE_NAMES
 from coded_events.spec.tables import TABLES
 
-SKIPPED_COLUMNS = {"events": {"notes", "date_note", "location_admin1", "location_admin2"}}
-"""Optional free-text columns with no rule but their type: Parquet readers check their type
-from the file's schema and never decode them. (CSV has no types to trust: all are read.)"""
-
 
 def table_order() -> list[str]:
     """Every table, each after the tables its foreign keys reference (manifest order

@@ -38,11 +38,21 @@ class Hit:
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule: a name, the columns it reads, and the function that finds the bad rows."""
+    """One rule: a name, the columns it reads, and the function that finds the bad rows.
+
+    ``optional``: columns it reads when present but can do without. ``owns``: columns
+    whose values it alone checks (the enum of their Table Schema is not checked again)."""
 
     name: str
     columns: tuple[str, ...]
     run: Callable[[Columns], Iterable[Hit]]
+    optional: tuple[str, ...] = ()
+    owns: tuple[str, ...] = ()
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The columns it cannot run without."""
+        return tuple(c for c in self.columns if c not in self.optional)
 
 
 def template(code: str, found: Any = None, /, **params: Any) -> Finding:

@@ -29,6 +29,7 @@ from coded_events.flat.row_rules import (
 from coded_events.flat.rule_base import Rule
 from coded_events.flat.schema_rules import _LOOKUPS, _is_date_text, _is_id, schema_rules
 from coded_events.release.table_schema import table_schema
+from coded_events.spec.tables import TABLE
 
 
 def free_text_columns(table: str) -> list[str]:
@@ -42,43 +43,44 @@ def free_text_columns(table: str) -> list[str]:
     return out
 
 
-# --- the catalogue -----------------------------------------------------------------------------
+CROSS_RULES: tuple[Rule, ...] = (
+    Rule("derived:action", ("cameo_code", "cameo_label", "root_code", "quad_class",
+                            "goldstein"), derived_event_values,
+         optional=("cameo_label", "root_code", "quad_class", "goldstein")),
+    derived_actor_values("source_actor"),
+    derived_actor_values("target_actor"),
+    Rule("dates", ("date_start_text", "date_end_text", "date_start", "date_end",
+                   "date_precision"), derived_dates,
+         optional=("date_start", "date_end", "date_precision")),
+    Rule("coordinates", ("latitude", "longitude", "location_country"), coordinates,
+         optional=("location_country",)),
+    Rule("same-actor", ("source_actor_code", "target_actor_code", "source_actor_name",
+                        "target_actor_name"), same_actor),
+    Rule("quantities", ("quantities",), quantities),
+    Rule("quotes", ("quote", "char_start", "char_end"), quotes),
+    Rule("published", ("published", "published_text"), derived_published),
+    Rule("self-link", ("event_id", "target_event_id"), self_links),
+)  # fmt: skip
+"""The cross-column rules. A table runs those whose columns (all but the optional ones)
+it declares in the table spec, so a table needs no entry here."""
 
-CROSS_RULES: dict[str, list[Rule]] = {
-    "events": [
-        Rule("derived:action", ("cameo_code", "cameo_label", "root_code", "quad_class",
-                                "goldstein"), derived_event_values),
-        derived_actor_values("source_actor"),
-        derived_actor_values("target_actor"),
-        Rule("dates", ("date_start_text", "date_end_text", "date_start", "date_end",
-                       "date_precision"), derived_dates),
-        Rule("coordinates", ("latitude", "longitude", "location_country"), coordinates),
-        Rule("same-actor", ("source_actor_code", "target_actor_code", "source_actor_name",
-                            "target_actor_name"), same_actor),
-        Rule("quantities", ("quantities",), quantities),
-    ],
-    "evidence": [Rule("quotes", ("quote", "char_start", "char_end"), quotes)],
-    "sources": [Rule("published", ("published", "published_text"), derived_published)],
-    "links": [Rule("self-link", ("event_id", "target_event_id"), self_links)],
-}  # fmt: skip
 
-OPTIONAL_INPUTS = {"coordinates": {"location_country"}, "derived:action": {"cameo_label",
-                   "root_code", "quad_class", "goldstein"},
-                   "derived:source_actor": {"source_actor_country", "source_actor_roles"},
-                   "derived:target_actor": {"target_actor_country", "target_actor_roles"},
-                   "dates": {"date_start", "date_end", "date_precision"}}  # fmt: skip
-"""Columns a rule uses when present but can do without."""
+def cross_rules(table: str) -> list[Rule]:
+    """The cross-column rules of ``table``, by the columns the table spec gives it."""
+    declared = set(TABLE[table].column_names)
+    return [rule for rule in CROSS_RULES if set(rule.needs) <= declared]
 
 
 @cache
 def rules_for(table: str) -> tuple[Rule, ...]:
     """Every rule of ``table``: the Table Schema's, the cross-column ones, then control
     characters in its free-text columns."""
+    cross = cross_rules(table)
+    owned = frozenset(c for rule in cross for c in rule.owns)
     controls = [control_rule(c) for c in free_text_columns(table)]
-    return (*schema_rules(table), *CROSS_RULES.get(table, []), *controls)
+    return (*schema_rules(table, owned), *cross, *controls)
 
 
 def runnable(rule: Rule, present: set[str]) -> bool:
     """Whether a batch with columns ``present`` has what ``rule`` needs."""
-    optional = OPTIONAL_INPUTS.get(rule.name, set())
-    return all(c in present for c in rule.columns if c not in optional)
+    return all(c in present for c in rule.needs)

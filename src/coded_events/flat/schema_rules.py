@@ -182,7 +182,6 @@ _ID_PATTERNS = {
     table_pattern(vocabulary.EVENT_ID_PATTERN),
     table_pattern(vocabulary.SOURCE_ID_PATTERN),
 }
-_DERIVED = {"source_actor_country", "target_actor_country"}  # checked against the actor code
 
 
 def _is_date_text(constraints: dict[str, Any]) -> bool:
@@ -193,8 +192,9 @@ def _is_id(constraints: dict[str, Any]) -> bool:
     return constraints.get("pattern") in _ID_PATTERNS
 
 
-def schema_rules(table: str) -> list[Rule]:
-    """The rules the Table Schema of ``table`` states, column by column."""
+def schema_rules(table: str, owned: frozenset[str] = frozenset()) -> list[Rule]:
+    """The rules the Table Schema of ``table`` states, column by column (no enum rule for
+    the ``owned`` columns, which another rule checks value by value)."""
     rules = []
     for field in table_schema(table)["fields"]:
         name, kind = field["name"], field["type"]
@@ -207,7 +207,7 @@ def schema_rules(table: str) -> list[Rule]:
             rules.append(classified(name, Classifier(_date_check)))
         elif _is_id(constraints):
             rules.append(id_rule(name, constraints.get("maxLength", 128)))
-        elif "enum" in constraints and name not in _DERIVED:
+        elif "enum" in constraints and name not in owned:
             rules.append(enum_rule(name, constraints["enum"], kind in ("integer", "number")))
         elif "pattern" in constraints:
             check = _pattern_check("invalid-format", constraints["pattern"])

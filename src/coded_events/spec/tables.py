@@ -87,7 +87,8 @@ class Column:
     that states them. ``constraints`` are the ones the models do not state (a callable
     is called when the Table Schema is built, so that codebook lists load lazily).
     ``restore`` turns the cell back into the record's value, given the parent row
-    (default: the cell as it is).
+    (default: the cell as it is). ``opaque`` marks an optional free text that no rule
+    reads but its type: the flat validator does not decode it from Parquet.
     """
 
     name: str
@@ -100,6 +101,7 @@ class Column:
     model: str | None = None
     constraints: Constraints = field(default_factory=dict)
     restore: Callable[[Any, dict[str, Any]], Any] | None = None
+    opaque: bool = False
 
     @property
     def arrow_field(self) -> pa.Field:
@@ -299,7 +301,7 @@ EVENTS = Table(
                "roughly.", False, path="date.approximate"),
         Column("date_note", pa.string(), False, "How the coder arrived at the date, where "
                "reasoning was needed.", "Answer given on the day of publication.",
-               path="date.note"),
+               path="date.note", opaque=True),
         *_actor_columns("source_actor", "source actor", required=False),
         *_actor_columns("target_actor", "target actor", required=False),
         Column("cameo_code", CODE, True, "CAMEO event code, a string: leading zeros matter "
@@ -320,9 +322,9 @@ EVENTS = Table(
         Column("location_country", CODE, False, "ISO 3166-1 alpha-3 code of the country the "
                "place lies in.", "AZE", path="location.country"),
         Column("location_admin1", pa.string(), False, "First-level administrative division.",
-               "Karabakh economic region", path="location.admin1"),
+               "Karabakh economic region", path="location.admin1", opaque=True),
         Column("location_admin2", pa.string(), False, "Second-level administrative division "
-               "(district).", "Kalbajar district", path="location.admin2"),
+               "(district).", "Kalbajar district", path="location.admin2", opaque=True),
         Column("latitude", pa.float64(), False, "WGS84 latitude in decimal degrees.", 39.82,
                path="location.latitude"),
         Column("longitude", pa.float64(), False, "WGS84 longitude in decimal degrees.", 46.76,
@@ -346,7 +348,8 @@ EVENTS = Table(
                path="coder"),
         Column("notes", pa.string(), False, "The coder's reasoning: code choice, doubts, "
                "corrections to the text.",
-               "Coded 0874 rather than 087: the troops physically leave.", path="notes"),
+               "Coded 0874 rather than 087: the troops physically leave.", path="notes",
+               opaque=True),
     ),
 )  # fmt: skip
 

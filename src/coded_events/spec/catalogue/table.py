@@ -51,7 +51,7 @@ CHECKS = declare(
         TABLES,
         ("key", "other", "table"),
         "Primary key used twice",
-        "the key ({key}) of table {table} is also used by row {other}",
+        "the key ({key}) of table {table} is also used by {other}",
         "Each row needs its own key: renumber evidence_index within the event.",
         "Rows of a table must have unique primary keys (`evidence`: `event_id`, "
         "`evidence_index`). Event and source ids report `duplicate-event-id` and "
