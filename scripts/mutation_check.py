@@ -19,7 +19,7 @@ unmutated copy are deselected (and listed). The report lists every survivor with
 and change; ``--json`` writes every result.
 
     .venv/bin/python scripts/mutation_check.py                      # every rule module
-    .venv/bin/python scripts/mutation_check.py --modules flat/rules.py --jobs 2
+    .venv/bin/python scripts/mutation_check.py --modules flat/schema_rules.py --jobs 2
     .venv/bin/python scripts/mutation_check.py --sample 40 --seed 1   # 40 per module
     .venv/bin/python scripts/mutation_check.py --list --modules checks/consistency.py
 """
@@ -51,6 +51,11 @@ PACKAGE = "src/coded_events"
 # a survivor (two stages: most mutants die in the first, in seconds)
 TESTS: dict[str, list[str]] = {
     "flat/rules.py": ["tests/test_flat_rules.py"],
+    "flat/rule_base.py": ["tests/test_flat_rules.py"],
+    "flat/schema_rules.py": ["tests/test_flat_rules.py"],
+    "flat/derived_rules.py": ["tests/test_flat_rules.py"],
+    "flat/row_rules.py": ["tests/test_flat_rules.py"],
+    "flat/control_rules.py": ["tests/test_flat_rules.py"],
     "records/checks/base.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
     "records/checks/codebook_checks.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
     "records/checks/consistency.py": ["tests/test_validate.py", "tests/test_validate_edges.py"],
@@ -65,8 +70,9 @@ TESTS: dict[str, list[str]] = {
 _CHECKS_WIDE = ["tests/test_validate_safety.py", "tests/test_flat_rules.py",
                 "tests/test_dataset.py", "tests/test_models.py", "tests/test_deprecations.py",
                 "tests/test_validate_cli.py", "tests/test_validate_inputs.py"]  # fmt: skip
+_FLAT_WIDE = ["tests/test_flat.py", "tests/test_validate_edges.py"]
 CONFIRM: dict[str, list[str]] = {
-    "flat/rules.py": ["tests/test_flat.py", "tests/test_validate_edges.py"],
+    **{m: _FLAT_WIDE for m in TESTS if m.startswith("flat/")},
     **{m: _CHECKS_WIDE for m in TESTS if m.startswith("records/checks/")},
     "access/loader.py": [
         "tests/test_loader_cli.py",
