@@ -29,6 +29,14 @@ PLOVER_ROLE_EXTENSIONS = {
     "disputed territory, coded under its parent state (PLOVER 2.0 draft sector code)",
 }
 
+# Country codes recent GDELT files use (ISO 3166 alpha-3) that GDELT's CAMEO.country.txt
+# lacks; kept beside the older MTN and ROM (coded-events import, issue 15).
+GDELT_COUNTRY_EXTENSIONS = {
+    "MNE": "Montenegro",
+    "ROU": "Romania",
+    "SSD": "South Sudan",
+}
+
 
 def read_tsv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
@@ -107,6 +115,12 @@ def actor_codes(ref: Path) -> None:
     countries = [
         [r["code"], r["label_gdelt"], r["category"].split(" (")[0]]
         for r in read_tsv(ref / "actor_countries.tsv")
+    ]
+    known = {row[0] for row in countries}
+    countries += [
+        [code, label, "country or territory"]
+        for code, label in GDELT_COUNTRY_EXTENSIONS.items()
+        if code not in known
     ]
     write_csv("actor_countries.csv", ["code", "label", "category"], countries)
 

@@ -17,7 +17,6 @@ import pyarrow.compute as pc
 from coded_events.importers.columns import map_distinct
 from coded_events.importers.format import Batch, Converted, Issue, Rule
 from coded_events.importers.reference import (
-    cameo_country_aliases,
     icews_countries,
     icews_sectors,
 )
@@ -44,8 +43,6 @@ def rebuild(
     cannot be expressed (None when nothing is lost)."""
     lost = []
     first: list[str] = []
-    if country and country not in codebook.actor_countries():
-        country = cameo_country_aliases().get(country, country)
     if country and country in codebook.actor_countries():
         first = [country]
     elif country:

@@ -8,7 +8,7 @@ import csv
 from functools import cache
 from pathlib import Path
 
-__all__ = ["DATA", "cameo_country_aliases", "fips_countries", "icews_countries", "icews_sectors"]
+__all__ = ["DATA", "fips_countries", "icews_countries", "icews_sectors"]
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -35,9 +35,3 @@ def icews_sectors() -> dict[str, str]:
     """ICEWS sector -> CAMEO role code (the table's order is the roles' order in a code)."""
     return {r["sector"]: r["role"] for r in _rows("icews_sectors.csv")}
 
-
-@cache
-def cameo_country_aliases() -> dict[str, str]:
-    """Country codes producers write -> the same country's code in our CAMEO codebook, used
-    only while the codebook lacks the producer's code (``ROU`` -> ``ROM``)."""
-    return {r["code"]: r["cameo"] for r in _rows("cameo_country_aliases.csv")}

@@ -169,6 +169,21 @@ def _describe(keyword: str, old: Any, new: Any) -> str:
         if before - after:
             parts.append(f"no longer required: {sorted(before - after)}")
         return f"required: {'; '.join(parts)}"
+    if keyword == "pattern" and isinstance(old, str) and isinstance(new, str):
+        (old_skeleton, old_groups), (new_skeleton, new_groups) = (
+            _code_groups(old),
+            _code_groups(new),
+        )
+        if old_skeleton == new_skeleton:
+            added = sorted(
+                set().union(*(n - o for o, n in zip(old_groups, new_groups, strict=True)))
+            )
+            removed = sorted(
+                set().union(*(o - n for o, n in zip(old_groups, new_groups, strict=True)))
+            )
+            parts = [f"codes added: {', '.join(added)}"] if added else []
+            parts += [f"codes removed: {', '.join(removed)}"] if removed else []
+            return f"pattern: {'; '.join(parts)}"
     return f"{keyword}: {short(old)} -> {short(new)}"
 
 
