@@ -17,19 +17,28 @@ import queue
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from coded_events import safe_files
 from coded_events.release import package, parquet
 from coded_events.release.csv_dialect import csv_bytes
 from coded_events.release.rows import ARROW_SCHEMAS, TABLE_NAMES
-from coded_events.spec.layout import MANIFEST, METADATA_FILE, DatasetLayout, data_path
+from coded_events.spec.layout import DATA_DIR, MANIFEST, METADATA_FILE, DatasetLayout, data_path
 
-__all__ = ["PARQUET_OPTIONS", "DatasetWriter", "prefetch"]
+__all__ = [
+    "PARQUET_OPTIONS",
+    "DatasetWriter",
+    "PartFile",
+    "PartitionedWriter",
+    "partitioned_manifest",
+    "prefetch",
+]
 
 _DONE = object()
 
@@ -187,3 +196,118 @@ class DatasetWriter:
             written.append(self.out / name)
         safe_files.sync_folder(self.out)
         return written
+
+
+# --- the partitioned layout (``coded-events import --engine dask``) --------------------------
+
+BY_YEAR = ("events", "provenance")
+"""Tables split hive-style by the event's year (``year=2019/``); the others (sources,
+links: no date of their own) are one part per input, unpartitioned."""
+
+
+@dataclass(frozen=True)
+class PartFile:
+    """One Parquet part written: its table, path below the dataset folder, size, sha256."""
+
+    table: str
+    path: str
+    bytes: int
+    sha256: str
+    rows: int
+
+
+def part_path(table: str, name: str, year: int | None = None) -> str:
+    """``data/<table>/[year=<year>/]<name>``, relative to the dataset folder."""
+    hive = () if year is None else (f"year={year}",)
+    return str(PurePosixPath(DATA_DIR, table, *hive, name))
+
+
+def part_file(root: Path, relative: str, table: str, rows: int) -> PartFile:
+    """The :class:`PartFile` of a part written below ``root``."""
+    path = root / relative
+    return PartFile(table, relative, path.stat().st_size, safe_files.sha256_file(path), rows)
+
+
+class PartitionedWriter:
+    """The tables of one input as Parquet parts below ``root``: events and provenance in
+    ``data/<table>/year=<year of the event>/<name>`` (a provenance row sits beside its
+    event), sources and links in ``data/<table>/<name>``. Batches are appended in input
+    order (one row group per batch and partition), files written atomically."""
+
+    def __init__(self, root: Path, name: str, meta: dict[str, Any]) -> None:
+        self.root = Path(root)
+        self.name = name
+        self.meta = meta
+        self.stack = ExitStack()
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.rows: dict[str, tuple[str, int]] = {}
+
+    def __enter__(self) -> PartitionedWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is not None:
+            for writer in self.writers.values():
+                writer.close()
+        self.stack.__exit__(*exc_info)  # type: ignore[arg-type]
+
+    def _append(self, table: str, relative: str, rows: pa.Table) -> None:
+        if relative not in self.writers:
+            target = self.root / relative
+            safe_files.make_dirs(target.parent, self.root)
+            handle = self.stack.enter_context(safe_files.atomic_writer(target, self.root))
+            schema = ARROW_SCHEMAS[table].with_metadata(parquet.file_metadata(table, self.meta))
+            self.writers[relative] = pq.ParquetWriter(
+                pa.PythonFile(handle, mode="w"), schema, **PARQUET_OPTIONS
+            )
+        metadata = self.writers[relative].schema.metadata
+        self.writers[relative].write_table(rows.replace_schema_metadata(metadata))
+        self.rows[relative] = (table, self.rows.get(relative, (table, 0))[1] + rows.num_rows)
+
+    def write(self, tables: dict[str, pa.Table]) -> None:
+        """Append one batch's rows (events and provenance row for row, as converted)."""
+        years = pc.year(tables["events"].column("date_start"))
+        distinct = pc.unique(years).to_pylist()
+        for name, rows in tables.items():
+            if not rows.num_rows:
+                continue
+            if name not in BY_YEAR:
+                self._append(name, part_path(name, self.name), rows)
+                continue
+            for year in distinct:
+                chosen = rows if len(distinct) == 1 else rows.filter(pc.equal(years, year))
+                self._append(name, part_path(name, self.name, year), chosen)
+
+    def close(self) -> list[PartFile]:
+        """Close and rename every part into place; the parts, in path order."""
+        for writer in self.writers.values():
+            writer.close()
+        self.stack.close()
+        return [part_file(self.root, r, t, n) for r, (t, n) in sorted(self.rows.items())]
+
+
+def empty_part(root: Path, table: str, meta: dict[str, Any]) -> PartFile:
+    """An empty part for a table no input filled (``data/<table>/part-empty.parquet``)."""
+    with PartitionedWriter(root, "part-empty.parquet", meta) as writer:
+        writer._append(table, part_path(table, writer.name), ARROW_SCHEMAS[table].empty_table())
+        return writer.close()[0]
+
+
+def partitioned_manifest(
+    meta: dict[str, Any], sources: list[dict[str, Any]], parts: list[PartFile]
+) -> dict[str, Any]:
+    """``datapackage.json`` for a partitioned import: one Parquet resource per table whose
+    ``path`` lists its part files (Data Package allows a list), ``bytes`` their total, and
+    ``parts`` each file's path, bytes and sha256 (``load()`` checks them; a resource-level
+    ``hash`` would be of the parts concatenated, which nobody reads)."""
+    placeholder = {data_path(t, "parquet"): (0, "") for t in TABLE_NAMES}
+    manifest = package.package_manifest(meta, sources, placeholder, ("parquet",))
+    for resource in manifest["resources"]:
+        files = [p for p in parts if p.table == resource["name"]]
+        resource["path"] = [p.path for p in files]
+        resource["bytes"] = sum(p.bytes for p in files)
+        del resource["hash"]
+        resource["parts"] = [
+            {"path": p.path, "bytes": p.bytes, "hash": f"sha256:{p.sha256}"} for p in files
+        ]
+    return manifest
