@@ -116,32 +116,32 @@ def place_rule(
         outside, issue = _outside(lat, lon, iso, lat_raw, lat_name)
         lat, lon = pc.if_else(outside, None, lat), pc.if_else(outside, None, lon)
         issues.append(issue)
-        key_columns = [name, admin1, admin2, country_raw, *(extra or [nothing])]
-        keys = pc.binary_join_element_wise(
-            *[
-                pc.if_else(pc.is_valid(c), pc.binary_join_element_wise("=", c, ""), "")
-                for c in key_columns
-            ],
-            "\x1f",
-        )
-
-        def decide(key: str | None) -> str:
-            parts = (key or "").split("\x1f")
-            row = {
-                k: (v[1:] if v else None)
-                for k, v in zip(
-                    ("name", "admin1", "admin2", "country", "precision"), parts, strict=False
-                )
-            }
-            return precision(row)
-
-        geo = map_distinct(keys, decide, pa.string())
+        geo = _geo_precision([name, admin1, admin2, country_raw, *(extra or [nothing])], precision)
         no_place = pc.and_(pc.is_null(pc.coalesce(name, admin2, admin1, iso)), pc.is_null(lat))
         geo = pc.if_else(no_place, "none", geo)
         values = (name, iso, lat, lon, geo, admin1, admin2)
         return Converted(dict(zip(targets, values, strict=True)), issues)
 
     return Rule(targets, used + sources[6:], convert, doc, keep=keep)
+
+
+def _geo_precision(
+    columns: list[pa.Array], precision: Callable[[dict[str, str | None]], str]
+) -> pa.Array:
+    """``precision`` of each row's (name, admin1, admin2, country, precision cell), once
+    per distinct combination (a null cell and an empty one told apart)."""
+    keys = pc.binary_join_element_wise(
+        *[pc.if_else(pc.is_valid(c), pc.binary_join_element_wise("=", c, ""), "") for c in columns],
+        "\x1f",
+    )
+
+    def decide(key: str | None) -> str:
+        parts = (key or "").split("\x1f")
+        names = ("name", "admin1", "admin2", "country", "precision")
+        row = {k: (v[1:] if v else None) for k, v in zip(names, parts, strict=False)}
+        return precision(row)
+
+    return map_distinct(keys, decide, pa.string())
 
 
 def _text_id(prefix: str, text: str | None) -> str | None:
