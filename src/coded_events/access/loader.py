@@ -24,7 +24,7 @@ from coded_events.access.fetch import (
     DownloadHTTPError,
     OfflineError,
 )
-from coded_events.access.local import is_local, manifest_of, verified_file
+from coded_events.access.local import is_local, manifest_of, verified_files
 from coded_events.resources import datasets_dir, repo_root
 from coded_events.safe_files import sha256_file
 from coded_events.spec.layout import MANIFEST, METADATA_FILE
@@ -400,7 +400,10 @@ def release_folder(
 
 def table_and_format(resource: dict[str, Any]) -> tuple[str, str]:
     """The table and file format of a manifest resource: ``data/events.parquet`` ->
-    ``("events", "parquet")``; a ``format`` given in the resource wins over the suffix."""
+    ``("events", "parquet")``; a ``format`` given in the resource wins over the suffix. A
+    resource whose ``path`` lists parts (a partitioned import) is named by its ``name``."""
+    if isinstance(resource.get("path"), list):
+        return str(resource.get("name", "")), str(resource.get("format", "")).lower()
     path = PurePosixPath(str(resource.get("path", "")))
     file_format = str(resource.get("format") or path.suffix.lstrip(".")).lower()
     return path.stem, file_format
@@ -435,15 +438,15 @@ def path(
     return file
 
 
-def _local_file(dataset: str | os.PathLike[str], table: str) -> Path:
-    """The verified Parquet file of ``table`` in a dataset folder on disk."""
+def _local_files(dataset: str | os.PathLike[str], table: str) -> list[Path]:
+    """The verified Parquet file (or part files) of ``table`` in a dataset folder on disk."""
     folder, manifest = manifest_of(dataset)
     resources = [r for r in manifest.get("resources", []) if isinstance(r, dict)]
     files = {table_and_format(r): r for r in resources}
     if (table, "parquet") not in files:
         known = sorted({name for name, fmt in files if fmt == "parquet"})
         raise UnknownTableError(table, known, f" in {folder / MANIFEST} (Parquet)")
-    return verified_file(folder, files[(table, "parquet")])
+    return verified_files(folder, files[(table, "parquet")])
 
 
 def load(
@@ -475,8 +478,10 @@ def load(
                 f"as_={as_!r} needs {module}, which is not installed: "
                 f"pip install 'coded-events[{module}]'"
             ) from None
-    import pyarrow.parquet as pq  # imported here: `import coded_events` stays fast
+    import pyarrow as pa  # imported here: `import coded_events` stays fast
+    import pyarrow.parquet as pq
 
-    if local:
-        return convert(pq.read_table(_local_file(dataset, table)))
+    if local:  # parts read one by one: a hive folder (year=2019/) is not a column
+        parts = [pq.read_table(f, partitioning=None) for f in _local_files(dataset, table)]
+        return convert(parts[0] if len(parts) == 1 else pa.concat_tables(parts))
     return convert(pq.read_table(path(str(dataset), table, version, "parquet")))

@@ -13,7 +13,7 @@ from coded_events.access.hashes import parse_hash
 from coded_events.safe_files import sha256_file
 from coded_events.spec.layout import MANIFEST
 
-__all__ = ["is_local", "manifest_of", "verified_file"]
+__all__ = ["is_local", "manifest_of", "verified_file", "verified_files"]
 
 
 def is_local(dataset: object) -> bool:
@@ -58,3 +58,14 @@ def verified_file(folder: Path, resource: dict[str, Any]) -> Path:
                 "changed after it was written: rebuild or re-import it"
             )
     return file
+
+
+def verified_files(folder: Path, resource: dict[str, Any]) -> list[Path]:
+    """The files of a manifest ``resource``: its one file, or the parts its ``path`` lists
+    (a partitioned import), each checked against the sha256 its ``parts`` entry gives."""
+    paths = resource.get("path")
+    if not isinstance(paths, list):
+        return [verified_file(folder, resource)]
+    parts = [p for p in resource.get("parts", []) if isinstance(p, dict)]
+    hashes = {p.get("path"): p.get("hash") for p in parts}
+    return [verified_file(folder, {"path": p, "hash": hashes.get(p)}) for p in paths]
