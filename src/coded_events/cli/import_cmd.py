@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from enum import Enum
@@ -65,6 +66,19 @@ def import_command(
     max_samples: int = typer.Option(
         20, "--max-samples", min=0, metavar="N", help="Findings shown per code and file."
     ),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        metavar="ENGINE",
+        help="local (this process) or dask (one task per input, a Parquet dataset partitioned "
+        "by year; pip install coded-events[dask]; see docs/scaling.md).",
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        metavar="ADDRESS",
+        help="With --engine dask: the Dask scheduler (tcp://host:8786); default: threads here.",
+    ),
 ) -> None:
     """Import GDELT, ICEWS, Phoenix, ACLED, UCDP GED or PLOVER files as a dataset in our layout.
 
@@ -76,8 +90,19 @@ def import_command(
     from coded_events.importers.inputs import InputError
     from coded_events.importers.run import UsageError, import_files
 
+    if engine not in ("local", "dask"):
+        raise _usage(f"unknown engine {engine!r}: local or dask")
+    if engine == "dask" and csv:
+        raise _usage("--csv is not written with --engine dask (Parquet parts only)")
+    run = functools.partial(import_files, csv=csv)
+    if engine == "dask":
+        try:
+            from coded_events.importers.distributed import import_files_dask
+        except ImportError as error:
+            raise _usage(f"{error}: pip install 'coded-events[dask]'") from None
+        run = functools.partial(import_files_dask, scheduler=scheduler)
     try:
-        result = import_files(format_name, inputs, out, csv=csv, max_samples=max_samples)
+        result = run(format_name, inputs, out, max_samples=max_samples)
     except (UsageError, InputError) as error:
         raise _usage(str(error)) from None
     except safe_files.UnsafePathError as error:
