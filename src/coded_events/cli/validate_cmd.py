@@ -113,9 +113,6 @@ def validate_command(
     Every finding names the file, the line and column, the check's code and a fix. Exit
     status: 0 when there is no error, 1 when there are errors, 2 on usage problems.
     """
-    from coded_events.flat import flat_files, is_flat
-    from coded_events.records.validate import expand_paths
-
     if engine == "dask":
         findings = _dask_findings(paths, strict, max_samples, scheduler)
     elif engine != "local":
@@ -123,6 +120,15 @@ def validate_command(
         raise typer.Exit(2)
     else:
         findings = validate_paths(paths, strict=strict, max_samples=max_samples)
+    _emit(findings, output, paths)
+    raise typer.Exit(1 if any(f.is_error for f in findings) else 0)
+
+
+def _emit(findings: list[Finding], output: Format, paths: list[Path]) -> None:
+    """Write the findings in the chosen format (text ends with a summary of files)."""
+    from coded_events.flat import flat_files, is_flat
+    from coded_events.records.validate import expand_paths
+
     if output is Format.json:
         _write([json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False)])
     elif output is Format.github:
@@ -131,7 +137,6 @@ def validate_command(
         flat = [p for p in paths if is_flat(p)]
         records = expand_paths([p for p in paths if p not in flat])
         _write(text_lines(findings, len(records) + len(flat_files(flat))))
-    raise typer.Exit(1 if any(f.is_error for f in findings) else 0)
 
 
 def _dask_findings(
