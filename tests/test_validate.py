@@ -134,7 +134,8 @@ def test_every_code_is_documented() -> None:
 
 def test_every_code_has_a_fixture() -> None:
     """Every check of records and flat tables has a record fixture (the import layer's
-    checks, run on producer files, are held by tests/test_import_codes.py)."""
+    checks, run on producer files, are each triggered by a fixture of their own: see
+    tests/test_import_traps.py and tests/test_import_part2_formats.py)."""
     covered = {_code(p) for p in FIXTURE_FILES} | BUILT_BY_TESTS
     ours = {code for code, check in CATALOGUE.items() if check.applies_to != IMPORTS}
     assert sorted(ours - covered) == []
