@@ -15,6 +15,12 @@ reader reports:
   UTF-8 (``import-not-utf8``): rejected.
 
 Blank lines are not rows. Line numbers are 1-based lines of the (decompressed) file.
+
+Fast path: a block with none of these traps (no header line, no carriage return, one
+layout's width on every line, valid UTF-8, no blank line, not a spreadsheet dialect) is
+parsed by Arrow's C++ CSV reader (every column a string, no quoting, both cores); its row
+count is checked against the block's line count, and any block where that reader fails or
+disagrees is split by the column-wise splitter above, so the result is the same.
 """
 
 from __future__ import annotations
@@ -22,10 +28,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import IO
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from coded_events.importers.columns import NEEDS_ESCAPE
 from coded_events.importers.format import Format, Issue, Layout
@@ -331,6 +339,103 @@ def _plain(texts: pa.Array, dialect: Dialect) -> bool:
     return not dialect.quoted and not pc.any(pc.match_substring_regex(texts, special)).as_py()
 
 
+def _head(block: bytes, count: int = 50) -> list[tuple[int, str]]:
+    """The first ``count`` lines of the first block, as the dialect is detected from
+    them: (line number, text without trailing carriage returns), blank ones left out;
+    a line that is not UTF-8 reads as U+FFFD."""
+    lines = block.split(b"\n", count)[:count]
+    if len(lines) < count and block.endswith(b"\n"):
+        lines = lines[:-1]
+    head = []
+    for number, line in enumerate(lines, 1):
+        try:
+            text = line.decode("utf-8").rstrip("\r")
+        except UnicodeDecodeError:
+            text = "\ufffd"
+        if text:
+            head.append((number, text))
+    return head
+
+
+def _line_count(block: bytes) -> int:
+    return block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+
+
+@cache
+def _special_bytes(delimiter: str) -> bytes:
+    """The bytes a block may not hold to be ``plain`` (see ``_plain``), to delete from
+    a copy: every byte but a quote, a backslash and the control characters (the
+    delimiter and the line feed excepted)."""
+    special = {ord('"'), ord("\\"), *range(0x20)} - {ord("\n")}
+    if delimiter == "\t":
+        special.discard(ord("\t"))
+    return bytes(b for b in range(256) if b not in special)
+
+
+def _fast_batch(block: bytes, first_line: int, dialect: Dialect, fmt: Format) -> RawBatch | None:
+    """The block parsed by Arrow's CSV reader, or None when it has a trap (see the module
+    docs) and must be split column-wise."""
+    if dialect.quoted or b"\r" in block or len(dialect.delimiter) != 1:
+        return None
+    end = block.find(b"\n")
+    width = block[: end if end >= 0 else len(block)].count(dialect.delimiter.encode()) + 1
+    layout = dialect.layouts.get(width)
+    if layout is None:
+        return None
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(block),
+            read_options=pa_csv.ReadOptions(column_names=list(layout.columns)),
+            parse_options=pa_csv.ParseOptions(delimiter=dialect.delimiter, quote_char=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={name: pa.string() for name in layout.columns},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        return None
+    length = _line_count(block)
+    if table.num_rows != length:  # blank lines (skipped by Arrow) are not rows here
+        return None
+    found = dict(zip(layout.columns, table.columns, strict=True))
+    first = pc.utf8_lower(pc.utf8_trim_whitespace(found[layout.columns[0]]))
+    if pc.any(pc.equal(first, _norm(fmt.id_column))).as_py():
+        return None  # a header line again: the splitter reports and skips it
+    nothing = pa.nulls(length, pa.string())
+    columns = {}
+    for name in dict.fromkeys(c for lay in dialect.layouts.values() for c in lay.columns):
+        column = found.get(name)
+        columns[name] = nothing if column is None else column.combine_chunks()
+    numbers = pa.array(range(first_line, first_line + length), pa.int64())
+    plain = not block.translate(None, _special_bytes(dialect.delimiter))
+    return RawBatch(columns, numbers, [], [], plain)
+
+
+def _split_batch(
+    block: bytes, first_line: int, dialect: Dialect | None, fmt: Format
+) -> tuple[RawBatch, Dialect]:
+    """The block split column-wise (every trap handled); detects the dialect on the
+    first block."""
+    raw = _lines(block)
+    numbers = pa.array(range(first_line, first_line + len(raw)), pa.int64())
+    texts, not_utf8 = _decode(raw)
+    rows = _Rows(pc.utf8_rtrim(texts, characters="\r"), numbers, not_utf8)
+    keep = pc.not_equal(rows.texts, "")
+    notices: list[Notice] = []
+    if dialect is None:
+        dialect, notices = detect_dialect(fmt, _head(block)[:5])
+        if dialect.header_line is not None:
+            keep = pc.and_(keep, pc.not_equal(numbers, dialect.header_line))
+    rows.keep(keep)
+    rows.lists = _fields(rows.texts, dialect)
+    notices += _drop_repeated_headers(rows, fmt)
+    columns, misfit = _columns(rows.lists, dialect)
+    issues = _issues(rows, misfit, dialect)
+    batch = RawBatch(columns, rows.numbers, issues, notices, _plain(rows.texts, dialect))
+    return batch, dialect
+
+
 def read_delimited(
     stream: IO[bytes], label: str, fmt: Format, batch_bytes: int = DEFAULT_BATCH_BYTES
 ) -> Iterator[RawBatch]:
@@ -339,24 +444,19 @@ def read_delimited(
     dialect: Dialect | None = None
     next_line = 1
     for block in _blocks(stream, batch_bytes):
-        raw = _lines(block)
-        numbers = pa.array(range(next_line, next_line + len(raw)), pa.int64())
-        next_line += len(raw)
-        texts, not_utf8 = _decode(raw)
-        rows = _Rows(pc.utf8_rtrim(texts, characters="\r"), numbers, not_utf8)
-        keep = pc.not_equal(rows.texts, "")
+        first = dialect is None
         notices: list[Notice] = []
         if dialect is None:
-            head = zip(numbers.to_pylist()[:50], rows.texts.to_pylist()[:50], strict=True)
-            dialect, notices = detect_dialect(fmt, [(n, t) for n, t in head if t][:5])
-            if dialect.header_line is not None:
-                keep = pc.and_(keep, pc.not_equal(numbers, dialect.header_line))
-        rows.keep(keep)
-        rows.lists = _fields(rows.texts, dialect)
-        notices += _drop_repeated_headers(rows, fmt)
-        columns, misfit = _columns(rows.lists, dialect)
-        issues = _issues(rows, misfit, dialect)
-        yield RawBatch(columns, rows.numbers, issues, notices, _plain(rows.texts, dialect))
+            dialect, notices = detect_dialect(fmt, _head(block)[:5])
+        batch = None
+        if not (first and dialect.header_line is not None):
+            batch = _fast_batch(block, next_line, dialect, fmt)
+        if batch is not None:
+            batch.notices = notices
+        else:  # the first block is split with the dialect detected again (its notices)
+            batch, dialect = _split_batch(block, next_line, None if first else dialect, fmt)
+        next_line += _line_count(block)
+        yield batch
     if dialect is None:
         raise NotEventFile("the file holds no rows")
 
