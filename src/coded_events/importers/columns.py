@@ -13,12 +13,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
     "INTEGER",
     "NUMBER",
+    "empty_as_null",
     "false_mask",
     "json_objects",
     "lookup",
@@ -120,6 +122,21 @@ NEEDS_ESCAPE = r'["\\\x00-\x1f]'
 """A quote, a backslash or a control character: the texts JSON must escape."""
 
 
+def empty_as_null(values: pa.Array) -> pa.Array:
+    """``values`` with empty texts as null: for a plain string array, the same buffers
+    under a new validity bitmap computed from the offsets (the texts are not copied)."""
+    if not isinstance(values, pa.StringArray):
+        return pc.if_else(pc.fill_null(pc.equal(values, ""), False), None, values)
+    start, length = values.offset, len(values)
+    buffers = values.buffers()
+    offsets = np.frombuffer(buffers[1], np.int32, start + length + 1)
+    present = offsets[1:] != offsets[:-1]
+    if values.null_count:
+        present[start:] &= values.is_valid().to_numpy(zero_copy_only=False)
+    bits = pa.py_buffer(np.packbits(present, bitorder="little"))
+    return pa.Array.from_buffers(pa.string(), length, [bits, *buffers[1:]], offset=start)
+
+
 def json_objects(
     names: Sequence[str], columns: Sequence[pa.Array], length: int, *, plain: bool = False
 ) -> pa.Array:
@@ -127,16 +144,24 @@ def json_objects(
     empty cell leaves its key out. Same bytes as ``json.dumps(d, ensure_ascii=False,
     separators=(",", ":"))``; ``{}`` when a row has none. ``plain``: the caller knows that
     no value holds a quote, a backslash or a control character (nothing to escape)."""
+    if not names:
+        return pa.repeat(pa.scalar("{}"), length)
     parts = []
     for name, column in zip(names, columns, strict=True):
-        key = "," + json.dumps(name, ensure_ascii=False) + ':"'
-        value = column if plain else _escaped(column)
-        part = pc.binary_join_element_wise(key, value, '"', "")  # null where the cell is
-        parts.append(pc.if_else(pc.equal(value, ""), None, part))
-    # each part starts with its separator; the one after "{" goes. ("{" and "}" keep every
-    # row non-null: pyarrow 26 drops rows whose parts are all null under "skip".)
-    joined = pc.binary_join_element_wise("{", *parts, "}", "", null_handling="skip")
-    return pc.replace_substring(joined, "{,", "{", max_replacements=1)
+        # the previous value's closing quote, a comma and the key go in front of the value
+        # (one slice insertion per cell; null where the cell is null or empty)
+        key = '","' + json.dumps(name, ensure_ascii=False)[1:] + ':"'
+        value = empty_as_null(column if plain else _escaped(column))
+        parts.append(pc.binary_replace_slice(value, 0, 0, key))
+    # '{","K":"v","L":"w"}': the '","' after "{" goes; a row without parts is '{"}'.
+    # ("{" and '"}' keep every row non-null: pyarrow 26 drops rows whose parts are all
+    # null under "skip".)
+    joined = pc.binary_join_element_wise("{", *parts, '"}', "", null_handling="skip")
+    empty = pc.equal(pc.binary_length(joined), 3)
+    objects = pc.binary_replace_slice(joined, 1, 3, "")
+    if pc.any(empty).as_py():
+        objects = pc.if_else(empty, "{}", objects)
+    return objects
 
 
 def _escaped(values: pa.Array) -> pa.Array:

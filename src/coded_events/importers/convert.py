@@ -9,14 +9,16 @@ Findings are built only for the rows shown (``findings.Sampler``); every row is 
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from coded_events.findings import Sampler
-from coded_events.importers.columns import false_mask, json_objects, matches
+from coded_events.importers.columns import empty_as_null, false_mask, json_objects, matches
 from coded_events.importers.derive import actor_parts, codebook_columns, empty_quantities
 from coded_events.importers.format import Batch, Format, Issue
 from coded_events.importers.reading import Notice, RawBatch
@@ -30,6 +32,17 @@ OUTPUT_TABLES = ("events", "sources", "provenance")
 """The tables an import fills (the others of the layout are written empty)."""
 
 PRODUCER_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+
+_FIELDS_POOL: ThreadPoolExecutor | None = None
+
+
+def _fields_pool() -> ThreadPoolExecutor:
+    """One worker that builds ``producer_fields`` while the rules run (Arrow's string
+    kernels release the GIL, so the two use both cores)."""
+    global _FIELDS_POOL
+    if _FIELDS_POOL is None:
+        _FIELDS_POOL = ThreadPoolExecutor(1, thread_name_prefix="import-fields")
+    return _FIELDS_POOL
 
 
 @dataclass
@@ -166,20 +179,22 @@ class BatchConverter:
         fmt = self.format
         return f"{fmt.producer} {fmt.producer_version}".strip()
 
+    def _fields(self, batch: Batch, plain: bool) -> pa.Array:
+        """``provenance.producer_fields``: the kept producer columns as JSON objects."""
+        nothing = pa.nulls(len(batch), pa.string())
+        columns = [batch.columns.get(c, nothing) for c in self.kept]
+        return json_objects(self.kept, columns, len(batch), plain=plain)
+
     def _provenance(
         self,
         batch: Batch,
-        plain: bool,
+        fields: pa.Array,
         out: dict[str, pa.Array],
         event_id: pa.Array,
         producer_id: pa.Array,
         input_name: str,
     ) -> dict[str, pa.Array]:
         length = len(batch)
-        nothing = pa.nulls(length, pa.string())
-        fields = json_objects(
-            self.kept, [batch.columns.get(c, nothing) for c in self.kept], length, plain=plain
-        )
         columns = {k.split(".", 1)[1]: v for k, v in out.items() if k.startswith("provenance.")}
         return {
             **columns,
@@ -195,12 +210,17 @@ class BatchConverter:
         }
 
     def _unique_sources(self, sources: dict[str, pa.Array]) -> pa.Array:
-        """The rows of ``sources`` whose id was not written before (first one kept)."""
-        keep = []
-        for source_id in sources["source_id"].to_pylist():
-            keep.append(source_id not in self.seen_sources)
-            self.seen_sources.add(source_id)
-        return pa.array(keep, pa.bool_())
+        """The rows of ``sources`` whose id was not written before (first one kept):
+        each distinct id of the batch is looked up once."""
+        ids = sources["source_id"]
+        distinct = pc.unique(ids)
+        fresh = [source_id not in self.seen_sources for source_id in distinct.to_pylist()]
+        self.seen_sources.update(distinct.to_pylist())
+        where = pc.index_in(ids, value_set=distinct).to_numpy(zero_copy_only=False)
+        _, first = np.unique(where, return_index=True)  # the first row of each distinct id
+        keep = np.zeros(len(ids), dtype=bool)
+        keep[first[np.asarray(fresh, dtype=bool)]] = True
+        return pa.array(keep)
 
     @staticmethod
     def _table(name: str, columns: dict[str, pa.Array], length: int) -> pa.Table:
@@ -219,6 +239,7 @@ class BatchConverter:
         for notice in raw.notices:
             self._notice(notice, label)
         batch = self._batch(raw, label)
+        fields = _fields_pool().submit(self._fields, batch, raw.plain)
         event_id, producer_id, issues = self._ids(batch, raw.pair)
         issues = [*raw.issues, *issues]
         out: dict[str, pa.Array] = {"events.event_id": event_id}
@@ -240,7 +261,9 @@ class BatchConverter:
         self.accounts.rows_written += written
         self.accounts.rows_rejected += read - written
         events = self._events(out, length)
-        provenance = self._provenance(batch, raw.plain, out, event_id, producer_id, input_name)
+        provenance = self._provenance(
+            batch, fields.result(), out, event_id, producer_id, input_name
+        )
         sources = {k.split(".", 1)[1]: v for k, v in out.items() if k.startswith("sources.")}
         tables = {
             "events": self._table("events", events, length).filter(keep),
@@ -272,8 +295,13 @@ class BatchConverter:
         self.accounts.notice(notice.code, label, notice.line, notice.value, **notice.params)
 
     def _batch(self, raw: RawBatch, label: str) -> Batch:
-        missing = pa.array(list(self.format.missing), pa.string())
+        others = [m for m in self.format.missing if m != ""]
+        missing = pa.array(others, pa.string())
         columns = {}
         for name, values in raw.columns.items():
-            columns[name] = pc.if_else(pc.is_in(values, value_set=missing), None, values)
+            if "" in self.format.missing:
+                values = empty_as_null(values)
+            if others:
+                values = pc.if_else(pc.is_in(values, value_set=missing), None, values)
+            columns[name] = values
         return Batch(columns, raw.lines, label, self.format, raw=raw.columns)

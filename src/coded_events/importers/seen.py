@@ -26,17 +26,22 @@ class SeenIds:
 
     def _seen_numbers(self, numbers: np.ndarray) -> np.ndarray:
         seen = np.zeros(len(numbers), dtype=bool)
+        if not self.runs or numbers.min() > max(run[-1] for run in self.runs):
+            return seen  # ids that grow (GDELT, ICEWS): no lookup
         for run in self.runs:
             at = np.searchsorted(run, numbers)
             inside = at < len(run)
             seen[inside] |= run[at[inside]] == numbers[inside]
         return seen
 
-    def _add_numbers(self, numbers: np.ndarray) -> None:
-        self.runs.append(np.unique(numbers))
+    def _add_numbers(self, numbers: np.ndarray, ascending: bool) -> None:
+        self.runs.append(numbers if ascending else np.unique(numbers))
         while len(self.runs) > 1 and len(self.runs[-1]) * 2 >= len(self.runs[-2]):
             last, before = self.runs.pop(), self.runs.pop()
-            self.runs.append(np.union1d(before, last))
+            if before[-1] < last[0]:
+                self.runs.append(np.concatenate([before, last]))
+            else:
+                self.runs.append(np.union1d(before, last))
 
     def add_batch(self, ids: pa.Array, valid: pa.Array) -> pa.Array:
         """Add the ``valid`` ones of ``ids`` (strings); the mask of repeated ids."""
@@ -47,11 +52,15 @@ class SeenIds:
         if len(index):
             numbers = pc.cast(ids.filter(numeric), pa.int64()).to_numpy()
             repeated = self._seen_numbers(numbers)
-            _, first = np.unique(numbers, return_index=True)
-            within = np.ones(len(numbers), dtype=bool)
-            within[first] = False
-            duplicate[index] = repeated | within
-            self._add_numbers(numbers)
+            ascending = bool(np.all(numbers[1:] > numbers[:-1]))
+            if ascending:  # no id twice in the batch
+                duplicate[index] = repeated
+            else:
+                _, first = np.unique(numbers, return_index=True)
+                within = np.ones(len(numbers), dtype=bool)
+                within[first] = False
+                duplicate[index] = repeated | within
+            self._add_numbers(numbers, ascending)
         other = pc.and_(pc.invert(numeric), pc.is_valid(ids))
         for position, value in zip(
             pc.indices_nonzero(other).to_pylist(), ids.filter(other).to_pylist(), strict=True
