@@ -37,6 +37,8 @@ OPTIONAL_IMPORTS: dict[tuple[str, str], str] = {
     ("coded_events/flat/distributed.py", "distributed"): "dask",
     ("coded_events/flat/distributed.py", "pandas"): "dask",  # hashes keys into buckets
     ("coded_events/flat/partitions.py", "fsspec"): "dask",  # URLs, on the Dask engine only
+    ("coded_events/importers/distributed.py", "dask"): "dask",  # import --engine dask
+    ("coded_events/importers/distributed.py", "distributed"): "dask",
 }
 
 

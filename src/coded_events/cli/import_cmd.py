@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -45,6 +47,24 @@ def _text(summary: dict[str, object]) -> str:
 def _usage(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(2)
+
+
+def _runner(engine: str, csv: bool, scheduler: str | None) -> Callable[..., Any]:
+    """The import function of ``--engine`` (usage errors for an unknown one, or for
+    ``--csv`` or a missing extra with dask)."""
+    from coded_events.importers.run import import_files
+
+    if engine not in ("local", "dask"):
+        raise _usage(f"unknown engine {engine!r}: local or dask")
+    if engine == "local":
+        return functools.partial(import_files, csv=csv)
+    if csv:
+        raise _usage("--csv is not written with --engine dask (Parquet parts only)")
+    try:
+        from coded_events.importers.distributed import import_files_dask
+    except ImportError as error:
+        raise _usage(f"{error}: pip install 'coded-events[dask]'") from None
+    return functools.partial(import_files_dask, scheduler=scheduler)
 
 
 @app.command("import")
@@ -88,19 +108,9 @@ def import_command(
     """
     from coded_events import safe_files
     from coded_events.importers.inputs import InputError
-    from coded_events.importers.run import UsageError, import_files
+    from coded_events.importers.run import UsageError
 
-    if engine not in ("local", "dask"):
-        raise _usage(f"unknown engine {engine!r}: local or dask")
-    if engine == "dask" and csv:
-        raise _usage("--csv is not written with --engine dask (Parquet parts only)")
-    run = functools.partial(import_files, csv=csv)
-    if engine == "dask":
-        try:
-            from coded_events.importers.distributed import import_files_dask
-        except ImportError as error:
-            raise _usage(f"{error}: pip install 'coded-events[dask]'") from None
-        run = functools.partial(import_files_dask, scheduler=scheduler)
+    run = _runner(engine, csv, scheduler)
     try:
         result = run(format_name, inputs, out, max_samples=max_samples)
     except (UsageError, InputError) as error:
