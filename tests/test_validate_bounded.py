@@ -116,7 +116,9 @@ def test_schema_versions_are_listed_once_per_run(monkeypatch: pytest.MonkeyPatch
 def test_identical_rejected_events_are_mapped_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     mapped = structure_fast._event_pending
-    monkeypatch.setattr(structure_fast, "_event_pending", lambda raw: calls.append(1) or mapped(raw))
+    monkeypatch.setattr(
+        structure_fast, "_event_pending", lambda raw: calls.append(1) or mapped(raw)
+    )
     structure_fast._cache.clear()
     findings = _validate(_document(", ".join(['{"certainty": "sure"}'] * 5000 + ["{}"] * 5000)))
     assert len(calls) == 2

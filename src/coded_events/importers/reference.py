@@ -34,4 +34,3 @@ def icews_countries() -> dict[str, str]:
 def icews_sectors() -> dict[str, str]:
     """ICEWS sector -> CAMEO role code (the table's order is the roles' order in a code)."""
     return {r["sector"]: r["role"] for r in _rows("icews_sectors.csv")}
-
