@@ -121,6 +121,21 @@ def test_change_is_classified(name: str) -> None:
     assert schema_diff.required_level(changes) == expected
 
 
+def test_alternatives_appearing_where_there_were_none_are_a_new_constraint() -> None:
+    """anyOf with one branch added to an existing list widens it; an anyOf that appears
+    constrains (an event must now hold one of the branches); one that goes loosens."""
+
+    def branches(*required: str):
+        return lambda s: _event(s).update(anyOf=[{"required": [name]} for name in required])
+
+    appeared = schema_diff.diff(BASE, _mutate(branches("notes")))
+    assert schema_diff.required_level(appeared) == Level.major
+    widened = schema_diff.diff(_mutate(branches("notes")), _mutate(branches("notes", "coder")))
+    assert schema_diff.required_level(widened) == Level.minor
+    gone = schema_diff.diff(_mutate(branches("notes")), BASE)
+    assert schema_diff.required_level(gone) == Level.minor
+
+
 def test_a_grown_list_under_a_lookahead_is_major() -> None:
     """A negative lookahead inverts its list: more codes there reject more documents."""
 

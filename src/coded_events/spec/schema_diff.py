@@ -144,6 +144,9 @@ KEYWORD_RULES: dict[str, Callable[[Any, Any], Level]] = {
 
 _SUBSCHEMA_MAPS = {"properties", "$defs", "patternProperties"}  # see MAP_RULES
 _SUBSCHEMA_LISTS = {"anyOf", "oneOf", "allOf", "prefixItems"}  # see LIST_RULES
+# Lists of alternatives: a branch added to an existing list widens it (anyOf), but a list
+# that appears where there was none is a new constraint, and one that goes is none.
+_ALTERNATIVES = {"anyOf", "oneOf"}
 _SUBSCHEMA_SINGLE = {"items", "not", "if", "then", "else", "contains"}
 
 
@@ -203,6 +206,11 @@ def _walk(old: Any, new: Any, pointer: str, out: list[Change]) -> None:
             out.append(Change(here, Level.patch, f"{keyword} changed"))
         elif keyword in _SUBSCHEMA_MAPS:
             _walk_map(before or {}, after or {}, here, keyword, out)
+        elif keyword in _ALTERNATIVES and not before and after:
+            # no alternatives before means no constraint; any list of them is one
+            out.append(Change(here, Level.major, f"{keyword} added (a new constraint)"))
+        elif keyword in _ALTERNATIVES and before and not after:
+            out.append(Change(here, Level.minor, f"{keyword} removed (a constraint gone)"))
         elif keyword in _SUBSCHEMA_LISTS:
             _walk_list(before or [], after or [], here, keyword, out)
         elif keyword in _SUBSCHEMA_SINGLE:
