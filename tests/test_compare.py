@@ -77,6 +77,7 @@ def test_the_dataset_against_itself_finds_every_event(level: str, undirected: bo
         "in_scope": n,
         "matched": n,
         "duplicate": 0,
+        "imprecise": 0,
         "statement": 0,
         "unmatched": 0,
         "share_matching": 1.0,
@@ -103,6 +104,7 @@ def test_a_changed_copy_gives_exactly_the_expected_figures(changed_copy: Path) -
         "in_scope": 22,
         "matched": 20,
         "duplicate": 0,
+        "imprecise": 0,
         "statement": 0,
         "unmatched": 2,
         "share_matching": round(20 / 22, 4),
@@ -232,3 +234,64 @@ def test_a_dataset_without_the_needed_columns(tmp_path: Path) -> None:
 def test_write_report_returns_its_files(tmp_path: Path) -> None:
     files = write_report(report(compare(DATASET, DATASET)), tmp_path / "site")
     assert "index.html" in files and (tmp_path / "site" / "assets" / "vega.min.js").is_file()
+
+
+def _as_year(events: pa.Table, event_id: str, year: int) -> pa.Table:
+    """The events with one event's date lowered to a whole year (as the GDELT importer
+    does for a date set by arithmetic)."""
+    rows = [dict(r) for r in events.to_pylist()]
+    for row in rows:
+        if row["event_id"] == event_id:
+            row["date_start"] = row["date_start"].replace(year=year, month=1, day=1)
+            row["date_end"] = row["date_start"].replace(month=12, day=31)
+            row.update(date_start_text=str(year), date_end_text=None, date_precision="year")
+    return pa.Table.from_pylist(rows, schema=events.schema)
+
+
+@pytest.mark.parametrize("level", LEVEL_NAMES)
+def test_a_year_precision_candidate_row_is_imprecise_not_matched(
+    level: str, tmp_path: Path
+) -> None:
+    # sc-0005 (2020-11-09/10) in the candidate as "2020": it overlaps sc-0005's reach but
+    # is wider than it, so it is neither a match ("0 d") nor unmatched: imprecise
+    candidate = write_copy(tmp_path / "year", _as_year(_events(), "sc-0005", 2020))
+    data = report(compare(DATASET, candidate, level=level))
+    assert data["recall"]["code"]["found"] == 23
+    assert data["recall"][level] == {"found": 23, "of": 24, "recall": round(23 / 24, 4)}
+    sc5 = next(e for e in data["events"] if e["event_id"] == "sc-0005")
+    assert sc5["found"] == {name: False for name in LEVELS}
+    assert all(row["event_id"] != "sc-0005" for row in sc5["best"])
+    assert data["candidate_rows"] == {
+        "total": 24,
+        "in_scope": 24,
+        "matched": 23,
+        "duplicate": 0,
+        "imprecise": 1,
+        "statement": 0,
+        "unmatched": 0,
+        "share_matching": 1.0,
+    }
+    [row] = data["imprecise"]
+    assert (row["event_id"], row["date"]) == ("sc-0005", "2020-01-01/2020-12-31")
+    assert (row["role"], row["reference_event"]) == ("imprecise", "sc-0005")
+    assert "fit" not in row  # no days apart claimed for a date that cannot say
+    lines = text_report(data)
+    assert "  imprecise          1 (dates wider than the reach; left out of the share)" in lines
+
+
+def test_a_candidate_must_lie_within_the_reach_not_just_overlap(tmp_path: Path) -> None:
+    # sc-0019 is dated "2024" to 2024-04-17: it reaches the whole of 2024 up to 2024-04-20
+    # (a year-precision start is not widened); a candidate dated 2024 ends past the reach
+    candidate = write_copy(tmp_path / "year", _as_year(_events(), "sc-0019", 2024))
+    data = report(compare(DATASET, candidate))
+    found = {e["event_id"] for e in data["events"] if e["found"]["root"]}
+    assert "sc-0019" not in found and len(found) == 23
+    assert [r["event_id"] for r in data["imprecise"]] == ["sc-0019"]
+
+
+def test_a_date_text_of_no_known_precision_is_an_error(tmp_path: Path) -> None:
+    rows = [dict(r) for r in _events().to_pylist()]
+    rows[0]["date_start_text"] = "2024-4-10"
+    folder = write_copy(tmp_path / "odd", pa.Table.from_pylist(rows, schema=_events().schema))
+    with pytest.raises(CompareError, match=r"sc-0001.*date_start_text '2024-4-10'.*precision"):
+        compare(DATASET, folder)

@@ -59,6 +59,7 @@ def test_root_level_directed(imported: Path) -> None:
         "in_scope": 12,
         "matched": 5,
         "duplicate": 2,
+        "imprecise": 0,
         "statement": 1,
         "unmatched": 4,
         "share_matching": round(7 / 11, 4),
@@ -157,3 +158,24 @@ def test_the_command_line_json(imported: Path) -> None:
     data = json.loads(result.stdout)
     assert data["reference"] == {"dataset": "south-caucasus", "events": 24}
     assert data["candidate_rows"]["in_scope"] == 12
+
+
+def test_a_row_dated_by_arithmetic_is_imprecise_not_a_match(tmp_path: Path) -> None:
+    # GDELT 1001 (AZEGOV -> ARMGOV 057) with SQLDATE 20200310 added on 20210310: the
+    # importer lowers its date to the year 2020, which is wider than sc-0005's reach
+    cells = EXPORT.read_text(encoding="utf-8").splitlines()[0].split("\t")
+    cells[0:5] = ["1099", "20200310", "202003", "2020", "2020.1890"]
+    cells[59] = "20210310000000"
+    export = tmp_path / "arithmetic.export.CSV"
+    export.write_text("\t".join(cells) + "\n", encoding="utf-8")
+    out = tmp_path / "imported"
+    result = CliRunner().invoke(cli.app, ["import", "gdelt2", str(export), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = _data(out, level="code")
+    assert data["recall"]["code"]["found"] == 0
+    rows = data["candidate_rows"]
+    assert (rows["in_scope"], rows["matched"], rows["imprecise"], rows["unmatched"]) == (1, 0, 1, 0)
+    assert rows["share_matching"] is None
+    [row] = data["imprecise"]
+    assert (row["producer_event_id"], row["date"]) == ("1099", "2020-01-01/2020-12-31")
+    assert row["reference_event"] == "sc-0005"

@@ -106,6 +106,7 @@ def _figures(report: dict[str, Any]) -> str:
         ("in scope", rows["in_scope"]),
         ("matched one to one", rows["matched"]),
         ("duplicates", rows["duplicate"]),
+        ("imprecise (dates wider than the reach; left out of the share)", rows["imprecise"]),
         ("statements (left out of the share)", rows["statement"]),
         ("unmatched", rows["unmatched"]),
     ]

@@ -17,8 +17,13 @@ DEFAULT_BEST = 3
 SAMPLE = 20
 """How many unmatched candidate rows the report lists (all are counted)."""
 AGREEMENT_NAMES = {3: "code", 2: "root", 1: "quadclass", 0: "none"}
-ROLE_ORDER = {"matched": 0, "duplicate": 1, "statement": 2, "unmatched": 3}
-ROLE_TEXT = {"matched": "matched to", "duplicate": "duplicate of", "statement": "statement on"}
+ROLE_ORDER = {"matched": 0, "duplicate": 1, "imprecise": 2, "statement": 3, "unmatched": 4}
+ROLE_TEXT = {
+    "matched": "matched to",
+    "duplicate": "duplicate of",
+    "imprecise": "imprecise, wide of",
+    "statement": "statement on",
+}
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -71,7 +76,7 @@ def _recall(c: Comparison) -> dict[str, Any]:
 def _candidate_rows(c: Comparison) -> dict[str, Any]:
     roles = Counter(c.role(j)[0] for j in range(len(c.cands)))
     counts = {role: roles.get(role, 0) for role in ROLE_ORDER}
-    judged = len(c.cands) - counts["statement"]
+    judged = len(c.cands) - counts["statement"] - counts["imprecise"]
     return {
         "total": c.candidate_total,
         "in_scope": len(c.cands),
@@ -134,6 +139,7 @@ def report(c: Comparison, best: int = DEFAULT_BEST) -> dict[str, Any]:
         "candidate_rows": _candidate_rows(c),
         "confusion": {"level": CONFUSION_LEVEL, "root_codes": confusion(c)},
         "events": _per_event(c, best),
+        "imprecise": _sample(c, "imprecise"),
         "statements": _sample(c, "statement"),
         "unmatched": _sample(c, "unmatched"),
     }
@@ -192,6 +198,8 @@ def text_report(data: dict[str, Any]) -> list[str]:
         f"candidate rows in scope: {rows['in_scope']}",
         f"  matched one to one {rows['matched']}",
         f"  duplicates         {rows['duplicate']}",
+        f"  imprecise          {rows['imprecise']} "
+        "(dates wider than the reach; left out of the share)",
         f"  statements         {rows['statement']} (bare confirmations; left out of the share)",
         f"  unmatched          {rows['unmatched']}",
         f"  share matching a reference event: {_pct(rows['share_matching'])}",

@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from coded_events.compare.actors import countries
-
-PRECISION_BY_LENGTH = {4: "year", 7: "month", 10: "day"}
-"""An ISO date text's length -> its precision (``2024``, ``2024-04``, ``2024-04-17``)."""
+from coded_events.spec.vocabulary import Precision, precision_of
 
 NEEDED = (
     "event_id",
@@ -83,13 +81,23 @@ class Row:
         )
 
 
-def _precision(text: str | None, fallback: str) -> str:
-    return PRECISION_BY_LENGTH.get(len(text), fallback) if text else fallback
+def _precision(event: dict[str, Any], column: str, fallback: str | None) -> str:
+    """The precision of a date text (``2024``, ``2024-04``, ``2024-04-17``); of the
+    fallback when the text is null. ValueError naming the event on any other value."""
+    text = event[column]
+    try:
+        return precision_of(text).value if text else Precision(fallback).value
+    except (KeyError, ValueError):
+        value = text if text else fallback
+        raise ValueError(
+            f"event {event['event_id']}: {column if text else 'date_precision'} {value!r} "
+            "has no known precision (YYYY, YYYY-MM or YYYY-MM-DD; year, month or day)"
+        ) from None
 
 
 def _row(event: dict[str, Any], provenance: dict[str, Any] | None) -> Row:
     place = event["location_country"]
-    start_precision = _precision(event["date_start_text"], event["date_precision"])
+    start_precision = _precision(event, "date_start_text", event["date_precision"])
 
     def actor(side: str) -> frozenset[str]:
         if event[f"{side}_actor_code"] is None:
@@ -102,7 +110,7 @@ def _row(event: dict[str, Any], provenance: dict[str, Any] | None) -> Row:
         first=event["date_start"].toordinal(),
         last=event["date_end"].toordinal(),
         start_precision=start_precision,
-        end_precision=_precision(event["date_end_text"], start_precision),
+        end_precision=_precision(event, "date_end_text", start_precision),
         source_code=event["source_actor_code"],
         target_code=event["target_actor_code"],
         source=actor("source"),
@@ -172,4 +180,7 @@ def read_rows(
     except (DataError, OSError) as error:
         raise CompareError(f"{dataset}: {error}") from None
     by_event = {p["event_id"]: p for p in provenance}
-    return [_row(e, by_event.get(e["event_id"])) for e in events.to_pylist()], total
+    try:
+        return [_row(e, by_event.get(e["event_id"])) for e in events.to_pylist()], total
+    except ValueError as error:
+        raise CompareError(f"{dataset}: {error}") from None

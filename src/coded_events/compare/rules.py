@@ -4,11 +4,15 @@ A (reference event, candidate row) pair is a **candidate pair** at a level when
 
 - **actors**: the source actors share a country and the target actors share a country
   (or neither has a target); with ``undirected``, the reversed dyad counts too;
-- **dates**: the candidate's days overlap the reference's days widened by the window at
-  each end given to the day; an end given as a month or a year is not widened (the
-  reference event matches anywhere in its month or year, and only there);
+- **dates**: the candidate's whole span lies within the reference's **reach**: its days
+  widened by the window at each end given to the day; an end given as a month or a year
+  is not widened (the reference event reaches its whole month or year, and only that);
 - **code**: the two codes agree at the level: ``quadclass`` (same QuadClass), ``root``
   (same root code) or ``code`` (same event code).
+
+A candidate row whose actors agree and whose span overlaps the reach but is wider than it
+(a year-precision row against a reference event given to the day) is no pair: it is
+**wide** of that reference event, too imprecise to say whether it stands for it.
 
 Its **score**, compared in this order, higher first: code agreement (3 same code, 2 same
 root, 1 same QuadClass, 0 none), direction (1 as coded, 0 reversed), date (minus the days
@@ -72,11 +76,25 @@ def gap(ref: Row, cand: Row) -> int:
     return max(0, cand.first - ref.last, ref.first - cand.last)
 
 
-def fit(ref: Row, cand: Row, rules: Rules) -> matching.Score | None:
-    """The score of a pair whose actors and dates agree (any code), else None."""
-    lo, hi = reach(ref, rules.window)
+def within(ref: Row, cand: Row, window: int) -> bool | None:
+    """True when the candidate's span lies within the reference's reach, False when it
+    overlaps the reach and is wider than it, None otherwise (apart, or overlapping only
+    in part)."""
+    lo, hi = reach(ref, window)
+    if lo <= cand.first and cand.last <= hi:
+        return True
     if cand.first > hi or cand.last < lo:
         return None
+    return False if cand.last - cand.first > hi - lo else None
+
+
+def fit(ref: Row, cand: Row, rules: Rules) -> matching.Score | None:
+    """The score of a pair whose actors and dates agree (any code), else None."""
+    return _score(ref, cand, rules) if within(ref, cand, rules.window) else None
+
+
+def _score(ref: Row, cand: Row, rules: Rules) -> matching.Score | None:
+    """The score of a pair whose actors agree (dates as they come), else None."""
     way = direction(ref, cand, rules.undirected)
     if way is None:
         return None
@@ -86,9 +104,11 @@ def fit(ref: Row, cand: Row, rules: Rules) -> matching.Score | None:
 
 @dataclass(frozen=True)
 class Fits:
-    """Every (reference, candidate) pair whose actors and dates agree, with its score."""
+    """Every (reference, candidate) pair whose actors and dates agree, with its score, and
+    every pair whose actors agree but whose candidate is wide of the reference's reach."""
 
     by_pair: dict[tuple[int, int], matching.Score]
+    wide: dict[tuple[int, int], matching.Score]
 
     def at(self, level: str) -> list[matching.Candidate]:
         """The candidate pairs whose codes agree at ``level``."""
@@ -119,12 +139,14 @@ def fits(refs: Sequence[Row], cands: Sequence[Row], rules: Rules) -> Fits:
     """Score every pair that can be a candidate at some level (see the module)."""
     index = _by_country(cands, rules.undirected)
     out: dict[tuple[int, int], matching.Score] = {}
+    wide: dict[tuple[int, int], matching.Score] = {}
     for i, ref in enumerate(refs):
         for j in _near(ref, index, rules.undirected):
-            score = fit(ref, cands[j], rules)
+            inside = within(ref, cands[j], rules.window)
+            score = None if inside is None else _score(ref, cands[j], rules)
             if score is not None:
-                out[(i, j)] = score
-    return Fits(out)
+                (out if inside else wide)[(i, j)] = score
+    return Fits(out, wide)
 
 
 def is_statement(row: Row) -> bool:

@@ -10,6 +10,9 @@ of the report. Then each candidate row in scope is one of:
 - **matched**: paired with a reference event at the chosen level;
 - **duplicate**: not paired, but a candidate pair (at the chosen level) of a reference
   event that is paired: a second report of a found event;
+- **imprecise**: neither, and its actors and code (at the chosen level) agree with a
+  reference event whose reach its dates overlap but are wider than (a year-precision row
+  against an event given to the day): too imprecise to say; left out of the share;
 - **statement**: neither, a CAMEO 010-019 code, and its actors and dates agree with a
   reference event (any code): a bare confirmation our coding keeps as evidence;
 - **unmatched**: the rest.
@@ -21,6 +24,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 from coded_events.coding import matching
 from coded_events.compare import rules
@@ -49,6 +53,7 @@ class Comparison:
     by_level: dict[str, matching.Matching]
     duplicates: dict[int, int]  # candidate row -> the reference event it repeats
     statements: dict[int, int]  # candidate row -> the reference event it confirms
+    imprecise: dict[int, int]  # candidate row -> the reference event it is wide of
 
     @property
     def matching(self) -> matching.Matching:
@@ -60,12 +65,14 @@ class Comparison:
         return {p.right: p.left for p in self.matching.pairs}
 
     def role(self, j: int) -> tuple[str, int | None]:
-        """What candidate row ``j`` is (matched, duplicate, statement, unmatched) and the
-        reference event it belongs to."""
+        """What candidate row ``j`` is (matched, duplicate, imprecise, statement, unmatched)
+        and the reference event it belongs to."""
         if j in self._partner:
             return "matched", self._partner[j]
         if j in self.duplicates:
             return "duplicate", self.duplicates[j]
+        if j in self.imprecise:
+            return "imprecise", self.imprecise[j]
         if j in self.statements:
             return "statement", self.statements[j]
         return "unmatched", None
@@ -83,28 +90,38 @@ def _best_reference(
     return min((i for s, i in kept if s == best), key=lambda i: refs[i].sort_key())
 
 
+def _by_cand(pairs: dict[tuple[int, int], matching.Score]) -> dict[int, list[tuple[Any, int]]]:
+    by_cand: dict[int, list[tuple[matching.Score, int]]] = {}
+    for (i, j), score in pairs.items():
+        by_cand.setdefault(j, []).append((score, i))
+    return by_cand
+
+
 def leftovers(
     fits: rules.Fits, primary: matching.Matching, level: str, refs: list[Row], cands: list[Row]
-) -> tuple[dict[int, int], dict[int, int]]:
-    """Duplicates and statements among the candidate rows the matching left (see module)."""
+) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+    """Duplicates, imprecise rows and statements among the candidate rows the matching
+    left (see the module)."""
     paired = {p.left for p in primary.pairs}
     need = rules.LEVELS[level]
-    by_cand: dict[int, list[tuple[matching.Score, int]]] = {}
-    for (i, j), score in fits.by_pair.items():
-        by_cand.setdefault(j, []).append((score, i))
+    by_cand, wide = _by_cand(fits.by_pair), _by_cand(fits.wide)
     duplicates: dict[int, int] = {}
+    imprecise: dict[int, int] = {}
     statements: dict[int, int] = {}
     for j in primary.right_only:
         options = by_cand.get(j, [])
         at_level = [(s, i) for s, i in options if s[0] >= need]
         repeated = _best_reference(at_level, paired, refs)
+        vague = _best_reference([(s, i) for s, i in wide.get(j, []) if s[0] >= need], None, refs)
         if repeated is not None:
             duplicates[j] = repeated
+        elif vague is not None:
+            imprecise[j] = vague
         elif rules.is_statement(cands[j]):
             confirmed = _best_reference(options, None, refs)
             if confirmed is not None:
                 statements[j] = confirmed
-    return duplicates, statements
+    return duplicates, imprecise, statements
 
 
 def _day(value: str | date | None, what: str) -> date | None:
@@ -156,7 +173,7 @@ def compare(
         name: matching.assign(fits.at(name), len(refs), len(cands), ref_keys, cand_keys)
         for name in rules.LEVELS
     }
-    duplicates, statements = leftovers(fits, by_level[level], level, refs, cands)
+    duplicates, imprecise, statements = leftovers(fits, by_level[level], level, refs, cands)
     return Comparison(
         reference_name=str(reference),
         candidate_name=str(candidate),
@@ -170,4 +187,5 @@ def compare(
         by_level=by_level,
         duplicates=duplicates,
         statements=statements,
+        imprecise=imprecise,
     )
