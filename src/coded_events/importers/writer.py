@@ -80,6 +80,19 @@ def prefetch(items: Iterator[Any], ahead: int = 1) -> Iterator[Any]:
 PARQUET_OPTIONS: dict[str, Any] = {**parquet.PARQUET_OPTIONS, "compression_level": 3}
 """The build's Parquet options, with a faster zstd level (imports are large)."""
 
+NO_DICTIONARY = {"provenance": ("event_id", "producer_event_id", "input_line", "producer_fields")}
+"""Columns with a value of their own on each row: a dictionary would be built and dropped
+on every page (a third of the time of writing provenance, and a larger file)."""
+
+
+def parquet_options(table: str) -> dict[str, Any]:
+    """``PARQUET_OPTIONS`` for one table (no dictionary for its ``NO_DICTIONARY`` columns)."""
+    plain = NO_DICTIONARY.get(table)
+    if not plain:
+        return PARQUET_OPTIONS
+    names = [f.name for f in ARROW_SCHEMAS[table] if f.name not in plain]
+    return {**PARQUET_OPTIONS, "use_dictionary": names}
+
 
 class DatasetWriter:
     """Open the output files of an import; :meth:`write` batches; :meth:`finish`."""
@@ -112,7 +125,7 @@ class DatasetWriter:
             self.parquet[table] = pq.ParquetWriter(
                 pa.PythonFile(self.handles[data_path(table, "parquet")], mode="w"),
                 schema,
-                **PARQUET_OPTIONS,
+                **parquet_options(table),
             )
         return self
 
