@@ -60,7 +60,7 @@ def test_fix_repairs_shifted_offsets_a_stale_label_and_a_missing_hash(dataset: P
         quote["char_start"] += 7
         quote["char_end"] += 7
     data["events"][4]["evidence"][0].update(char_start=3000, char_end=3035)
-    data["events"][0]["action"]["label"] = "Retreat or surrender militarily"
+    data["events"][0]["action"]["label"] = "Withdraw peacekeepers"  # no code's label
     data["events"][1]["action"]["label"] = "demand"
     del data["source"]["text_sha256"]
     save(file, data, indent=4)
@@ -74,6 +74,27 @@ def test_fix_repairs_shifted_offsets_a_stale_label_and_a_missing_hash(dataset: P
     assert "the files validate" in result.output
     assert file.read_bytes() == original  # the committed record is the fixed form
     assert errors(dataset) == []
+
+
+def test_a_label_that_is_another_codes_label_is_reported_not_rewritten(dataset: Path) -> None:
+    # 050 with the label of 057: a mistyped code as likely as a stale label, so fix says so
+    # and leaves the value; a stale label that is no code's label is still fixed
+    file = record(dataset)
+    data = load(file)
+    assert data["events"][4]["action"] == {"code": "057", "label": "Sign formal agreement"}
+    data["events"][4]["action"]["code"] = "050"
+    data["events"][1]["action"]["label"] = "demand"
+    save(file, data)
+
+    result = run("fix", dataset)
+    assert result.exit_code == 1, result.output
+    assert f"{file}: 1 change(s)" in result.output
+    note = "note /events/4/action/label: 'Sign formal agreement' is the label of 057, not of 050"
+    assert note in result.output
+    assert "derived-value-mismatch" in result.output  # the error that remains
+    fixed = load(file)
+    assert fixed["events"][4]["action"] == {"code": "050", "label": "Sign formal agreement"}
+    assert fixed["events"][1]["action"]["label"] == codebook.event("105").label
 
 
 def test_fix_leaves_a_correct_record_byte_identical_and_untouched(dataset: Path) -> None:

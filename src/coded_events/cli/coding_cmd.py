@@ -174,7 +174,8 @@ def fix_command(
 
     Quote offsets are set to the quote's occurrence nearest the old ones (ambiguity and near
     matches are reported, not guessed); stored labels, root codes, QuadClass and Goldstein
-    scores are set from the codebook; a missing text_sha256 is computed (a wrong one is kept
+    scores are set from the codebook (a label that is another code's label is reported as a
+    likely mistyped code, not rewritten); a missing text_sha256 is computed (a wrong one is kept
     unless --accept-text); JSON is written with 2 spaces and keys in schema order. Codes,
     dates, actors and quote texts are never changed. Files are written atomically. Exit
     status: 0 when the files validate after the fixes, 1 when errors remain.

@@ -9,7 +9,10 @@ What it changes (``FIXED_FIELDS``), like a linter's ``--fix``:
   is reported with the exact text it nearly matches, never rewritten;
 - the values derived from the codebook that the record stores (``action.label``,
   ``root_code``, ``quad_class``, ``goldstein``): set to the codebook's, or removed where
-  the codebook gives none. A value the record does not store is not added;
+  the codebook gives none. A value the record does not store is not added. A label that
+  is exactly another code's label (``Sign formal agreement``, 057's, on 050) is reported
+  as a likely mistyped code and the action's derived values are left alone: the code and
+  the label disagree, and only the coder knows which is meant;
 - a missing ``source.text_sha256``: computed from the stored text. A wrong one is never
   overwritten (the text changed, and every quote must be checked again; offsets of that
   source are then left alone too) unless ``accept_text`` says the change is known;
@@ -22,6 +25,7 @@ is not strict JSON (duplicate keys, NaN, ...) is reported and left alone.
 from __future__ import annotations
 
 import codecs
+import functools
 import math
 import os
 import re
@@ -190,9 +194,32 @@ def _same(typed: Any, expected: Any) -> bool:
     return type(typed) is type(expected) and typed == expected
 
 
+@functools.cache
+def _label_owners() -> dict[str, list[str]]:
+    """Each CAMEO label -> the codes that have it."""
+    owners: dict[str, list[str]] = {}
+    for code in codebook.event_codes():
+        owners.setdefault(codebook.event(code).label, []).append(code)
+    return owners
+
+
 def _fix_derived(action: dict[str, Any], pointer: str, out: FileFix) -> None:
     code = action.get("code")
     if not isinstance(code, str) or code not in codebook.event_codes():
+        return
+    label = action.get("label")
+    others = (
+        [c for c in _label_owners().get(label, []) if c != code] if isinstance(label, str) else []
+    )
+    if others:
+        out.notes.append(
+            Note(
+                f"{pointer}/label",
+                f"{label!r} is the label of {' and '.join(others)}, not of {code} (the code): "
+                "a mistyped code or a stale label? not changed; set the code or the label "
+                "by hand",
+            )
+        )
         return
     for name, expected in derived_values(code).items():
         if name not in action:
