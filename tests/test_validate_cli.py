@@ -90,3 +90,24 @@ def test_docs_checks_md_is_current(root: Path) -> None:
     committed = (root / "docs" / "checks.md").read_text(encoding="utf-8")
     assert committed == markdown(), f"docs/checks.md is stale: run `{DOCS_COMMAND}`"
     assert runner.invoke(app, ["checks", "--markdown"]).stdout == markdown()
+
+
+def test_unreachable_dask_scheduler_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    """No traceback and not exit 1 (which means: the data has errors)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import pytest
+
+    pytest.importorskip("distributed")
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "datasets/south-caucasus/data", data)
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
+    command = [sys.executable, "-m", "coded_events", "validate", "--engine", "dask",
+               "--scheduler", "tcp://127.0.0.1:1", str(data)]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert "tcp://127.0.0.1:1" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -155,6 +155,10 @@ def _dask_findings(
     except ImportError as error:
         typer.echo(f"{error}: pip install 'coded-events[dask]'", err=True)
         raise typer.Exit(2) from error
+    except (OSError, TimeoutError) as error:  # the scheduler cannot be reached
+        where = scheduler or "the local Dask scheduler"
+        typer.echo(f"cannot run on {where}: {error}", err=True)
+        raise typer.Exit(2) from None
     return _finish(report.findings, strict)  # the local run's severities and order
 
 
