@@ -319,3 +319,58 @@ def test_a_second_coding_is_validated_against_the_datasets_sources(dataset: Path
     assert any("codings" in f.file for f in found)
     assert run("fix", dataset).exit_code == 0
     assert errors(dataset) == []
+
+
+def test_new_never_overwrites_a_file_that_appears_meanwhile(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the record appears between new's check and its write (another coder, a sync tool)
+    from coded_events.coding import new as new_module
+
+    article = tmp_path / "a.txt"
+    article.write_bytes(b"Some text.")
+    record_file = dataset / "records" / "x-2024-01-01-a.json"
+    make_dirs = new_module.safe_files.make_dirs
+
+    def racing_make_dirs(path: Path, root: Path | None = None) -> None:
+        make_dirs(path, root)
+        if path == record_file.parent and not record_file.exists():
+            record_file.write_bytes(b"theirs")
+
+    monkeypatch.setattr(new_module.safe_files, "make_dirs", racing_make_dirs)
+    result = run(
+        "new", dataset, "--text", article, "--source-id", "x-2024-01-01-a",
+        "--title", "T", "--publisher", "P", "--published", "2024-01-01",
+    )  # fmt: skip
+    assert result.exit_code == 1 and "exists" in result.output
+    assert record_file.read_bytes() == b"theirs"
+    assert not (dataset / "sources" / "x-2024-01-01-a.txt").exists()  # all or nothing
+    assert not [p for p in (dataset / "records").iterdir() if p.name.startswith(".")]
+
+
+def test_a_failed_new_dataset_leaves_nothing_that_blocks_a_retry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coded_events.coding import new as new_module
+
+    write_atomic = new_module.safe_files.write_atomic
+
+    def full_disk(target: Path, data: bytes, root: Path | None = None) -> None:
+        if target.name == "retired_ids.txt":
+            raise OSError(28, "No space left on device")
+        write_atomic(target, data, root)
+
+    args = ["--into", tmp_path, "--title", "T", "--licence", "CC0-1.0"]
+    with monkeypatch.context() as patch:
+        patch.setattr(new_module.safe_files, "write_atomic", full_disk)
+        failed = run("new-dataset", "fine", *args)
+    assert failed.exit_code == 1 and "No space left" in failed.output
+    assert list(tmp_path.iterdir()) == []
+    again = run("new-dataset", "fine", *args)
+    assert again.exit_code == 0, again.output
+    assert sorted(p.name for p in (tmp_path / "fine").iterdir()) == [
+        "dataset.json",
+        "records",
+        "retired_ids.txt",
+        "sources",
+    ]

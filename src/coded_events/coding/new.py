@@ -12,7 +12,11 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import os
 import re
+import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,11 +127,25 @@ def _document(source: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_new(target: Path, data: bytes, root: Path) -> None:
-    """Write ``target`` atomically; refuse when it exists (also when it appears meanwhile)."""
+    """Create ``target`` whole or not at all; refuse when it exists, also when it appears
+    meanwhile: the bytes go to a temporary file beside it, which is then hard-linked to the
+    target name (``link`` fails when the name exists, where a rename would replace it)."""
     if target.exists() or target.is_symlink():
         raise NewError(f"{target} exists (new never overwrites)")
     safe_files.make_dirs(target.parent, root)
-    safe_files.write_atomic(target, data, root)
+    fd, temp = tempfile.mkstemp(prefix=safe_files.TEMP_PREFIX, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o644)
+        safe_files.check_no_links(target, root)
+        os.link(temp, target)
+    except FileExistsError:
+        raise NewError(f"{target} exists (new never overwrites)") from None
+    finally:
+        os.unlink(temp)
 
 
 def new_source(
@@ -213,7 +231,9 @@ def new_dataset(
     created: str | None = None,
 ) -> Path:
     """Create ``parent/<name>/`` with ``dataset.json``, ``records/``, ``sources/`` and an
-    empty ``retired_ids.txt``; return the folder. Refused when the folder exists."""
+    empty ``retired_ids.txt``; return the folder. Refused when the folder exists. The folder
+    is made whole in a temporary folder beside it and renamed into place, so a failure
+    leaves nothing behind that would block a retry."""
     if not re.fullmatch(DATASET_NAME_PATTERN, name):
         raise NewError(
             f"dataset name {name!r}: use lower-case letters, digits, '.', '_' and '-' "
@@ -236,14 +256,29 @@ def new_dataset(
         "licenses": [{k: v for k, v in licence_entry.items() if v}],
         "contributors": [{"title": author, "roles": ["author", "maintainer"]}],
     }
+    safe_files.make_dirs(parent, parent)
+    work = parent / f"{safe_files.TEMP_PREFIX}{name}-{secrets.token_hex(6)}"
+    work.mkdir()  # the usual permissions (mkdtemp's are 0700)
+    try:
+        _fill_dataset(work, meta)
+        if root.exists() or root.is_symlink():  # appeared meanwhile
+            raise NewError(f"{root} exists (new-dataset never overwrites)")
+        os.rename(work, root)  # refused when root is a file or a folder with anything in it
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return root
+
+
+def _fill_dataset(root: Path, meta: dict[str, Any]) -> None:
+    """Write a new dataset's folders and files into ``root``."""
     layout = DatasetLayout(root)
-    safe_files.make_dirs(layout.records, parent)
-    safe_files.make_dirs(layout.sources, parent)
+    safe_files.make_dirs(layout.records, root)
+    safe_files.make_dirs(layout.sources, root)
     text = json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
-    safe_files.write_atomic(root / METADATA_FILE, text.encode("utf-8"), parent)
+    safe_files.write_atomic(root / METADATA_FILE, text.encode("utf-8"), root)
     retired = (
         "# Retired event ids: an id once published is never reused. One per line; "
         "'#' starts a comment.\n"
     )
-    safe_files.write_atomic(layout.retired_ids, retired.encode("utf-8"), parent)
-    return root
+    safe_files.write_atomic(layout.retired_ids, retired.encode("utf-8"), root)
