@@ -217,6 +217,8 @@ def test_icews_names_sectors_na_and_intensity(tmp_path: Path) -> None:
     assert first["source_actor_code"] == reordered["source_actor_code"] == "PRKGOV"
     assert first["target_actor_code"] == "PSECVL"  # Occupied Palestinian Territory
     assert (first["location_country"], first["location_name"]) == ("PRK", "Pyongyang")
+    # Province and District are kept as named, beside the most precise place (City)
+    assert (first["location_admin1"], first["location_admin2"]) == ("Pyongyang", None)
     na = got.events[4]  # NA is missing, never the text "NA"
     assert (na["source_actor_name"], na["target_actor_code"]) == (None, None)
     assert na["source_actor_code"] == "PRKPTY"  # Parties -> PTY; Center Right is lost

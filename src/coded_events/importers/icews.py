@@ -78,8 +78,9 @@ ICEWS = Format(
         ),
         icews_place_rule(
             "The place: the most precise of City, District, Province, Country "
-            "(geo_precision settlement, admin2, admin1, country); Country -> ISO "
-            "3166 through the names table; `NA` is missing; 0,0 without a place "
+            "(geo_precision settlement, admin2, admin1, country); Province and "
+            "District, as named, also in location_admin1 and location_admin2; Country "
+            "-> ISO 3166 through the names table; `NA` is missing; 0,0 without a place "
             "is missing."
         ),
         story_source_rule(

@@ -145,6 +145,8 @@ def icews_place_rule(doc: str) -> Rule:
         )
         precision = pc.if_else(pc.and_(pc.is_null(name), pc.is_null(lat)), "none", precision)
         columns = dict(zip(PLACE_TARGETS, (name, iso, lat, lon, precision), strict=True))
+        columns |= {"events.location_admin1": province, "events.location_admin2": district}
         return Converted(columns, [*issues, unknown])
 
-    return Rule(PLACE_TARGETS, sources, convert, doc, keep=sources[3:])
+    targets = (*PLACE_TARGETS, "events.location_admin1", "events.location_admin2")
+    return Rule(targets, sources, convert, doc, keep=sources[3:])
