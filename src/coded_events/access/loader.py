@@ -232,7 +232,9 @@ def datasets() -> dict[str, list[str]]:
 def _versions_of(dataset: str) -> list[str]:
     known = datasets()
     if dataset not in known:
-        raise UnknownDatasetError(dataset, sorted(known))
+        here = Path(dataset).is_dir()
+        advice = f"A folder is read when given as a path: './{dataset}' or Path({dataset!r})."
+        raise UnknownDatasetError(dataset, sorted(known), advice=advice if here else "")
     return known[dataset]
 
 

@@ -137,8 +137,11 @@ def _row_counts(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
         table, file_format = loader.table_and_format(resource)
         if file_format != "parquet":
             continue
-        file = _dl.safe_join(folder, resource["path"], str(folder / MANIFEST))
-        counts[table] = f"{pq.read_metadata(file).num_rows}" if file.is_file() else "(not cached)"
+        paths = resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
+        files = [_dl.safe_join(folder, p, str(folder / MANIFEST)) for p in paths]
+        whole = all(f.is_file() for f in files)
+        rows = sum(pq.read_metadata(f).num_rows for f in files) if whole else None
+        counts[table] = f"{rows}" if rows is not None else "(not cached)"
     return counts
 
 
@@ -169,23 +172,53 @@ def _agreement_lines(folder: Path) -> list[str]:
     return lines
 
 
-@app.command("info")
-def info_command(
-    dataset: str = typer.Argument(loader.DEFAULT_DATASET, metavar="DATASET", help="Dataset name."),
-    version: str = typer.Option(
-        None, "--version", metavar="VERSION", help="The release, e.g. 1.0.0 (default: bundled)."
-    ),
-) -> None:
-    """Show a release: versions, row counts, schema version, licence and how to cite it."""
+def _release(dataset: str, version: str | None) -> tuple[Path, dict[str, Any], str]:
+    """The folder, manifest and versions line of a registered release or a folder on disk."""
+    from coded_events.access.local import is_local, manifest_of
+
+    if is_local(dataset):
+        if version is not None:
+            typer.echo(
+                f"error: --version names a registry release; {dataset} is a folder", err=True
+            )
+            raise typer.Exit(2)
+        folder, manifest = _run(lambda: manifest_of(dataset))
+        return folder, manifest, f"versions: {manifest.get('version', 'unknown')} (this folder)"
     folder = _run(lambda: loader.release_folder(dataset, version, only=[]))
     manifest = _run(lambda: _dl.read_manifest(folder / MANIFEST))
-    shown = str(manifest.get("version", version))
-    typer.echo(f"{dataset} {shown}  {manifest.get('title', '')}".rstrip())
     versions = sorted(
         set(loader.datasets().get(dataset, [])) | set(_cached_versions(dataset)),
         key=loader.version_sort_key,
     )
-    typer.echo("versions: " + ", ".join(f"{v} ({_where(dataset, v)})" for v in versions))
+    return (
+        folder,
+        manifest,
+        "versions: " + ", ".join(f"{v} ({_where(dataset, v)})" for v in versions),
+    )
+
+
+@app.command("info")
+def info_command(
+    dataset: str = typer.Argument(
+        loader.DEFAULT_DATASET,
+        metavar="DATASET",
+        help="A registered dataset name, or a dataset folder given as a path (./NAME, or its "
+        "datapackage.json).",
+    ),
+    version: str = typer.Option(
+        None, "--version", metavar="VERSION", help="The release, e.g. 1.0.0 (default: bundled)."
+    ),
+) -> None:
+    """Show a release: versions, row counts, schema version, licence and how to cite it.
+
+    Given a dataset folder (a checkout), also the agreement of each second coding it holds
+    (codings/CODER/) with records/.
+    """
+    folder, manifest, versions_line = _release(dataset, version)
+    shown = str(manifest.get("version", version))
+    name = str(manifest.get("name") or dataset)
+    typer.echo(f"{name} {shown}  {manifest.get('title', '')}".rstrip())
+    typer.echo(versions_line)
     typer.echo(f"folder: {folder}")
     typer.echo(f"schema version: {manifest.get('schema_version', 'unknown')}")
     if manifest.get("codebook_version"):
@@ -197,6 +230,6 @@ def info_command(
         typer.echo(f"  {table:<10} {count}")
     for line in _agreement_lines(folder):
         typer.echo(line)
-    citation = _citation(dataset, manifest)
+    citation = _citation(str(name), manifest)
     if citation:
         typer.echo(f"cite as: {citation}")
