@@ -17,7 +17,7 @@ from functools import cache
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coded_events.importers.columns import false_mask, matches, parse_float, parse_int
+from coded_events.importers.columns import false_mask, matches, parse_float, parse_int, row_wise
 from coded_events.importers.format import Batch, Converted, Issue, Rule
 from coded_events.spec import codebook
 
@@ -191,6 +191,7 @@ def event_code_rule(
     names = {"base": base, "root": root, "quad": quad, "goldstein": goldstein}
     present = {k: v for k, v in names.items() if v}
 
+    @row_wise
     def convert(batch: Batch, raw: pa.Array, *derived_columns: pa.Array) -> Converted:
         columns = dict(zip(present, derived_columns, strict=True))
         given = _Given(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -28,12 +28,24 @@ __all__ = [
     "matches",
     "parse_float",
     "parse_int",
+    "row_wise",
     "strict_date",
 ]
 
 INTEGER = r"^-?[0-9]+$"
 NUMBER = r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$"
 SCIENTIFIC = r"^-?[0-9.]+[eE][+-]?[0-9]+$"
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def row_wise(converter: _F) -> _F:
+    """Mark a rule's converter as row-wise: what it returns for a row depends only on that
+    row's source cells (and the batch's file and format), so the framework may run it once
+    per distinct combination of its source cells and spread the results over the rows."""
+    converter.row_wise = True  # type: ignore[attr-defined]
+    return converter
 
 
 def false_mask(length: int) -> pa.Array:

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from coded_events.findings import Sampler
 from coded_events.importers.columns import empty_as_null, false_mask, json_objects, matches
 from coded_events.importers.derive import actor_parts, codebook_columns, empty_quantities
-from coded_events.importers.format import Batch, Format, Issue
+from coded_events.importers.format import Batch, Converted, Format, Issue, Rule
 from coded_events.importers.reading import Notice, RawBatch
 from coded_events.importers.seen import SeenIds
 from coded_events.release.rows import ARROW_SCHEMAS, arrow_table
@@ -63,6 +63,70 @@ class Accounts:
         if self.sampler.wants(file, code):
             args = (value,) if value is not None else ()
             self.sampler.keep(CATALOGUE[code].finding(file, "", *args, line=line, **params))
+
+
+DISTINCT_SHARE = 0.5
+"""A row-wise rule runs once per distinct combination of its source cells when there are
+at most this share of the rows such combinations."""
+
+
+def _distinct_rows(sources: list[pa.Array]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A row of each distinct combination of the cells of ``sources`` and, per row, the
+    place of its combination among them; None when too many combinations differ."""
+    length = len(sources[0])
+    key = np.zeros(length, np.int64)
+    bound = 1
+    for column in sources:
+        encoded = pc.dictionary_encode(column)
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        size = len(encoded.dictionary) + 1
+        if bound * size >= 1 << 62:  # renumber before the key could overflow
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+            bound = int(key.max()) + 1
+        key = key * size + (codes.astype(np.int64) + 1)
+        bound *= size
+    distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    if len(distinct) > length * DISTINCT_SHARE:
+        return None
+    return first, inverse
+
+
+def _apply(rule: Rule, batch: Batch) -> Converted:
+    """``rule`` on ``batch``; a row-wise rule once per distinct combination of its cells."""
+    sources = [batch.column(s) for s in rule.sources]
+    if not getattr(rule.convert, "row_wise", False) or not sources or len(batch) < 64:
+        return rule.convert(batch, *sources)
+    found = _distinct_rows(sources)
+    if found is None:
+        return rule.convert(batch, *sources)
+    first, inverse = found
+    rows, spread = pa.array(first), pa.array(inverse)
+    small = [s.take(rows) for s in sources]
+    columns = dict(zip(rule.sources, small, strict=True))
+    few = Batch(columns, batch.lines.take(rows), batch.file, batch.format)
+    converted = rule.convert(few, *small)
+    originals = {id(s): full for s, full in zip(small, sources, strict=True)}
+
+    def back(value: Any) -> Any:
+        if id(value) in originals:
+            return originals[id(value)]
+        if isinstance(value, pa.Array | pa.ChunkedArray) and len(value) == len(first):
+            return value.take(spread)
+        return value
+
+    return Converted(
+        {name: back(v) for name, v in converted.columns.items()},
+        [
+            Issue(
+                i.code,
+                back(i.mask),
+                back(i.value),
+                {k: back(v) for k, v in i.params.items()},
+                i.column,
+            )
+            for i in converted.issues
+        ],
+    )
 
 
 def _row_value(value: Any, row: int) -> Any:
@@ -244,7 +308,7 @@ class BatchConverter:
         issues = [*raw.issues, *issues]
         out: dict[str, pa.Array] = {"events.event_id": event_id}
         for rule in self.format.rules:
-            converted = rule.convert(batch, *(batch.column(s) for s in rule.sources))
+            converted = _apply(rule, batch)
             out.update(converted.columns)
             issues += converted.issues
         issues.append(self._target_is_source(out, batch))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coded_events.importers.columns import SCIENTIFIC, matches, strict_date
+from coded_events.importers.columns import SCIENTIFIC, matches, row_wise, strict_date
 from coded_events.importers.format import Batch, Converted, Issue, Rule
 
 __all__ = ["DATE_TARGETS", "date_columns", "gdelt_date_rule", "iso_date_rule"]
@@ -100,6 +100,7 @@ def gdelt_date_rule(sqldate: str, dateadded: str, doc: str) -> Rule:
     """GDELT's SQLDATE (YYYYMMDD), its precision lowered where it was set by arithmetic
     from DATEADDED (YYYYMMDD or YYYYMMDDHHMMSS; only its first 8 digits are read)."""
 
+    @row_wise
     def convert(batch: Batch, raw: pa.Array, added_raw: pa.Array) -> Converted:
         day, issues = _event_day(raw, sqldate, "%Y%m%d")
         added_text = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(added_raw), 0, 8)
@@ -120,6 +121,7 @@ def gdelt_date_rule(sqldate: str, dateadded: str, doc: str) -> Rule:
 def iso_date_rule(column: str, doc: str) -> Rule:
     """A day given as ISO 8601 (YYYY-MM-DD)."""
 
+    @row_wise
     def convert(batch: Batch, raw: pa.Array) -> Converted:
         day, issues = _event_day(raw, column, "%Y-%m-%d")
         precision = pa.repeat(pa.scalar("day"), len(raw))

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coded_events.importers.columns import lookup, parse_float
+from coded_events.importers.columns import lookup, parse_float, row_wise
 from coded_events.importers.format import Batch, Converted, Issue, Rule
 from coded_events.importers.reference import fips_countries, icews_countries
 
@@ -86,6 +86,7 @@ def gdelt_place_rule(prefix: str, doc: str) -> Rule:
     """The event's place from GDELT's ``<prefix>_*`` columns (``ActionGeo``)."""
     sources = tuple(f"{prefix}_{p}" for p in ("Type", "FullName", "CountryCode", "Lat", "Long"))
 
+    @row_wise
     def convert(
         batch: Batch,
         kind: pa.Array,
@@ -113,6 +114,7 @@ def icews_place_rule(doc: str) -> Rule:
     the name is the most precise of City, District, Province, Country."""
     sources = ("City", "District", "Province", "Country", "Latitude", "Longitude")
 
+    @row_wise
     def convert(
         batch: Batch,
         city: pa.Array,
