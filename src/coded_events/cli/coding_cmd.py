@@ -26,6 +26,26 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _usage(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _check_usage(dataset: Path, coding: str | None, source: dict[str, object]) -> None:
+    """Usage errors (exit 2): a dataset folder or text file that does not exist, or source
+    details given with --coding (a second coding takes the dataset's source as it is)."""
+    given = [f"--{name}" for name, value in source.items() if value is not None]
+    if coding is not None and given:
+        raise _usage(
+            f"{', '.join(given)} cannot be given with --coding (a second coding starts from "
+            "the source the dataset already holds)"
+        )
+    text = source.get("text")
+    for path in (dataset, text if isinstance(text, Path) else None):
+        if path is not None and not (path.exists() or path.is_symlink()):
+            raise _usage(f"{path}: no such file or folder")
+
+
 def _require(options: dict[str, object]) -> None:
     missing = [f"--{name}" for name, value in options.items() if value is None]
     if missing:
@@ -67,9 +87,11 @@ def new_command(
 
     Writes sources/ID.txt (the text, bytes unchanged) and records/ID.json with $schema,
     schema_version and the source block, ready for events. Never overwrites; refuses an id
-    the dataset already has or has retired. Exit status 0 when written, 1 when refused.
+    the dataset already has or has retired. Exit status 0 when written, 1 when refused, 2
+    on a usage error (a path that does not exist, --text or source details with --coding).
     """
     details = {"title": title, "publisher": publisher, "published": published}
+    _check_usage(dataset, coding, {"text": text, "url": url, **details})
     try:
         if coding is not None:
             created = new_coding(dataset, coding, source_id)

@@ -103,11 +103,13 @@ def compare_command(
     at each level, the share of in-scope candidate rows that match, duplicates, bare
     statements apart, a confusion table of root codes and, per reference event, the best
     candidate rows with their producer ids and URLs. Exit status 0 when compared, 1 when a
-    dataset cannot be read. See docs/compare.md.
+    dataset cannot be read, 2 when a path given does not exist. See docs/compare.md.
     """
     from coded_events.access.fetch import DataError
+    from coded_events.cli.data_cmd import exit_if_missing
     from coded_events.compare import CompareError, compare, report, text_report, write_report
 
+    exit_if_missing(reference, candidate)
     try:
         result = compare(
             reference,

@@ -35,6 +35,18 @@ def _user_errors() -> Iterator[None]:
                 typer.echo(f"warning: {warning.message}", err=True)
 
 
+def exit_if_missing(*datasets: str | Path) -> None:
+    """A usage error (exit 2) when a dataset given as a path (``load``'s rule: a Path, a
+    string with a separator or naming a datapackage.json) does not exist."""
+    from coded_events.access.local import is_local
+
+    for dataset in datasets:
+        path = Path(dataset)
+        if is_local(dataset) and not (path.exists() or path.is_symlink()):
+            typer.echo(f"error: {dataset}: no such file or folder", err=True)
+            raise typer.Exit(2)
+
+
 def _run(action: Callable[[], T]) -> T:
     with _user_errors():
         return action()
@@ -177,6 +189,7 @@ def _release(dataset: str, version: str | None) -> tuple[Path, dict[str, Any], s
     from coded_events.access.local import is_local, manifest_of
 
     if is_local(dataset):
+        exit_if_missing(dataset)
         if version is not None:
             typer.echo(
                 f"error: --version names a registry release; {dataset} is a folder", err=True

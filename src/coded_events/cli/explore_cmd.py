@@ -38,7 +38,10 @@ def explore_command(
     Open SITE/index.html straight from disk; it needs no server and no network.
     """
     from coded_events.access.fetch import DataError
+    from coded_events.cli.data_cmd import exit_if_missing
     from coded_events.explore import ExploreInputError, build_site
+
+    exit_if_missing(dataset)
 
     try:
         site = build_site(dataset, out, version=version, with_sources=with_sources)
