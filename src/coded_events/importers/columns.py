@@ -115,9 +115,16 @@ def map_distinct(
 ) -> pa.Array:
     """``function`` applied to each distinct value of ``values`` (nulls included), the
     results spread back over the rows."""
-    distinct = pc.unique(values)
-    results = pa.array([function(v) for v in distinct.to_pylist()], arrow_type)
-    return results.take(pc.index_in(values, value_set=distinct, skip_nulls=False))
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    try:  # one hash pass: the distinct values and each row's place among them
+        encoded = pc.dictionary_encode(values, null_encoding="encode")
+    except pa.ArrowNotImplementedError:
+        distinct = pc.unique(values)
+        results = pa.array([function(v) for v in distinct.to_pylist()], arrow_type)
+        return results.take(pc.index_in(values, value_set=distinct, skip_nulls=False))
+    results = pa.array([function(v) for v in encoded.dictionary.to_pylist()], arrow_type)
+    return results.take(encoded.indices)
 
 
 _SHORT_ESCAPES = (

@@ -276,15 +276,18 @@ class BatchConverter:
     def _unique_sources(self, sources: dict[str, pa.Array]) -> pa.Array:
         """The rows of ``sources`` whose id was not written before (first one kept):
         each distinct id of the batch is looked up once."""
-        ids = sources["source_id"]
-        distinct = pc.unique(ids)
-        fresh = [source_id not in self.seen_sources for source_id in distinct.to_pylist()]
-        self.seen_sources.update(distinct.to_pylist())
-        where = pc.index_in(ids, value_set=distinct).to_numpy(zero_copy_only=False)
-        _, first = np.unique(where, return_index=True)  # the first row of each distinct id
-        keep = np.zeros(len(ids), dtype=bool)
-        keep[first[np.asarray(fresh, dtype=bool)]] = True
-        return pa.array(keep)
+        encoded = pc.dictionary_encode(sources["source_id"])
+        distinct = encoded.dictionary.to_pylist()
+        seen = self.seen_sources
+        fresh = np.fromiter((i not in seen for i in distinct), bool, len(distinct))
+        seen.update(distinct)
+        index = encoded.indices.to_numpy(zero_copy_only=False)
+        if not len(index):
+            return pa.array(index.astype(bool))
+        # ids are numbered in order of first appearance: a row is its id's first one
+        # when its number is above every number before it
+        before = np.maximum.accumulate(np.concatenate([[-1], index[:-1]]))
+        return pa.array((index > before) & fresh[index])
 
     @staticmethod
     def _table(name: str, columns: dict[str, pa.Array], length: int) -> pa.Table:
