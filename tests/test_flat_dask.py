@@ -7,7 +7,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -16,16 +18,55 @@ from coded_events.flat import validate_flat
 from coded_events.flat.distributed import validate_dask
 from coded_events.flat.engine import validate_tables
 from coded_events.flat.partitions import split, table_sets
+from coded_events.release.rows import arrow_table
 
 distributed = pytest.importorskip("distributed")
 
 EVENTS, EVIDENCE, FILES = 1_200_000, 800_000, 24
 
 
+HAND_CODED_GAPS = 2 + 50 + 1  # hand-coded rows with an empty hand_coded column
+
+
+def _empty(path: Path, rows: list[int], columns: list[str]) -> pa.Table:
+    """Empty ``columns`` in ``rows`` of an events file (rewritten as one row group)."""
+    table = pq.read_table(path)
+    for name in columns:
+        index = table.schema.get_field_index(name)
+        mask = pa.array(np.isin(np.arange(table.num_rows), rows))
+        empty = pa.nulls(table.num_rows, table.schema.field(name).type)
+        table = table.set_column(index, table.schema.field(name),
+                                 pc.if_else(mask, empty, table.column(name)))  # fmt: skip
+    pq.write_table(table, path, row_group_size=table.num_rows)
+    return table
+
+
+def add_hand_coded_faults(folder: Path) -> None:
+    """Hand-coded rows that leave ``hand_coded`` columns empty across files (some also
+    lacking evidence), the same in imported rows (a provenance table names them: fine),
+    and a source's title."""
+    events = sorted((folder / "events").rglob("*.parquet"))
+    _empty(events[1], [3, 40_000], ["certainty"])
+    table = _empty(events[4], list(range(100)), ["status", "location_name"])
+    imported = table.column("event_id").slice(0, 50)  # the other 50 stay hand-coded
+    provenance = arrow_table("provenance", {
+        "event_id": imported, "producer": ["GDELT"] * 50, "producer_version": ["2.0"] * 50,
+        "producer_event_id": [str(n) for n in range(50)], "source_url": [None] * 50,
+        "story_id": [None] * 50, "input_file": [None] * 50, "input_line": [None] * 50,
+        "producer_fields": [None] * 50,
+    })  # fmt: skip
+    pq.write_table(provenance, folder / "provenance.parquet")
+    sources = pq.read_table(folder / "sources.parquet")
+    titles = pc.if_else(pa.array(np.arange(sources.num_rows) == 5), None, sources["title"])
+    sources = sources.set_column(sources.schema.get_field_index("title"), "title", titles)
+    pq.write_table(sources, folder / "sources.parquet", row_group_size=sources.num_rows)
+
+
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("partitioned")
     write_dataset(folder, EVENTS, EVIDENCE, FILES)
+    add_hand_coded_faults(folder)
     return folder
 
 
@@ -63,6 +104,7 @@ def test_the_cluster_reports_what_the_single_process_reports(single, on_cluster)
     dangling = [f for f in report.findings if f.code == "unresolved-event-reference"]
     assert "'ev-missing'" in dangling[0].message  # evidence points into other files, one nowhere
     assert report.counts["link-unresolved"] == 1  # CSV links against the Parquet events
+    assert report.counts["hand-coded-value-missing"] == HAND_CODED_GAPS
     assert report.counts["duplicate-row-key"] == 1  # a links key in two CSV files
     duplicate = next(f for f in report.findings if f.code == "duplicate-event-id")
     assert f"part-{FILES - 1:03d}" in duplicate.file and "of " in duplicate.message
@@ -103,7 +145,9 @@ def test_samples_and_counts_whatever_the_cap(tmp_path: Path, max_samples: int) -
     """Dask's threads in this process, no cluster: the cap per code is applied in the
     single process's order whatever the buckets."""
     write_dataset(tmp_path, 30_000, 20_000, 6)
+    add_hand_coded_faults(tmp_path)
     one = validate_tables([tmp_path], max_samples=max_samples)
+    assert one.counts["hand-coded-value-missing"] == HAND_CODED_GAPS - 1  # no row 40,000
     for buckets in (1, 3):
         report, _ = validate_dask([tmp_path], max_samples=max_samples, buckets=buckets)
         same(report, one)

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from coded_events import cli
 from coded_events.flat import validate_flat
 from coded_events.records.validate import validate_paths
 from coded_events.release import rows as tables
@@ -20,6 +24,7 @@ from tests.conftest import FIXTURES
 from tests.test_flat import DATA, Rows, event_of, record_codes, write
 
 PROVENANCE_FIXTURE = FIXTURES / "valid" / "provenance.json"
+EXPORT = FIXTURES / "compare" / "synthetic.export.CSV"
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +96,11 @@ def test_imported_tables_without_evidence_validate(tmp_path: Path, rows: Rows) -
         assert validate_flat([folder]).findings == [], fmt
     del data["provenance"][2]
     found = validate_flat([write(tmp_path / "missing", data)]).findings
-    assert _codes(found) == [("evidence-missing", "/events/3/event_id")]  # the third row
+    # the third event is now hand-coded: no support, and its empty columns are errors,
+    # as are those of its source, which a hand-coded event names
+    assert _codes(found) == [("evidence-missing", "/events/3/event_id"),
+                             ("hand-coded-value-missing", "/events/3/location_name"),
+                             ("hand-coded-value-missing", "/sources/1/title")]  # fmt: skip
 
 
 def test_events_alone_are_not_checked_for_support(tmp_path: Path, rows: Rows) -> None:
@@ -178,3 +187,94 @@ def test_load_given_a_path_refuses_what_it_cannot_read(tmp_path: Path) -> None:
         coded_events.load(folder, "links")
     with pytest.raises(loader.UnknownDatasetError):
         coded_events.load("no-such-dataset")  # a bare name stays a registry name
+
+
+# --- hand-coded rows fill the columns only imported ones may leave empty ---------------------
+
+HAND_CODED_GAPS = {"certainty": None, "status": None, "location_name": None,
+                   "source_actor_code": None}  # fmt: skip
+
+
+def _hand_coded(found: list) -> list[tuple[str, str]]:
+    return [(f.pointer, f.message) for f in found if f.code == "hand-coded-value-missing"]
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_a_hand_coded_event_with_empty_columns_is_an_error(
+    tmp_path: Path, rows: Rows, fmt: str, engine: str
+) -> None:
+    """The review's repro: event 1 (no provenance row) with certainty, status,
+    location_name and source_actor_code emptied validated clean before 1.2.0's rule."""
+    data = copy.deepcopy(rows)
+    assert not data.get("provenance")  # south-caucasus: every event hand-coded
+    assert validate_flat([write(tmp_path / "clean", data, fmt)], engine=engine).findings == []
+    data["events"][0].update(HAND_CODED_GAPS)
+    found = validate_flat([write(tmp_path / "gaps", data, fmt)], engine=engine).findings
+    assert [f.code for f in found] == ["hand-coded-value-missing"]
+    (finding,) = found
+    assert finding.pointer == "/events/1/source_actor_code" and finding.value == "sc-0001"
+    assert finding.message == (
+        "the event 'sc-0001' is hand-coded (it has no provenance row) but leaves "
+        "source_actor_code, location_name, certainty, status empty"
+    )
+    assert finding.line == (2 if fmt == "csv" else 1)
+    # with a provenance row the event is an imported one, and may leave them empty
+    data["provenance"] = [_provenance_row("sc-0001")]
+    assert validate_flat([write(tmp_path / "imported", data, fmt)], engine=engine).findings == []
+
+
+def test_the_repro_on_the_command_line(tmp_path: Path) -> None:
+    """`coded-events validate` on a copy of the published tables, event 1 emptied."""
+    copy_of = tmp_path / "copy"
+    shutil.copytree(DATA, copy_of)
+    events = pq.read_table(copy_of / "events.parquet")
+    rows = events.to_pylist()
+    rows[0].update(HAND_CODED_GAPS)
+    pq.write_table(pa.Table.from_pylist(rows, schema=events.schema), copy_of / "events.parquet")
+    paths = [str(p) for p in sorted(copy_of.glob("*.parquet"))]
+    result = CliRunner().invoke(cli.app, ["validate", *paths])
+    assert result.exit_code == 1, result.output
+    assert "hand-coded-value-missing" in result.output and "/events/1/" in result.output
+    result = CliRunner().invoke(cli.app, ["validate", "--engine", "dask", *paths])
+    assert result.exit_code == 1 and "hand-coded-value-missing" in result.output
+
+
+def test_a_source_is_imported_only_when_imported_events_alone_name_it(
+    tmp_path: Path, rows: Rows
+) -> None:
+    data = copy.deepcopy(rows)
+    data["sources"][0].update(title=None, text_sha256=None)
+    source = data["sources"][0]["source_id"]
+    events = [r["event_id"] for r in data["events"] if r["source_id"] == source]
+    assert len(events) > 1
+    data["provenance"] = [_provenance_row(e) for e in events[1:]]  # one event hand-coded
+    found = validate_flat([write(tmp_path / "mixed", data)]).findings
+    assert _hand_coded(found) == [("/sources/1/title", f"the source {source!r} is hand-coded "
+                                   "(a hand-coded event names it) but leaves title, "
+                                   "text_sha256 empty")]  # fmt: skip
+    data["provenance"] = [_provenance_row(e) for e in events]
+    assert validate_flat([write(tmp_path / "imported", data)]).findings == []
+    # a source that no event names is a hand-coded one; without events, none is checked
+    data["sources"].append({**data["sources"][0], "source_id": "not-named"})
+    found = validate_flat([write(tmp_path / "orphan", data)]).findings
+    assert _hand_coded(found) == [("/sources/2/title", "the source 'not-named' is hand-coded "
+                                   "(no imported event names it) but leaves title, "
+                                   "text_sha256 empty")]  # fmt: skip
+    assert validate_flat([write(tmp_path / "alone", {"sources": data["sources"]})]).findings == []
+
+
+def test_an_imported_dataset_validates_clean(tmp_path: Path) -> None:
+    """The real `coded-events import gdelt2` output: blank producer fields stay empty."""
+    out = tmp_path / "imported"
+    result = CliRunner().invoke(cli.app, ["import", "gdelt2", str(EXPORT), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    empty = pq.read_table(out / "data" / "events.parquet", columns=["certainty"])
+    assert empty["certainty"].null_count == empty.num_rows  # the rule had something to check
+    for engine in ("local", "dask"):
+        assert validate_flat([out / "data"], engine=engine).findings == [], engine
+    # the same rows without their provenance are hand-coded ones
+    (out / "data" / "provenance.parquet").unlink()
+    (out / "data" / "provenance.csv").unlink(missing_ok=True)
+    found = validate_flat([out / "data" / "events.parquet"]).findings
+    assert {f.code for f in found} == {"hand-coded-value-missing"}

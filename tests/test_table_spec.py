@@ -60,8 +60,12 @@ def test_generated_lists_follow_the_spec() -> None:
         schema = table_schema.table_schema(table.name)
         assert [f["name"] for f in schema["fields"]] == table.column_names
         assert [f["description"] for f in schema["fields"]] == [
-            c.description for c in table.columns
+            table_schema.description(table, c) for c in table.columns
         ]
+        for column, field in zip(table.columns, schema["fields"], strict=True):
+            if column.hand_coded:  # nullable, and the description's note says when
+                assert not column.required
+                assert field["description"].endswith(table_schema.HAND_CODED_NOTES[table.name])
     assert table_schema.FOREIGN_KEYS["links"] == [
         (["event_id"], "events", ["event_id"]),
         (["target_event_id"], "events", ["event_id"]),

@@ -101,6 +101,7 @@ BUILT_BY_TESTS = {
     "duplicate-column",
     "duplicate-row-key",
     "unresolved-event-reference",
+    "hand-coded-value-missing",  # tests/test_provenance.py and tests/test_flat_dask.py
     # paths that are not files, and files known by their name (dataset.json):
     # tests/test_validate_inputs.py builds them
     "not-regular-file",

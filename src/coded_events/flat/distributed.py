@@ -28,6 +28,12 @@ import pyarrow.compute as pc
 
 from coded_events.flat import partitions, reader
 from coded_events.flat.engine import Validator
+from coded_events.flat.hand_coded import (
+    HAND_CODED,
+    apply_hand_coded,
+    candidate_sources,
+    hand_coded_rows,
+)
 from coded_events.flat.keys import (
     SUPPORT_TABLES,
     foreign_key_codes,
@@ -39,6 +45,7 @@ from coded_events.flat.partition_check import (
 from coded_events.flat.parts import TablePart, TableSet
 from coded_events.flat.reductions import (
     dangling,
+    free_positions,
     merge_keys,
     merge_references,
     repeated_keys,
@@ -60,14 +67,21 @@ def _buckets(table: pa.Table, column: str, count: int) -> list[pa.Table]:
 
 def check_partition(
     part: TablePart, index: int, max_samples: int, batch_size: int, buckets: int
-) -> tuple[PartitionSummary, list[pa.Table] | None, dict[int, list[pa.Table]]]:
-    """Check one partition: its summary, and its keys and references by hash bucket."""
-    summary, keys, references = scan_partition(part, index, max_samples, batch_size)
+) -> tuple[PartitionSummary, list[pa.Table] | None, dict[int, list[pa.Table]], dict]:
+    """Check one partition: its summary, its keys and references by hash bucket, and its
+    rows with an empty ``hand_coded`` column and the sources its events name."""
+    summary, keys, references, hand = scan_partition(part, index, max_samples, batch_size)
     key_buckets = _buckets(pa.concat_tables(keys), "key", buckets) if keys else None
     reference_buckets = {
         n: _buckets(pa.concat_tables(t), "value", buckets) for n, t in references.items()
     }
-    return summary, key_buckets, reference_buckets
+    hand_tables = {k: _joined(v) for k, v in hand.items()}
+    return summary, key_buckets, reference_buckets, hand_tables
+
+
+def _joined(tables: list[pa.Table | None]) -> pa.Table | None:
+    found = [t for t in tables if t is not None]
+    return pa.concat_tables(found, promote_options="permissive") if found else None
 
 
 # --- the results of a partition task, one part each ------------------------------------------
@@ -84,6 +98,26 @@ def _key_bucket(result: tuple, bucket: int) -> pa.Table | None:
 def _reference_bucket(result: tuple, number: int, bucket: int) -> pa.Table | None:
     found = result[2].get(number)
     return None if found is None else found[bucket]
+
+
+def _reference_values(result: tuple, number: int) -> pa.Array | None:
+    """All the values of one reference of a partition (its buckets together)."""
+    found = result[2].get(number)
+    if found is None:
+        return None
+    return pa.chunked_array([t["value"] for t in found], pa.large_string()).combine_chunks()
+
+
+def _hand(result: tuple, kind: str) -> pa.Table | None:
+    return result[3][kind]
+
+
+def _named(result: tuple, candidates: pa.Array) -> pa.Table | None:
+    """The sources a partition's events name, among ``candidates`` (kept on the worker)."""
+    names = result[3]["names"]
+    if names is None or not len(candidates):
+        return None
+    return names.filter(pc.is_in(names["source"], candidates))
 
 
 # --- the graph -------------------------------------------------------------------------------
@@ -120,7 +154,7 @@ def _graph(sets: list[TableSet], max_samples: int, batch_size: int, buckets: int
             [[dask.delayed(_key_bucket)(r, b) for r in results] for b in range(count)],
             results,
         )
-    uniques, references = {}, {}
+    uniques, references, free = {}, {}, {}
     for (index, table), plan in plans.items():
         per_bucket = [dask.delayed(repeated_keys)(max_samples, *k) for k in plan.key_buckets]
         uniques[(index, table)] = dask.delayed(merge_keys)(*per_bucket)
@@ -141,7 +175,10 @@ def _graph(sets: list[TableSet], max_samples: int, batch_size: int, buckets: int
             ]
             merged.append(dask.delayed(merge_references)(max_samples, *found))
         references[(index, table)] = dask.delayed(table_references)(*merged)
-    return plans, uniques, references, _support_graph(sets, plans, max_samples, count)
+        free[(index, table)] = dask.delayed(free_positions)(*merged)
+    support = _support_graph(sets, plans, max_samples, count)
+    hand = _hand_coded_graph(sets, plans, free, max_samples)
+    return plans, uniques, references, support, hand
 
 
 def _support_graph(sets: list[TableSet], plans: dict, max_samples: int, count: int) -> dict:
@@ -161,6 +198,32 @@ def _support_graph(sets: list[TableSet], plans: dict, max_samples: int, count: i
             ]
             found.append(dask.delayed(unsupported)(max_samples, events.key_buckets[b], supports))
         out[index] = found
+    return out
+
+
+def _hand_coded_graph(sets: list[TableSet], plans: dict, free: dict, max_samples: int) -> dict:
+    """Per set with events or sources: ``hand-coded-value-missing``, one task on a worker
+    over the partitions' rows with an empty ``hand_coded`` column (counts and samples out)."""
+    out = {}
+    for index, group in enumerate(sets):
+
+        def results(table: str, index: int = index) -> list:
+            plan = plans.get((index, table))
+            return [] if plan is None else plan.results
+
+        if not group.parts.get("events") and not group.parts.get("sources"):
+            continue
+        sources = [dask.delayed(_hand)(r, "gaps") for r in results("sources")]
+        candidates = dask.delayed(candidate_sources)(sources)
+        events = [dask.delayed(_hand)(r, "gaps") for r in results("events")]
+        names = [dask.delayed(_named)(r, candidates) for r in results("events")]
+        ids = {t: [dask.delayed(_reference_values)(r, _event_reference(t)) for r in results(t)]
+               if group.parts.get(t) else None for t in SUPPORT_TABLES}  # fmt: skip
+        gaps_free = [free[(index, "events")]] if (index, "events") in free else []
+        out[index] = dask.delayed(hand_coded_rows)(
+            max_samples, sources, events, names, ids["provenance"], ids["evidence"],
+            gaps_free, bool(group.parts.get("events")),
+        )  # fmt: skip
     return out
 
 
@@ -203,11 +266,11 @@ def validate_dask(
             return validate_dask(paths, max_samples=max_samples, batch_size=batch_size,
                                  buckets=buckets)  # fmt: skip
     sets = partitions.table_sets(paths)
-    plans, uniques, references, support = _graph(sets, max_samples, batch_size, buckets)
+    plans, uniques, references, support, hand = _graph(sets, max_samples, batch_size, buckets)
     keys = list(plans)
-    summaries, repeated, found, unsupported_events = dask.compute(
+    summaries, repeated, found, unsupported_events, hand_coded = dask.compute(
         [plans[k].summaries for k in keys], [uniques[k] for k in keys],
-        [references[k] for k in keys], support,
+        [references[k] for k in keys], support, hand,
     )  # fmt: skip
     transfer = Transfer()
     for kind, values in (("partition", [s for ss in summaries for s in ss]),
@@ -225,8 +288,14 @@ def validate_dask(
             table_summaries, table_repeated, table_found = results[(index, table)]
             replay_table(validator, table, table_summaries, table_found)
             replay_keys(validator, table, table_summaries, table_repeated)
-    for index, buckets_found in unsupported_events.items():
-        transfer.add("evidence-missing", buckets_found)
-        replay_unsupported(validator, results[(index, "events")][0], buckets_found)
+    for index in range(len(sets)):  # per set, as the single process adds them
+        if index in unsupported_events:
+            transfer.add("evidence-missing", unsupported_events[index])
+            replay_unsupported(validator, results[(index, "events")][0], unsupported_events[index])
+        if index in hand_coded:
+            transfer.add("hand-coded", hand_coded[index])
+            files = {t: [s.file for s in results[(index, t)][0]]
+                     for t in HAND_CODED if (index, t) in results}  # fmt: skip
+            apply_hand_coded(validator, hand_coded[index], files)
     validator.summaries()
     return validator.report, transfer

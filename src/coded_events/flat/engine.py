@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from coded_events.findings import Finding
 from coded_events.flat import discovery, reader
+from coded_events.flat.hand_coded import Gaps, apply_hand_coded, hand_coded_rows
 from coded_events.flat.hits import batch_hits, conversion_hits, needed_columns
 from coded_events.flat.keys import SUPPORT_TABLES, KeyChecks, Keys, key_of
 from coded_events.flat.parts import Batch, Problem, TablePart, TableSet
@@ -77,6 +78,7 @@ class Validator(KeyChecks):
         self.batch_size = batch_size
         self.pool = ThreadPoolExecutor(threads) if threads > 1 else None
         self.threads = threads
+        self.gaps = Gaps()  # of the set being checked
 
     def _place(self, found: Finding, place: Place, table: str, row: int, column: str) -> Finding:
         """A rule's finding at row ``row`` (0-based, of the batch) and ``column``."""
@@ -85,7 +87,10 @@ class Validator(KeyChecks):
     def _problem(self, problem: Problem, part: TablePart) -> None:
         self._add(problem_finding(problem, part), part.table)
 
-    def _hits(self, hits: list[tuple[Hit, int]], place: Place, table: str, rows: int) -> None:
+    def _hits(
+        self, hits: list[tuple[Hit, int]], place: Place, table: str, rows: int
+    ) -> pa.Array | None:
+        """Add a batch's hits; the rows that broke an error rule (None: none did)."""
         errors = None
         for hit, count in hits:
             self.report.counts[hit.code] += count
@@ -103,6 +108,7 @@ class Validator(KeyChecks):
                 self.shown[(place.part.file, table, hit.code)] += 1
         if errors is not None:
             self.report.rows_with_errors[table] += pc.sum(errors).as_py() or 0
+        return errors
 
     def _conversion_hits(self, batch: Batch) -> list[tuple[Hit, int]]:
         return conversion_hits(batch)
@@ -114,20 +120,25 @@ class Validator(KeyChecks):
         needed = needed_columns(table, rules)
         keys = self.keys.setdefault(table, Keys())
         for part in parts:
+            number = len(self.gaps.files[table])
+            self.gaps.files[table].append(part.file)
             for item in prefetch(reader.batches(part, needed, self.batch_size)):
                 if isinstance(item, Problem):
                     self._problem(item, part)
                     continue
-                self._batch(table, part, item, rules, keys)
+                self._batch(table, part, item, rules, keys, number)
         self._unique(table)
 
     def _batch(self, table: str, part: TablePart, batch: Batch, rules: list[Rule],
-               keys: Keys) -> None:  # fmt: skip
+               keys: Keys, number: int) -> None:  # fmt: skip
         place = Place(keys.total, part, batch.first_row, batch.first_line, batch.extra_lines,
                        batch.lines)  # fmt: skip
         hits = batch_hits(batch, rules, self.pool, self.threads)
         hits += self._references(table, batch.columns)
-        self._hits(hits, place, table, batch.rows)
+        errors = self._hits(hits, place, table, batch.rows)
+        if errors is None:
+            errors = pa.nulls(batch.rows, pa.bool_()).fill_null(False)
+        self.gaps.add(table, batch.columns, number, place, batch.rows, errors)
         self.report.rows[table] += batch.rows
         if table in SUPPORT_TABLES and "event_id" in batch.columns:
             self.support[table].append(pc.unique(text(batch.columns["event_id"])).cast(pa.string()))
@@ -135,6 +146,16 @@ class Validator(KeyChecks):
         if key is not None:
             keys.add(key, place)
         keys.total += batch.rows
+
+    def hand_coded(self) -> None:
+        """Report the hand-coded rows of the set that leave a ``hand_coded`` column empty
+        (``hand-coded-value-missing``), once the set's tables are read."""
+        support = self.support
+        result = hand_coded_rows(
+            self.max_samples, self.gaps.sources, self.gaps.events, self.gaps.names,
+            support.get("provenance"), support.get("evidence"), [], "events" in self.gaps.files,
+        )  # fmt: skip
+        apply_hand_coded(self, result, self.gaps.files)
 
     def files(self, group: TableSet) -> None:
         """Report the files of ``group`` that are not read: links, unreadable, irregular,
@@ -173,12 +194,14 @@ def validate_sets(
         # table it names in its own set or, when that set lacks it, in another one
         keys: list[dict[str, Keys]] = [{} for _ in sets]
         supports: list[dict[str, list[pa.Array]]] = [{} for _ in sets]
+        gaps = [Gaps() for _ in sets]
         for table in reader.table_order():
             for index, group in enumerate(sets):
                 parts = group.parts.get(table)
                 if not parts:
                     continue
                 validator.keys, validator.support = keys[index], supports[index]
+                validator.gaps = gaps[index]
                 validator.other_keys = [k for i, k in enumerate(keys) if i != index]
                 try:
                     validator.table(table, parts)
@@ -188,7 +211,9 @@ def validate_sets(
                     validator._add(dataclasses.replace(found, file=parts[0].file), table)
         for index in range(len(sets)):
             validator.keys, validator.support = keys[index], supports[index]
+            validator.gaps = gaps[index]
             validator.unsupported_events()
+            validator.hand_coded()
         validator.summaries()
     finally:
         validator.close()

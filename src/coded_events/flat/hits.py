@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coded_events.findings import Finding
+from coded_events.flat.hand_coded import HAND_CODED
 from coded_events.flat.parts import Batch
 from coded_events.flat.rule_base import Hit, Rule, template
 from coded_events.flat.rules import runnable
@@ -25,6 +26,7 @@ def needed_columns(table: str, rules: list[Rule]) -> set[str]:
     """The columns of ``table`` that its rules and its keys read."""
     needed = {c for r in rules for c in r.columns} | set(PRIMARY_KEYS[table])
     needed |= {c for fields, _, _ in FOREIGN_KEYS[table] for c in fields}
+    needed |= set(HAND_CODED.get(table, ()))  # hand-coded rows must fill them
     # optional free texts that no rule reads but their type (``Column.opaque``): Parquet
     # readers check their type from the file's schema and never decode them (CSV has no
     # types to trust: all of its columns are read)

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from coded_events.findings import Finding
 from coded_events.flat import partitions, reader
+from coded_events.flat.hand_coded import gap_rows, named_sources, positions
 from coded_events.flat.hits import batch_hits, needed_columns
 from coded_events.flat.keys import (
     foreign_key_codes,
@@ -49,17 +50,6 @@ class PartitionSummary:
     keyed: bool = False  # some batch had the primary-key columns
 
 
-def _lines(place: Place, rows: int) -> np.ndarray:
-    """Each row's line, as :func:`coded_events.flat.engine.place_at` computes it."""
-    index = np.arange(rows, dtype=np.int64)
-    if place.lines is not None:
-        return np.asarray(place.lines, dtype=np.int64)
-    if place.first_line is not None:
-        extra = 0 if place.extra_lines is None else np.asarray(place.extra_lines, np.int64)
-        return place.first_line + index + extra
-    return place.first_row + index + 1
-
-
 def _wide(values: pa.Array) -> pa.Array:
     """Text as ``large_string`` (files may store either); other types as they are."""
     return pc.cast(values, pa.large_string()) if pa.types.is_string(values.type) else values
@@ -71,8 +61,7 @@ def _batch_tables(
     """A batch's primary keys and foreign-key values with where they are (partition
     ``index`` and file row, packed as ``pos``; line) and, for references, the message
     parameters and whether the row broke another rule."""
-    rows = np.arange(batch.rows, dtype=np.int64) + batch.first_row
-    where = {"pos": (np.int64(index) << 32) + rows, "row": rows, "line": _lines(place, batch.rows)}
+    where = positions(index, place, batch.rows)
     keys = key_of(table, batch.columns)
     key_table = None
     if keys is not None:
@@ -93,14 +82,16 @@ def _batch_tables(
 
 def scan_partition(
     part: TablePart, index: int, max_samples: int, batch_size: int
-) -> tuple[PartitionSummary, list[pa.Table], dict[int, list[pa.Table]]]:
-    """Check one partition (number ``index``): its summary, its keys' tables and its
-    references' tables (by the number of the foreign key)."""
+) -> tuple[PartitionSummary, list[pa.Table], dict[int, list[pa.Table]], dict[str, list]]:
+    """Check one partition (number ``index``): its summary, its keys' tables, its
+    references' tables (by the number of the foreign key), and its rows with an empty
+    ``hand_coded`` column (``gaps``) and the sources its events name (``names``)."""
     table = part.table
     rules = list(rules_for(table))
     summary = PartitionSummary(part.file)
     keys: list[pa.Table] = []
     references: dict[int, list[pa.Table]] = defaultdict(list)
+    hand: dict[str, list] = {"gaps": [], "names": []}
     with partitions.opened(part) as ready:
         for item in reader.batches(ready, needed_columns(table, rules), batch_size):
             if isinstance(item, Problem):
@@ -124,4 +115,8 @@ def scan_partition(
                 keys.append(key_table)
             for number, values in found.items():
                 references[number].append(values)
-    return summary, keys, references
+            where = positions(index, place, item.rows)
+            hand["gaps"].append(gap_rows(table, item.columns, where, errors))
+            if table == "events":
+                hand["names"].append(named_sources(item.columns, None))
+    return summary, keys, references, hand

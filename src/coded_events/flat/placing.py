@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from coded_events.findings import Finding
 from coded_events.flat.parts import Problem, TablePart
 from coded_events.flat.rule_base import template
@@ -37,6 +39,17 @@ def place_at(found: Finding, place: Place, table: str, row: int, column: str) ->
         extra = int(place.extra_lines[row]) if place.extra_lines is not None else 0
         line = place.first_line + row + extra
     return located(found, place.part.file, table, data_row, line, column)
+
+
+def row_lines(place: Place, rows: int) -> np.ndarray:
+    """Each line of a batch's ``rows`` rows, as :func:`place_at` computes it."""
+    index = np.arange(rows, dtype=np.int64)
+    if place.lines is not None:
+        return np.asarray(place.lines, dtype=np.int64)
+    if place.first_line is not None:
+        extra = 0 if place.extra_lines is None else np.asarray(place.extra_lines, np.int64)
+        return place.first_line + index + extra
+    return place.first_row + index + 1
 
 
 def located(

@@ -75,6 +75,12 @@ def merge_references(max_samples: int, *buckets: dict | None) -> dict[str, Any] 
     return {"partitions": partitions_of, "samples": samples[:max_samples], "free": free}
 
 
+def free_positions(*references: dict | None) -> np.ndarray:
+    """The rows of a table whose only errors are dangling references (their ``pos``)."""
+    free = [r["free"] for r in references if r is not None]
+    return np.unique(np.concatenate(free)) if free else np.zeros(0, np.int64)
+
+
 def table_references(*references: dict | None) -> tuple[list[dict | None], int]:
     """A table's references (free positions dropped) and its rows whose only errors are
     dangling references, each counted once however many of its references dangle."""

@@ -57,11 +57,27 @@ def frictionless_type(arrow_type: pa.DataType) -> str:
     raise TypeError(f"no Table Schema type for Arrow type {arrow_type}")
 
 
+HAND_CODED_NOTES = {
+    "events": " Empty only for an event imported from a producer that does not give it "
+    "(one with a provenance row); never empty for a hand-coded event.",
+    "sources": " Empty only for a source that imported events alone name (events with a "
+    "provenance row), when the producer does not give it; never empty for a source of "
+    "hand-coded events.",
+}
+"""The note a ``hand_coded`` column's description ends with, by table (``Column.hand_coded``;
+checked by the flat validator's ``hand-coded-value-missing``)."""
+
+
+def description(table: Table, column: Column) -> str:
+    """A column's description, with the note of a ``hand_coded`` column."""
+    return column.description + (HAND_CODED_NOTES[table.name] if column.hand_coded else "")
+
+
 def _field(table: Table, column: Column) -> dict[str, Any]:
     field: dict[str, Any] = {
         "name": column.name,
         "type": frictionless_type(column.type),
-        "description": column.description,
+        "description": description(table, column),
         "example": column.example,
     }
     merged = {"required": True} if column.required else {}

@@ -89,6 +89,10 @@ class Column:
     ``restore`` turns the cell back into the record's value, given the parent row
     (default: the cell as it is). ``opaque`` marks an optional free text that no rule
     reads but its type: the flat validator does not decode it from Parquet.
+    ``hand_coded`` marks a nullable column that the record models require: never empty in
+    a hand-coded row, empty only where an imported event (one with a provenance row), or a
+    source only imported events name, does not have it (the flat validator's
+    ``hand-coded-value-missing``; the Table Schema's description says so).
     """
 
     name: str
@@ -102,6 +106,7 @@ class Column:
     constraints: Constraints = field(default_factory=dict)
     restore: Callable[[Any, dict[str, Any]], Any] | None = None
     opaque: bool = False
+    hand_coded: bool = False
 
     @property
     def arrow_field(self) -> pa.Field:
@@ -231,23 +236,16 @@ def _enum(values: Any) -> dict[str, Any]:
 _TEXT = {"minLength": 1}
 
 
-_UNLESS_IMPORTED = (
-    " Empty only for an event imported from a producer that does not give it (see "
-    "provenance); never empty for a hand-coded event."
-)
-
-
 def _actor_columns(prefix: str, who: str, required: bool) -> list[Column]:
     extra = " Empty when the event has no target." if prefix == "target_actor" else ""
-    if prefix == "source_actor":
-        extra = _UNLESS_IMPORTED
+    hand_coded = prefix == "source_actor"  # a record's event always has a source actor
     return [
         Column(f"{prefix}_code", CODE, required,
                f"CAMEO actor code of the {who} (country or type, then role segments).{extra}",
-               "RUSMIL", path=f"{prefix}.code"),
+               "RUSMIL", path=f"{prefix}.code", hand_coded=hand_coded),
         Column(f"{prefix}_name", pa.string(), required,
                f"The {who} as the source names it.{extra}", "Russian peacekeepers",
-               path=f"{prefix}.name"),
+               path=f"{prefix}.name", hand_coded=hand_coded),
         Column(f"{prefix}_country", CODE, False,
                f"Country, region or sub-national segment of the {who}'s code, derived from "
                f"the codebook; empty for an international or role-only code.{extra}", "RUS",
@@ -256,7 +254,7 @@ def _actor_columns(prefix: str, who: str, required: bool) -> list[Column]:
         Column(f"{prefix}_roles", pa.list_(pa.string()), required,
                f"Role, type and known-group segments of the {who}'s code in order, derived "
                f"from the codebook. CSV: a JSON array of strings.{extra}", ["MIL"],
-               value=_actor_roles(prefix)),
+               value=_actor_roles(prefix), hand_coded=hand_coded),
         Column(f"{prefix}_ethnic", CODE, False,
                f"CAMEO ethnic-group code of the {who} (lower case).{extra}", "arm",
                path=f"{prefix}.ethnic"),
@@ -317,8 +315,8 @@ EVENTS = Table(
         Column("goldstein", pa.float64(), False, "Goldstein score of the event code (derived; "
                "-10 conflict to +10 cooperation); empty where the codebook has none.", 10.0,
                value=_action("goldstein"), model="Action.goldstein"),
-        Column("location_name", pa.string(), False, "The place as the coder identifies it."
-               + _UNLESS_IMPORTED, "Karabakh", path="location.name"),
+        Column("location_name", pa.string(), False, "The place as the coder identifies it.",
+               "Karabakh", path="location.name", hand_coded=True),
         Column("location_country", CODE, False, "ISO 3166-1 alpha-3 code of the country the "
                "place lies in.", "AZE", path="location.country"),
         Column("location_admin1", pa.string(), False, "First-level administrative division.",
@@ -333,10 +331,10 @@ EVENTS = Table(
                path="location.geo_precision"),
         Column("geonames_id", pa.int64(), False, "GeoNames id of the place, where one fits.",
                524901, path="location.geonames_id"),
-        Column("certainty", CODE, False, "How firmly the source establishes the event."
-               + _UNLESS_IMPORTED, "confirmed", path="certainty"),
+        Column("certainty", CODE, False, "How firmly the source establishes the event.",
+               "confirmed", path="certainty", hand_coded=True),
         Column("status", CODE, False, "Whether the event occurred, is ongoing, or is planned, "
-               "demanded or threatened." + _UNLESS_IMPORTED, "occurred", path="status"),
+               "demanded or threatened.", "occurred", path="status", hand_coded=True),
         Column("quantities", pa.list_(pa.field("item", QUANTITY, nullable=False)), True,
                "Numbers the text gives about the event: a list of objects with value "
                "(number), unit, qualifier (exact, approximately, at_least, at_most) and "
@@ -393,23 +391,24 @@ SOURCES = Table(
     columns=(
         Column("source_id", pa.string(), True, "Stable identifier of the source document.",
                _SOURCE_ID_EXAMPLE, path="source_id"),
-        Column("title", pa.string(), False, "The headline as published." + _UNLESS_IMPORTED,
-               "Russia commences withdrawal of troops from Nagorno Karabakh", path="title"),
-        Column("publisher", pa.string(), False, "Who published it." + _UNLESS_IMPORTED, "Myind",
-               path="publisher"),
+        Column("title", pa.string(), False, "The headline as published.",
+               "Russia commences withdrawal of troops from Nagorno Karabakh", path="title",
+               hand_coded=True),
+        Column("publisher", pa.string(), False, "Who published it.", "Myind",
+               path="publisher", hand_coded=True),
         Column("published", pa.date32(), False, "Publication date: its first calendar day, "
-               "when coded at reduced precision." + _UNLESS_IMPORTED, "2024-04-17",
-               value=lambda row: vocabulary.first_day(row.item.published)),
+               "when coded at reduced precision.", "2024-04-17",
+               value=lambda row: vocabulary.first_day(row.item.published), hand_coded=True),
         Column("published_text", pa.string(), False, "Publication date exactly as coded (ISO "
-               "8601, reduced precision allowed)." + _UNLESS_IMPORTED, "2024-04-17",
-               path="published"),
+               "8601, reduced precision allowed).", "2024-04-17", path="published",
+               hand_coded=True),
         Column("url", pa.string(), False, "Where the source was published, if known.",
                "https://example.org/article", path="url"),
-        Column("language", CODE, False, "BCP 47 language tag of the text." + _UNLESS_IMPORTED,
-               "en", path="language"),
+        Column("language", CODE, False, "BCP 47 language tag of the text.", "en",
+               path="language", hand_coded=True),
         Column("text_sha256", pa.string(), False, "sha256 (hex) of the UTF-8 bytes of the "
-               "source text. Empty only for a source of imported events, whose text the "
-               "dataset does not hold.", "0" * 64, path="text_sha256"),
+               "source text (the dataset does not hold the text of an imported event's "
+               "source).", "0" * 64, path="text_sha256", hand_coded=True),
     ),
 )  # fmt: skip
 

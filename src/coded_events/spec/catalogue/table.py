@@ -69,4 +69,26 @@ CHECKS = declare(
         "names an event) must be an `event_id` of the events table checked with it. (In a "
         "record file the quotes sit inside their event, so this cannot happen there.)",
     ),
+    (
+        "hand-coded-value-missing",
+        "error",
+        TABLES,
+        ("columns", "reason", "row", "value"),
+        "Hand-coded row with an empty column",
+        "the {row} {value} is hand-coded ({reason}) but leaves {columns} empty",
+        "Fill the column(s), as the record would; or, if the event was imported from "
+        "another producer, give it its provenance row (validate the provenance table with "
+        "the events).",
+        "Some columns may be empty only for what was imported from another producer "
+        "(`hand_coded` columns in the table spec; the data dictionary says which): the "
+        "events' `location_name`, `certainty`, `status`, `source_actor_code`, "
+        "`source_actor_name` and `source_actor_roles`, and the sources' `title`, "
+        "`publisher`, `published`, `published_text`, `language` and `text_sha256`. An event "
+        "with no provenance row is hand-coded (when the set has no provenance table, every "
+        "event is), and a source is a hand-coded one unless only events with a provenance "
+        "row name it (`events.source_id`): a source that a hand-coded event names, that "
+        "only evidence quotes name, or that no event names needs them all. One finding per "
+        "row, naming its empty columns. Checked when the set holds the events table (the "
+        "sources, when it holds both); an event with an empty id is not checked.",
+    ),
 )
