@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coded_events.importers.columns import map_distinct, row_wise
+from coded_events.importers.columns import map_distinct
 from coded_events.importers.format import Batch, Converted, Issue, Rule
 from coded_events.importers.reference import (
     icews_countries,
@@ -134,7 +134,6 @@ def gdelt_actor_rule(prefix: str, actor: str, doc: str) -> Rule:
         country, t1, t2, t3, group, ethnic, r1, r2 = fields
         return rebuild(country, [t for t in (t1, t2, t3) if t], group, ethnic, [r1, r2])
 
-    @row_wise
     def convert(batch: Batch, code: pa.Array, name: pa.Array, *rest: pa.Array) -> Converted:
         built = _spread(_key(list(rest)), build)
         lost = built.field("lost")
@@ -170,7 +169,6 @@ def icews_actor_rule(prefix: str, name: str, sectors: str, country: str, doc: st
     CAMEO country) and ``sectors`` (-> CAMEO roles, ``icews_sectors.csv``); sectors and
     country stay verbatim in provenance."""
 
-    @row_wise
     def convert(
         batch: Batch, names: pa.Array, sector_list: pa.Array, countries: pa.Array
     ) -> Converted:

@@ -85,10 +85,14 @@ def _distinct_rows(sources: list[pa.Array]) -> tuple[np.ndarray, np.ndarray] | N
             bound = int(key.max()) + 1
         key = key * size + (codes.astype(np.int64) + 1)
         bound *= size
-    distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    if len(distinct) > length * DISTINCT_SHARE:
+    encoded = pc.dictionary_encode(pa.array(key))
+    if len(encoded.dictionary) > length * DISTINCT_SHARE:
         return None
-    return first, inverse
+    inverse = encoded.indices.to_numpy(zero_copy_only=False)
+    # combinations are numbered in order of first appearance: a row is the first of its
+    # combination when its number is above every number before it
+    before = np.maximum.accumulate(np.concatenate([[-1], inverse[:-1]]))
+    return np.flatnonzero(inverse > before), inverse
 
 
 def _apply(rule: Rule, batch: Batch) -> Converted:

@@ -36,18 +36,24 @@ def file_source_id(batch: Batch) -> str:
     return f"{batch.format.name}-file-{slug(name)}"
 
 
-def _url_id(url: str | None) -> str | None:
-    if url is None:
-        return None
-    return "url-" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:20]
+def _url_ids(urls: pa.Array) -> pa.Array:
+    """``url-<sha256 prefix>`` of each URL (null where none), hashed once per distinct URL
+    of the batch."""
+    if isinstance(urls, pa.ChunkedArray):
+        urls = urls.combine_chunks()
+    encoded = pc.dictionary_encode(urls)
+    sha256 = hashlib.sha256
+    ids = [
+        "url-" + sha256(u.encode("utf-8")).hexdigest()[:20] for u in encoded.dictionary.to_pylist()
+    ]
+    return pa.array(ids, pa.string()).take(encoded.indices)
 
 
 def url_source_rule(column: str, doc: str) -> Rule:
     """Sources from an article URL column (``SOURCEURL``)."""
 
     def convert(batch: Batch, url: pa.Array) -> Converted:
-        ids = map_distinct(url, _url_id, pa.string())
-        ids = pc.fill_null(ids, file_source_id(batch))
+        ids = pc.fill_null(_url_ids(url), file_source_id(batch))
         is_url = matches(url, URL)
         return Converted(
             {
