@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,9 +238,36 @@ def import_files(
             raise UsageError(f"{path}: not a regular file")
     fmt, chosen = _resolve(format_name, paths)
     result = ImportResult(fmt.name, chosen)
-    for path in paths:
-        size = path.stat().st_size
-        result.inputs.append(InputFile(path.name, str(path), safe_files.sha256_file(path), size))
+    with ThreadPoolExecutor(1, thread_name_prefix="import-sha256") as hashing:
+        # the inputs are hashed while they are imported (hashlib releases the GIL)
+        digests = [hashing.submit(safe_files.sha256_file, path) for path in paths]
+        for path in paths:
+            result.inputs.append(InputFile(path.name, str(path), "", path.stat().st_size))
+        _import(
+            fmt,
+            paths,
+            out,
+            result,
+            digests,
+            csv=csv,
+            batch_bytes=batch_bytes,
+            max_samples=max_samples,
+        )
+    return result
+
+
+def _import(
+    fmt: Format,
+    paths: list[Path],
+    out: Path,
+    result: ImportResult,
+    digests: list[Future[str]],
+    *,
+    csv: bool,
+    batch_bytes: int,
+    max_samples: int,
+) -> None:
+    """The import proper (see ``import_files``); fills ``result``."""
     accounts = Accounts()
     accounts.sampler.max_samples = max_samples
     converter = BatchConverter(fmt, accounts)
@@ -251,6 +279,8 @@ def import_files(
         result.rows_read = accounts.rows_read
         result.rows_written = accounts.rows_written
         result.rows_rejected = accounts.rows_rejected
+        for listed, digest in zip(result.inputs, digests, strict=True):
+            listed.sha256 = digest.result()
         sources = [
             {
                 "title": f"{fmt.producer}: {i.name}",
@@ -262,4 +292,3 @@ def import_files(
     result.counts = dict(accounts.counts)
     severity = {code: check.severity for code, check in CATALOGUE.items()}
     result.findings = accounts.sampler.kept + accounts.sampler.summaries(severity)
-    return result
