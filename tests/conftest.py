@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+# The real producer samples (GDELT, ICEWS, Phoenix, ACLED, UCDP, PLOVER) with their origin
+# and licence in SOURCES.md: beside the project, never in it. CODED_EVENTS_SAMPLES points
+# elsewhere; tests that read them skip with a reason when the folder is absent.
+SAMPLES = Path(os.environ.get("CODED_EVENTS_SAMPLES") or ROOT.parent / "shared" / "samples")
 
 
 def load_json(path: Path) -> object:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from coded_events.importers import acled, crosswalks
+from tests.conftest import SAMPLES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers_part2"
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "acled"
+SAMPLE = SAMPLES / "acled"
 
 
 def _rows(name: str) -> list[list[str]]:

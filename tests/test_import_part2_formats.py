@@ -16,9 +16,9 @@ from coded_events.flat import validate_flat
 from coded_events.importers.registry import FORMATS
 from coded_events.importers.run import ImportResult, detect_format, import_files
 from coded_events.spec.catalogue import importing
+from tests.conftest import SAMPLES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers_part2"
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 SAMPLE_FILES = {
     "phoenix": SAMPLES / "phoenix" / "phoenix_sample_events.first600.txt",
     "acled": SAMPLES / "acled" / "JoshMerfeld_saereplication_acled.csv",

@@ -11,9 +11,10 @@ import pyarrow.csv as pv
 import pytest
 
 from coded_events.importers import phoenix
+from tests.conftest import SAMPLES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers_part2"
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "phoenix"
+SAMPLE = SAMPLES / "phoenix"
 
 
 def _read(path: Path) -> pa.Table:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from coded_events.importers import crosswalks, plover
+from tests.conftest import SAMPLES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers_part2"
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "plover"
+SAMPLE = SAMPLES / "plover"
 
 
 def _records(path: Path, chunk: int = 64) -> list[tuple[int, dict]]:

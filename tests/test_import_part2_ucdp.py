@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from coded_events.importers import crosswalks, ucdp
+from tests.conftest import SAMPLES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers_part2"
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "ucdp"
+SAMPLE = SAMPLES / "ucdp"
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:

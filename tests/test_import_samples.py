@@ -14,9 +14,8 @@ import pytest
 import coded_events
 from coded_events.flat import validate_flat
 from coded_events.importers.run import ImportResult, detect_format, import_files
-from tests.conftest import ROOT
+from tests.conftest import SAMPLES
 
-SAMPLES = ROOT.parent / "shared" / "samples"
 GDELT2 = SAMPLES / "gdelt" / "20191024143000.export.CSV"
 GDELT1 = SAMPLES / "gdelt" / "20141124.export.CSV.zip"
 ICEWS = SAMPLES / "icews" / "icews_events.2018.sample.first1000.tab"
