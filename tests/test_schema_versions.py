@@ -196,3 +196,13 @@ def test_loss_check_sees_emptied_containers_and_changed_types() -> None:
         "/x",
     ]
     assert migrate._lost({"flag": True}, {"flag": 1}, {}) == ["/flag"]
+
+
+def test_schema_check_on_a_folder_without_the_released_files_names_them(tmp_path) -> None:
+    """A missing --out is a usage error; missing released files are findings, no traceback."""
+    command = [sys.executable, "-m", "coded_events", "schema", "check", "--out"]
+    missing = subprocess.run([*command, str(tmp_path / "nope")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
+    empty = subprocess.run([*command, str(tmp_path)], capture_output=True, text=True)
+    assert empty.returncode == 1 and "Traceback" not in empty.stderr
+    assert "released file is missing" in empty.stderr
