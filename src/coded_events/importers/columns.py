@@ -165,13 +165,19 @@ def json_objects(
     no value holds a quote, a backslash or a control character (nothing to escape)."""
     if not names:
         return pa.repeat(pa.scalar("{}"), length)
-    parts = []
+    parts: list[pa.Array] = []
+    run: list[pa.Array | str] = []  # keys and values of columns with a value on every row
     for name, column in zip(names, columns, strict=True):
         # the previous value's closing quote, a comma and the key go in front of the value
-        # (one slice insertion per cell; null where the cell is null or empty)
         key = '","' + json.dumps(name, ensure_ascii=False)[1:] + ':"'
         value = empty_as_null(column if plain else _escaped(column))
-        parts.append(pc.binary_replace_slice(value, 0, 0, key))
+        if not value.null_count:
+            run += [key, value]
+            continue
+        parts += _run_part(run)
+        run = []
+        parts.append(pc.binary_replace_slice(value, 0, 0, key))  # null where no value
+    parts += _run_part(run)
     # '{","K":"v","L":"w"}': the '","' after "{" goes; a row without parts is '{"}'.
     # ("{" and '"}' keep every row non-null: pyarrow 26 drops rows whose parts are all
     # null under "skip".)
@@ -181,6 +187,16 @@ def json_objects(
     if pc.any(empty).as_py():
         objects = pc.if_else(empty, "{}", objects)
     return objects
+
+
+def _run_part(run: list[pa.Array | str]) -> list[pa.Array]:
+    """The part of consecutive columns with a value on every row: one join of their keys
+    and values (fewer arrays for the final join); none for an empty run."""
+    if not run:
+        return []
+    if len(run) == 2:
+        return [pc.binary_replace_slice(run[1], 0, 0, run[0])]
+    return [pc.binary_join_element_wise(*run, "")]
 
 
 def _escaped(values: pa.Array) -> pa.Array:

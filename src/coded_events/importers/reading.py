@@ -18,7 +18,7 @@ Blank lines are not rows. Line numbers are 1-based lines of the (decompressed) f
 
 Fast path: a block with none of these traps (no header line, no carriage return, one
 layout's width on every line, valid UTF-8, no blank line, not a spreadsheet dialect) is
-parsed by Arrow's C++ CSV reader (every column a string, no quoting, both cores); its row
+parsed by Arrow's C++ CSV reader (every column a string, no quoting); its row
 count is checked against the block's line count, and any block where that reader fails or
 disagrees is split by the column-wise splitter above, so the result is the same.
 """
@@ -385,7 +385,9 @@ def _fast_batch(block: bytes, first_line: int, dialect: Dialect, fmt: Format) ->
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(block),
-            read_options=pa_csv.ReadOptions(column_names=list(layout.columns)),
+            # one thread: the reader already runs beside the rules, producer_fields and
+            # the writer, and Arrow's own threads cost more CPU than they save there
+            read_options=pa_csv.ReadOptions(column_names=list(layout.columns), use_threads=False),
             parse_options=pa_csv.ParseOptions(delimiter=dialect.delimiter, quote_char=False),
             convert_options=pa_csv.ConvertOptions(
                 column_types={name: pa.string() for name in layout.columns},
