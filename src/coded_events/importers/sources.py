@@ -42,10 +42,9 @@ def _url_ids(urls: pa.Array) -> pa.Array:
     if isinstance(urls, pa.ChunkedArray):
         urls = urls.combine_chunks()
     encoded = pc.dictionary_encode(urls)
-    sha256 = hashlib.sha256
-    ids = [
-        "url-" + sha256(u.encode("utf-8")).hexdigest()[:20] for u in encoded.dictionary.to_pylist()
-    ]
+    sha256 = hashlib.sha256  # the first 10 bytes in hex: the first 20 hex digits
+    texts = encoded.dictionary.cast(pa.binary()).to_pylist()  # UTF-8 bytes, not decoded
+    ids = ["url-" + sha256(url).digest()[:10].hex() for url in texts]
     return pa.array(ids, pa.string()).take(encoded.indices)
 
 
