@@ -12,8 +12,9 @@ fresh process (start and imports included), in ``--repeats`` rounds:
 - pyarrow reading the same file with ``pyarrow.csv.read_csv`` and every column typed as
   a string (what a correct reader of GDELT must do: codes keep their leading zeros).
 
-It prints the median time of each, the ratio (target: within 3x), the peak RSS of each
-process (``ru_maxrss`` of the child) and checks that the import wrote every row. The
+It prints the median time of each, the ratio (target: within 3x), the median CPU seconds
+of each (user + system over all threads: what a loaded machine cannot hide), the peak RSS
+of each process (``ru_maxrss`` of the child) and checks that the import wrote every row. The
 import's peak memory is bounded by its batch size, not by the input: ``--sizes`` imports
 files of several sizes once each and prints their peaks side by side.
 """
@@ -21,7 +22,6 @@ files of several sizes once each and prints their peaks side by side.
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import subprocess
 import sys
@@ -109,33 +109,24 @@ print(t.num_rows)
 """
 
 
-def run(command: list[str]) -> tuple[float, float, str]:
-    """Seconds, peak RSS (MB) of the child, stdout."""
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"{command} failed: {done.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, peak, done.stdout
-
-
-def fresh_peak(command: list[str]) -> tuple[float, float, str]:
-    """Time and peak RSS of one command in a process of its own (ru_maxrss of children
-    is the maximum over all of them, so each measurement runs in its own wrapper)."""
+def fresh_peak(command: list[str]) -> tuple[float, float, str, float]:
+    """Time, peak RSS (MB), stdout and CPU seconds (user + system, every thread) of one
+    command in a process of its own (ru_maxrss of children is the maximum over all of
+    them, so each measurement runs in its own wrapper)."""
     wrapper = [
         sys.executable,
         "-c",
         "import resource, subprocess, sys, time; s=time.perf_counter(); "
         "d=subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-        "print(time.perf_counter()-s, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+        "u=resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print(time.perf_counter()-s, u.ru_maxrss, u.ru_utime+u.ru_stime); "
         "print(d.stdout, end='')",
         *command,
     ]
     done = subprocess.run(wrapper, capture_output=True, text=True, check=True)
     head, _, rest = done.stdout.partition("\n")
-    seconds, peak = head.split()
-    return float(seconds), int(peak) / 1024, rest
+    seconds, peak, cpu = head.split()
+    return float(seconds), int(peak) / 1024, rest, float(cpu)
 
 
 def main() -> None:
@@ -177,35 +168,40 @@ def main() -> None:
         ]
         reader = [sys.executable, "-c", _READ, str(source)]
         times: dict[str, list[float]] = {"import": [], "read": []}
+        cpus: dict[str, list[float]] = {"import": [], "read": []}
         peaks: dict[str, float] = {"import": 0.0, "read": 0.0}
         for _ in range(args.repeats):
             for name, command in (("import", importer), ("read", reader)):
-                seconds, peak, out = fresh_peak(command)
+                seconds, peak, out, cpu = fresh_peak(command)
                 times[name].append(seconds)
+                cpus[name].append(cpu)
                 peaks[name] = max(peaks[name], peak)
                 if name == "import":
                     written = int(out.split('"rows_written": ')[1].split(",")[0])
                     assert written == args.rows, f"{written} rows written of {args.rows}"
         imp, read = statistics.median(times["import"]), statistics.median(times["read"])
+        imp_cpu, read_cpu = statistics.median(cpus["import"]), statistics.median(cpus["read"])
         print()
-        print("| step | rows | median s | rows/s | peak RSS MB |")
-        print("| --- | ---: | ---: | ---: | ---: |")
+        print("| step | rows | median s | rows/s | CPU s (median) | peak RSS MB |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
         print(
             f"| `coded-events import gdelt2`{' --csv' if args.csv else ''} | {args.rows:,} "
-            f"| {imp:.2f} | {args.rows / imp:,.0f} | {peaks['import']:.0f} |"
+            f"| {imp:.2f} | {args.rows / imp:,.0f} | {imp_cpu:.2f} | {peaks['import']:.0f} |"
         )
         print(
             f"| pyarrow.csv.read_csv, 61 string columns | {args.rows:,} | {read:.2f} "
-            f"| {args.rows / read:,.0f} | {peaks['read']:.0f} |"
+            f"| {args.rows / read:,.0f} | {read_cpu:.2f} | {peaks['read']:.0f} |"
         )
         print(
-            f"\nratio import / read: {imp / read:.2f}x (target: within 3x); "
-            f"{args.repeats} round(s), fresh processes, medians"
+            f"\nratio import / read: {imp / read:.2f}x in time (target: within 3x), "
+            f"{imp_cpu / read_cpu:.2f}x in CPU; {args.repeats} round(s), fresh processes, "
+            f"medians; times per round: import {', '.join(f'{t:.2f}' for t in times['import'])}"
+            f"; read {', '.join(f'{t:.2f}' for t in times['read'])}"
         )
         for rows in args.sizes:
             path = tmp / f"size-{rows}.CSV"
             generate(path, rows)
-            seconds, peak, _ = fresh_peak(
+            seconds, peak, _, cpu = fresh_peak(
                 [
                     sys.executable,
                     "-m",
@@ -219,7 +215,10 @@ def main() -> None:
                     "0",
                 ]
             )
-            print(f"import of {rows:,} rows: {seconds:.1f} s, peak RSS {peak:.0f} MB")
+            print(
+                f"import of {rows:,} rows: {seconds:.1f} s ({cpu:.1f} CPU s), "
+                f"peak RSS {peak:.0f} MB"
+            )
             path.unlink()
 
 
