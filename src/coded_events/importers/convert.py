@@ -154,10 +154,13 @@ class BatchConverter:
     ) -> tuple[pa.Array, pa.Array, list[Issue]]:
         raw = batch.column(self.format.id_column)
         producer_id = pc.utf8_trim_whitespace(raw)
-        bad = pc.invert(matches(producer_id, PRODUCER_ID))
         prefix = f"{self.format.name}-"
-        lower = pc.utf8_lower(pc.replace_substring_regex(producer_id, r"[^A-Za-z0-9]+", "-"))
-        event_id = pc.binary_join_element_wise(prefix, lower, "")
+        if pc.all(pc.fill_null(pc.ascii_is_decimal(producer_id), False)).as_py():
+            bad, lower = false_mask(len(batch)), producer_id  # digits only (GDELT, ICEWS)
+        else:
+            bad = pc.invert(matches(producer_id, PRODUCER_ID))
+            lower = pc.utf8_lower(pc.replace_substring_regex(producer_id, r"[^A-Za-z0-9]+", "-"))
+        event_id = pc.binary_replace_slice(lower, 0, 0, prefix)
         if pair is not None:  # the rows of one record: <id>-<place in the record>
             suffixed = pc.binary_join_element_wise(event_id, pc.cast(pair, pa.string()), "-")
             event_id = pc.coalesce(suffixed, event_id)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import IO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -409,7 +410,7 @@ def _fast_batch(block: bytes, first_line: int, dialect: Dialect, fmt: Format) ->
     for name in dict.fromkeys(c for lay in dialect.layouts.values() for c in lay.columns):
         column = found.get(name)
         columns[name] = nothing if column is None else column.combine_chunks()
-    numbers = pa.array(range(first_line, first_line + length), pa.int64())
+    numbers = pa.array(np.arange(first_line, first_line + length, dtype=np.int64))
     plain = not block.translate(None, _special_bytes(dialect.delimiter))
     return RawBatch(columns, numbers, [], [], plain)
 
