@@ -278,3 +278,33 @@ def test_an_imported_dataset_validates_clean(tmp_path: Path) -> None:
     (out / "data" / "provenance.csv").unlink(missing_ok=True)
     found = validate_flat([out / "data" / "events.parquet"]).findings
     assert {f.code for f in found} == {"hand-coded-value-missing"}
+
+
+def test_empty_support_tables_leave_every_event_unsupported_sampled_and_counted(
+    tmp_path: Path, rows: Rows
+) -> None:
+    """Evidence and provenance tables with no rows: every event is reported, the samples
+    stop at the cap, and the count and the per-file summary still hold every event."""
+    data = {t: copy.deepcopy(rows[t]) for t in ("events", "sources")}
+    data["evidence"], data["provenance"] = [], []
+    events = len(data["events"])
+    report = validate_flat([write(tmp_path / "flat", data)], max_samples=3)
+    shown = [f for f in report.findings
+             if f.code == "evidence-missing" and f.pointer.endswith("/event_id")]  # fmt: skip
+    assert [f.pointer for f in shown] == [f"/events/{row}/event_id" for row in (1, 2, 3)]
+    assert report.counts["evidence-missing"] == events
+    assert report.rows_with_errors["events"] == events
+    summary = [f for f in report.findings if f.code == "evidence-missing" and f not in shown]
+    assert len(summary) == 1 and summary[0].value == events, summary
+    assert f"{events} row(s)" in summary[0].message and "3 shown" in summary[0].message
+
+
+def test_no_samples_asked_shows_no_unsupported_event_but_counts_them(
+    tmp_path: Path, rows: Rows
+) -> None:
+    data = {t: copy.deepcopy(rows[t]) for t in ("events", "sources")}
+    data["evidence"], data["provenance"] = [], []
+    report = validate_flat([write(tmp_path / "flat", data)], max_samples=0)
+    missing = [f for f in report.findings if f.code == "evidence-missing"]
+    assert [f.pointer for f in missing] == ["/events"]  # the summary alone
+    assert report.counts["evidence-missing"] == len(data["events"])
