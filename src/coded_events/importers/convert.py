@@ -67,7 +67,9 @@ class Accounts:
 
 DISTINCT_SHARE = 0.5
 """A row-wise rule runs once per distinct combination of its source cells when there are
-at most this share of the rows such combinations."""
+at most this share of the rows such combinations (and the batch has at least
+``DISTINCT_MIN_ROWS`` rows)."""
+DISTINCT_MIN_ROWS = 64
 
 
 def _distinct_rows(sources: list[pa.Array]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -98,7 +100,11 @@ def _distinct_rows(sources: list[pa.Array]) -> tuple[np.ndarray, np.ndarray] | N
 def _apply(rule: Rule, batch: Batch) -> Converted:
     """``rule`` on ``batch``; a row-wise rule once per distinct combination of its cells."""
     sources = [batch.column(s) for s in rule.sources]
-    if not getattr(rule.convert, "row_wise", False) or not sources or len(batch) < 64:
+    if (
+        not getattr(rule.convert, "row_wise", False)
+        or not sources
+        or len(batch) < DISTINCT_MIN_ROWS
+    ):
         return rule.convert(batch, *sources)
     found = _distinct_rows(sources)
     if found is None:
