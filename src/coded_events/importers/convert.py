@@ -345,11 +345,16 @@ class BatchConverter:
             batch, fields.result(), out, event_id, producer_id, input_name
         )
         sources = {k.split(".", 1)[1]: v for k, v in out.items() if k.startswith("sources.")}
+        whole = written == read and raw.pair is None  # no row rejected: nothing to filter
+
+        def kept(rows: Any) -> Any:
+            return rows if whole else rows.filter(keep)
+
         tables = {
-            "events": self._table("events", events, length).filter(keep),
-            "provenance": self._table("provenance", provenance, length).filter(keep),
+            "events": kept(self._table("events", events, length)),
+            "provenance": kept(self._table("provenance", provenance, length)),
         }
-        kept_sources = {k: v.filter(keep) for k, v in sources.items()}
+        kept_sources = {k: kept(v) for k, v in sources.items()}
         new = self._unique_sources(kept_sources)
         fresh = {k: v.filter(new) for k, v in kept_sources.items()}
         tables["sources"] = self._table("sources", fresh, len(fresh["source_id"]))
