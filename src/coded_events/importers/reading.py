@@ -402,9 +402,11 @@ def _fast_batch(block: bytes, first_line: int, dialect: Dialect, fmt: Format) ->
     if table.num_rows != length:  # blank lines (skipped by Arrow) are not rows here
         return None
     found = dict(zip(layout.columns, table.columns, strict=True))
-    first = pc.utf8_lower(pc.utf8_trim_whitespace(found[layout.columns[0]]))
-    if pc.any(pc.equal(first, _norm(fmt.id_column))).as_py():
-        return None  # a header line again: the splitter reports and skips it
+    first = found[layout.columns[0]]
+    if not pc.all(pc.ascii_is_decimal(first)).as_py():  # digits only: no header line
+        first = pc.utf8_lower(pc.utf8_trim_whitespace(first))
+        if pc.any(pc.equal(first, _norm(fmt.id_column))).as_py():
+            return None  # a header line again: the splitter reports and skips it
     nothing = pa.nulls(length, pa.string())
     columns = {}
     for name in dict.fromkeys(c for lay in dialect.layouts.values() for c in lay.columns):
