@@ -51,7 +51,7 @@ PACKAGE = "src/coded_events"
 # a survivor (two stages: most mutants die in the first, in seconds)
 TESTS: dict[str, list[str]] = {
     "flat/keys.py": ["tests/test_provenance.py", "tests/test_flat.py"],
-    "importers/codes.py": ["tests/test_import_traps.py"],
+    "importers/codes.py": ["tests/test_import_codes.py", "tests/test_import_traps.py"],
     "flat/rules.py": ["tests/test_flat_rules.py"],
     "flat/rule_base.py": ["tests/test_flat_rules.py"],
     "flat/schema_rules.py": ["tests/test_flat_rules.py"],
