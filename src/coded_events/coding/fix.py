@@ -37,7 +37,7 @@ from coded_events.coding.jsonfile import render
 from coded_events.findings import pointer_of
 from coded_events.records.checks import syntax
 from coded_events.records.checks.consistency import derived_values
-from coded_events.records.checks.evidence import SourceText, read_source
+from coded_events.records.checks.evidence import SourceText, normalise, read_source
 from coded_events.safe_files import write_atomic
 from coded_events.spec import codebook
 from coded_events.spec.vocabulary import SOURCE_ID_PATTERN
@@ -52,8 +52,6 @@ FIXED_FIELDS = (
     "/source/text_sha256",
 )
 """The only values ``fix`` may change (JSON Pointers, ``*`` for any index)."""
-
-_QUOTE_CHARS = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 
 
 @dataclass(frozen=True)
@@ -102,27 +100,11 @@ def occurrences(text: str, quote: str) -> list[int]:
     return hits
 
 
-def _squeezed(text: str) -> tuple[str, list[int]]:
-    """Text with white space runs as one space and typographic quotes straightened, and
-    for each character of the result its offset in ``text`` (the validator's near match)."""
-    out, where, space = [], [], False
-    for i, char in enumerate(text.translate(_QUOTE_CHARS)):
-        if char.isspace():
-            if space:
-                continue
-            char, space = " ", True
-        else:
-            space = False
-        out.append(char)
-        where.append(i)
-    return "".join(out), where
-
-
 def near_match(text: str, quote: str, near: int) -> tuple[int, int] | None:
     """The span of ``text`` that equals ``quote`` once white space and quotation marks are
     normalised (the one nearest ``near``), or None."""
-    flat_text, where = _squeezed(text)
-    flat_quote = _squeezed(quote)[0].strip()
+    flat_text, where = normalise(text)
+    flat_quote = normalise(quote)[0].strip()
     hits = occurrences(flat_text, flat_quote)
     if not hits:
         return None

@@ -139,9 +139,10 @@ def _source_problem(doc: Document, found: SourceText, source_id: str, pointer: s
     )
 
 
-def _normalise(text: str) -> tuple[str, list[int]]:
+def normalise(text: str) -> tuple[str, list[int]]:
     """Text with white space runs collapsed and curly quotes straightened, and for each
-    character of the result its offset in ``text``."""
+    character of the result its offset in ``text`` (the near match of a quote; also used
+    by ``coded-events fix`` to report one)."""
     out, where = [], []
     previous_space = False
     for i, char in enumerate(text.translate(_QUOTE_CHARS)):
@@ -163,8 +164,8 @@ def locate(text: str, quote: str, near: int) -> str:
         best = min(hits, key=lambda h: abs(h - near))
         more = f" (and {len(hits) - 1} more place(s))" if len(hits) > 1 else ""
         return f"; the quote occurs at {best}-{best + len(quote)}{more}"
-    flat_text, where = _normalise(text)
-    flat_quote, _ = _normalise(quote)
+    flat_text, where = normalise(text)
+    flat_quote, _ = normalise(quote)
     flat_quote = flat_quote.strip()
     at = flat_text.find(flat_quote) if flat_quote else -1
     if at >= 0:
