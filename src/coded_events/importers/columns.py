@@ -178,14 +178,10 @@ def json_objects(
         run = []
         parts.append(pc.binary_replace_slice(value, 0, 0, key))  # null where no value
     parts += _run_part(run)
-    # '{","K":"v","L":"w"}': the '","' after "{" goes; a row without parts is '{"}'. The
-    # parts are joined in groups of 16 first (a cheaper final join); the "" of each group
-    # keeps its rows non-null: pyarrow 26 drops rows whose parts are all null under "skip".
-    groups = [
-        pc.binary_join_element_wise(*parts[i : i + 16], pa.scalar(""), "", null_handling="skip")
-        for i in range(0, len(parts), 16)
-    ]
-    joined = pc.binary_join_element_wise("{", *groups, '"}', "")
+    # '{","K":"v","L":"w"}': the '","' after "{" goes; a row without parts is '{"}'.
+    # ("{" and '"}' keep every row non-null: pyarrow 26 drops rows whose parts are all
+    # null under "skip".)
+    joined = pc.binary_join_element_wise("{", *parts, '"}', "", null_handling="skip")
     empty = pc.equal(pc.binary_length(joined), 3)
     objects = pc.binary_replace_slice(joined, 1, 3, "")
     if pc.any(empty).as_py():
