@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import queue
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,45 +25,11 @@ from coded_events.flat.placing import Place, place_at, problem_finding
 from coded_events.flat.report import FlatReport
 from coded_events.flat.rule_base import Hit, Rule, template, text
 from coded_events.flat.rules import rules_for
+from coded_events.prefetch import prefetch
 from coded_events.spec.catalogue import CATALOGUE
 
 DEFAULT_MAX_SAMPLES = 20
 DEFAULT_BATCH_SIZE = 256 * 1024
-
-
-_DONE = object()
-
-
-def prefetch(items: Iterator[Any], ahead: int = 1) -> Iterator[Any]:
-    """Produce ``items`` in a background thread, at most ``ahead`` in advance, so that
-    reading and decoding the next batch overlaps with checking this one."""
-    box: queue.Queue = queue.Queue(maxsize=ahead)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        box.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            box.put(_DONE)
-        except BaseException as error:  # handed to the consumer
-            box.put(error)
-
-    worker = threading.Thread(target=produce, daemon=True)
-    worker.start()
-    try:
-        while (item := box.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
 
 
 class Validator(KeyChecks):

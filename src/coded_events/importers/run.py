@@ -27,7 +27,8 @@ from coded_events.importers.reading import (
     read_delimited,
 )
 from coded_events.importers.registry import AUTO, FORMATS
-from coded_events.importers.writer import DatasetWriter, prefetch
+from coded_events.importers.writer import DatasetWriter
+from coded_events.prefetch import prefetch
 from coded_events.spec import codebook
 from coded_events.spec.catalogue import CATALOGUE
 from coded_events.spec.versions import PACKAGE_VERSION, SCHEMA_VERSION

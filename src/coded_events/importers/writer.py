@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -37,45 +36,9 @@ __all__ = [
     "PartFile",
     "PartitionedWriter",
     "partitioned_manifest",
-    "prefetch",
 ]
 
 _DONE = object()
-
-
-def prefetch(items: Iterator[Any], ahead: int = 1) -> Iterator[Any]:
-    """``items`` produced in a thread, ``ahead`` at most waiting: the next batch is read
-    and split (pyarrow releases the GIL) while this one is converted. Order is kept; an
-    exception of the producer is raised here, where the consumer would have met it."""
-    waiting: queue.Queue[Any] = queue.Queue(maxsize=ahead)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        waiting.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            waiting.put(_DONE)
-        except BaseException as error:  # handed to the consumer
-            waiting.put(error)
-
-    thread = threading.Thread(target=produce, daemon=True)
-    thread.start()
-    try:
-        while (item := waiting.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
-
 
 PARQUET_OPTIONS: dict[str, Any] = {**parquet.PARQUET_OPTIONS, "compression_level": 3}
 """The build's Parquet options, with a faster zstd level (imports are large)."""
