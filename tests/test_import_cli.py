@@ -197,3 +197,28 @@ def test_producer_fields_are_the_bytes_json_dumps_writes(values: list[str | None
         cells = {n: c[row].as_py() for n, c in zip(names, columns, strict=True)}
         expected = {k: v for k, v in cells.items() if v}
         assert got[row] == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_an_import_never_overwrites_a_dataset_it_did_not_write(tmp_path: Path) -> None:
+    """--out holding a hand-coded dataset (records, its own dataset.json) is refused before
+    anything is written; a new, an empty, or an earlier import's folder is fine."""
+    export = ROOT / "tests" / "fixtures" / "compare" / "synthetic.export.CSV"
+    dataset = tmp_path / "south-caucasus"
+    source = ROOT / "datasets" / "south-caucasus"
+    for name in ("records", "sources", "data"):
+        (dataset / name).mkdir(parents=True)
+    (dataset / "dataset.json").write_bytes((source / "dataset.json").read_bytes())
+    before = sorted(p.relative_to(dataset) for p in dataset.rglob("*"))
+    refused = runner.invoke(app, ["import", "gdelt2", str(export), "--out", str(dataset)])
+    assert refused.exit_code == 2, refused.output
+    assert "an import did not write" in refused.output
+    assert sorted(p.relative_to(dataset) for p in dataset.rglob("*")) == before
+    assert (dataset / "dataset.json").read_bytes() == (source / "dataset.json").read_bytes()
+    stray = tmp_path / "notes"
+    stray.mkdir()
+    (stray / "todo.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(UsageError, match="an import did not write"):
+        import_files("gdelt2", [export], stray)
+    (tmp_path / "empty").mkdir()
+    for out in (tmp_path / "new", tmp_path / "empty", tmp_path / "new"):  # new, empty, again
+        assert import_files("gdelt2", [export], out).complete

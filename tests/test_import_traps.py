@@ -206,7 +206,9 @@ def test_a_file_that_is_not_an_event_file_is_refused_with_one_finding(tmp_path: 
         assert [f.code for f in result.findings] == ["import-not-event-file"]
         assert (result.rows_read, result.files_refused, result.complete) == (0, 1, False)
         assert pq.read_table(out / "data" / "events.parquet").num_rows == 0
-    icews_as_gdelt = import_files("gdelt2", [FIXTURES / "icews__names-sectors-na.tab"], tmp_path)
+    icews_as_gdelt = import_files(
+        "gdelt2", [FIXTURES / "icews__names-sectors-na.tab"], tmp_path / "icews-as-gdelt2"
+    )
     assert [f.code for f in icews_as_gdelt.findings] == ["import-not-event-file"]
     assert "20" in icews_as_gdelt.findings[0].message  # 20 fields, not 61
 

@@ -54,6 +54,7 @@ from coded_events.importers.run import (
     _metadata,
     _read_input,
     _resolve,
+    check_output,
 )
 from coded_events.importers.seen import SeenIds
 from coded_events.importers.writer import (
@@ -303,6 +304,7 @@ def import_files_dask(
     for path in paths:
         if not path.is_file() or path.is_symlink():
             raise UsageError(f"{path}: not a regular file")
+    check_output(out)
     fmt, chosen = _resolve(format_name, paths)
     result = ImportResult(fmt.name, chosen)
     result.inputs = [InputFile(p.name, str(p), "", p.stat().st_size) for p in paths]

@@ -8,6 +8,7 @@ from the first bytes of each input and says what it chose and why.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from coded_events.importers.writer import DatasetWriter
 from coded_events.prefetch import prefetch
 from coded_events.spec import codebook
 from coded_events.spec.catalogue import CATALOGUE
+from coded_events.spec.layout import DatasetLayout
 from coded_events.spec.versions import PACKAGE_VERSION, SCHEMA_VERSION
 
 __all__ = ["ImportResult", "UsageError", "detect_format", "import_files"]
@@ -219,6 +221,34 @@ def _read_input(
     return whole
 
 
+def check_output(out: Path) -> None:
+    """Refuse an output folder that holds something an import did not write: it must be
+    absent, empty, or an earlier import's output (``dataset.json`` marked ``imported``,
+    no ``records/``). A hand-coded dataset is never overwritten."""
+    out = Path(out)
+    if not out.exists():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise UsageError(f"{out}: --out must be a folder (not a link or a file)")
+    if not any(out.iterdir()):
+        return
+    for path in out.rglob("*"):  # what the import would replace is never a link
+        safe_files.check_no_links(path)
+    layout = DatasetLayout(out)
+    metadata = layout.metadata
+    earlier = False
+    if metadata.is_file() and not metadata.is_symlink():
+        try:
+            earlier = "imported" in json.loads(metadata.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            earlier = False
+    if not earlier or layout.records.exists():
+        raise UsageError(
+            f"{out}: holds files an import did not write (a dataset's records or metadata); "
+            "--out must be a new or empty folder, or an earlier import's output"
+        )
+
+
 def import_files(
     format_name: str,
     paths: Sequence[Path],
@@ -237,6 +267,7 @@ def import_files(
     for path in paths:
         if not path.is_file() or path.is_symlink():
             raise UsageError(f"{path}: not a regular file")
+    check_output(out)
     fmt, chosen = _resolve(format_name, paths)
     result = ImportResult(fmt.name, chosen)
     with ThreadPoolExecutor(1, thread_name_prefix="import-sha256") as hashing:
