@@ -78,7 +78,12 @@ def import_command(
     inputs: list[Path] = typer.Argument(
         ..., metavar="INPUT", help="Producer files: plain, .zip or .gz (read as streams)."
     ),
-    out: Path = typer.Option(..., "--out", metavar="DIR", help="The dataset folder to write."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        metavar="DIR",
+        help="The dataset folder to write: new, empty, or an earlier import's output.",
+    ),
     csv: bool = typer.Option(False, "--csv", help="Write the tables as CSV too."),
     output: Output = typer.Option(
         Output.text, "--format", "-f", metavar="FORMAT", help="text or json (the summary)."
