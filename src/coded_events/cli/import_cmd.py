@@ -67,6 +67,9 @@ def _runner(engine: str, csv: bool, scheduler: str | None) -> Callable[..., Any]
     return functools.partial(import_files_dask, scheduler=scheduler)
 
 
+_OUT_HELP = "The dataset folder to write: new, empty, or an earlier import's output."
+
+
 @app.command("import")
 def import_command(
     format_name: str = typer.Argument(
@@ -78,12 +81,7 @@ def import_command(
     inputs: list[Path] = typer.Argument(
         ..., metavar="INPUT", help="Producer files: plain, .zip or .gz (read as streams)."
     ),
-    out: Path = typer.Option(
-        ...,
-        "--out",
-        metavar="DIR",
-        help="The dataset folder to write: new, empty, or an earlier import's output.",
-    ),
+    out: Path = typer.Option(..., "--out", metavar="DIR", help=_OUT_HELP),
     csv: bool = typer.Option(False, "--csv", help="Write the tables as CSV too."),
     output: Output = typer.Option(
         Output.text, "--format", "-f", metavar="FORMAT", help="text or json (the summary)."
