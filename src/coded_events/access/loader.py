@@ -265,6 +265,9 @@ def download(
     it. ``cache_dir`` (or ``CODED_EVENTS_CACHE``) moves the cache. ``timeout`` bounds each
     socket read, ``deadline`` (or ``CODED_EVENTS_DEADLINE``, default 600 s) each file in
     all. ``only`` limits the download to those manifest paths (the manifest always comes).
+
+    Long because: the public function's documentation of each argument is half of it; the
+    code is the argument checks, the bundled case, the registry and the cache in turn.
     """
     _check_types(dataset=dataset, version=version)
     versions = _versions_of(dataset)

@@ -416,25 +416,38 @@ def validate_paths(
         groups.setdefault(folder, []).append(doc)
     requested = {os.path.abspath(p) for p in files}
     for folder, docs in groups.items():
-        context = []
-        if folder.name == RECORDS_DIR:
-            for sibling in sorted(folder.glob("*.json")):
-                if os.path.abspath(sibling) in requested or inputs.is_metadata(sibling):
-                    continue
-                data, _ = read_file(sibling, str(sibling))
-                # read for their ids only: no finding of theirs is built (max_samples 0)
-                doc, _ = _check_document(data, str(sibling), sibling, None, texts, [], 0)
-                doc.requested = False
-                context.append(doc)
-        retired = dataset.read_retired_ids(_dataset_dir(folder) / RETIRED_IDS_FILE)
-        everything = context + docs
-        found_here = _safely("dataset", docs[0].file, dataset.run, everything, retired)
-        by_file: dict[str, list[Finding]] = {}
-        for finding in found_here:
-            by_file.setdefault(finding.file, []).append(finding)
-        for doc in docs:
-            findings += _cap(doc, by_file.get(doc.file, []), max_samples)
+        findings += _dataset_findings(folder, docs, requested, texts, max_samples)
     return _finish(_once(findings), strict)
+
+
+def _dataset_findings(
+    folder: Path,
+    docs: list[Document],
+    requested: set[str],
+    texts: dict[Path, SourceText],
+    max_samples: int,
+) -> list[Finding]:
+    """The dataset checks of the records given in one folder, against every record of
+    the dataset when the folder is its ``records/`` (the others are read for their ids)."""
+    context = []
+    if folder.name == RECORDS_DIR:
+        for sibling in sorted(folder.glob("*.json")):
+            if os.path.abspath(sibling) in requested or inputs.is_metadata(sibling):
+                continue
+            data, _ = read_file(sibling, str(sibling))
+            # read for their ids only: no finding of theirs is built (max_samples 0)
+            doc, _ = _check_document(data, str(sibling), sibling, None, texts, [], 0)
+            doc.requested = False
+            context.append(doc)
+    retired = dataset.read_retired_ids(_dataset_dir(folder) / RETIRED_IDS_FILE)
+    found_here = _safely("dataset", docs[0].file, dataset.run, context + docs, retired)
+    by_file: dict[str, list[Finding]] = {}
+    for finding in found_here:
+        by_file.setdefault(finding.file, []).append(finding)
+    out: list[Finding] = []
+    for doc in docs:
+        out += _cap(doc, by_file.get(doc.file, []), max_samples)
+    return out
 
 
 def _once(findings: list[Finding]) -> list[Finding]:
