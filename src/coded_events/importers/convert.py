@@ -22,7 +22,7 @@ from coded_events.importers.columns import empty_as_null, false_mask, json_objec
 from coded_events.importers.derive import actor_parts, codebook_columns, empty_quantities
 from coded_events.importers.format import Batch, Converted, Format, Issue, Rule
 from coded_events.importers.reading import Notice, RawBatch
-from coded_events.importers.seen import SeenIds
+from coded_events.importers.seen import EventIds, SeenIds
 from coded_events.release.rows import ARROW_SCHEMAS, arrow_table
 from coded_events.spec.catalogue import CATALOGUE
 
@@ -150,6 +150,9 @@ class BatchConverter:
         self.format = fmt
         self.accounts = accounts
         self.seen_ids = SeenIds()
+        """The producer ids read (a true repeat is rejected)."""
+        self.event_ids = EventIds()
+        """Our event ids given to ids that are not plain numbers (unique, see ``EventIds``)."""
         self.seen_sources: set[str] = set()
         self.kept = fmt.kept_columns()
 
@@ -161,17 +164,25 @@ class BatchConverter:
         raw = batch.column(self.format.id_column)
         producer_id = pc.utf8_trim_whitespace(raw)
         prefix = f"{self.format.name}-"
-        if pc.all(pc.fill_null(pc.ascii_is_decimal(producer_id), False)).as_py():
+        numeric = pc.all(pc.fill_null(pc.ascii_is_decimal(producer_id), False)).as_py()
+        if numeric:
             bad, lower = false_mask(len(batch)), producer_id  # digits only (GDELT, ICEWS)
         else:
             bad = pc.invert(matches(producer_id, PRODUCER_ID))
             lower = pc.utf8_lower(pc.replace_substring_regex(producer_id, r"[^A-Za-z0-9]+", "-"))
-        event_id = pc.binary_replace_slice(lower, 0, 0, prefix)
-        if pair is not None:  # the rows of one record: <id>-<place in the record>
-            suffixed = pc.binary_join_element_wise(event_id, pc.cast(pair, pa.string()), "-")
-            event_id = pc.coalesce(suffixed, event_id)
-        key = pc.utf8_slice_codeunits(event_id, len(prefix))  # as event ids compare
-        duplicate = self.seen_ids.add_batch(key, pc.invert(bad))
+        # a true repeat is the same producer id again (a record's later rows share its id)
+        first = pc.fill_null(pc.less_equal(pair, 1), True) if pair is not None else None
+        valid = pc.invert(bad) if first is None else pc.and_(pc.invert(bad), first)
+        duplicate = self.seen_ids.add_batch(producer_id, valid)
+        if numeric and pair is None:  # our id is the producer's: distinct ids stay distinct
+            event_id = pc.binary_replace_slice(lower, 0, 0, prefix)
+        else:
+            repeated = duplicate
+            if pair is not None:  # a repeated record: all its rows
+                repeated = pc.is_in(batch.lines, value_set=batch.lines.filter(duplicate))
+            keys = self.event_ids.assign(lower, producer_id, pair, pc.and_(pc.invert(bad),
+                                         pc.invert(repeated)))  # fmt: skip
+            event_id = pc.binary_replace_slice(keys, 0, 0, prefix)
         column = {"name": self.format.id_column}
         issues = [
             Issue("import-bad-id", bad, raw, column, self.format.id_column),

@@ -10,9 +10,12 @@ links one part per input). A task returns its counts, its sampled findings, the 
 ids it read and the source ids it wrote, never rows. The client then settles what spans
 files, in input order, as the single process would have met it:
 
-- an id already read in an earlier input is a duplicate (``import-duplicate-id``): such an
-  input is converted again, its converter told those ids (exact by construction; inputs
-  that share no id, the usual case, are converted once);
+- an id already read in an earlier input is a duplicate (``import-duplicate-id``), and an
+  event id an earlier input gave (to another producer id that our id rules make the same)
+  is not given again (``EventIds``): such an input is converted again, its converter told
+  those ids, until no input meets an earlier one's event id it was not told (exact: the
+  conversion then equals the single process's; inputs that share no id, the usual case,
+  are converted once);
 - a source an earlier input wrote is not written again: the later part is rewritten
   without it (a small task on the sources part only);
 - the sampled findings are merged per (file, code) as :class:`~coded_events.findings.
@@ -56,7 +59,7 @@ from coded_events.importers.run import (
     _resolve,
     check_output,
 )
-from coded_events.importers.seen import SeenIds
+from coded_events.importers.seen import EventIds, SeenIds
 from coded_events.importers.writer import (
     PARQUET_OPTIONS,
     PartFile,
@@ -85,6 +88,8 @@ class InputTask:
     max_samples: int
     seen_numbers: np.ndarray | None = None
     seen_others: list[str] = field(default_factory=list)
+    seen_keys: list[str] = field(default_factory=list)
+    """Event ids (after ``<format>-``) earlier inputs gave that this input meets."""
     stale: list[str] = field(default_factory=list)
     """Parts of an earlier conversion of this input, removed first."""
 
@@ -107,6 +112,8 @@ class InputDone:
     kept: list[Finding]
     numbers: np.ndarray
     others: set[str]
+    keys: set[str]
+    """The event ids (after ``<format>-``) held by ``EventIds`` (seeds included)."""
     source_ids: list[str]
     parts: list[PartFile]
 
@@ -119,6 +126,11 @@ def _seed(seen: SeenIds, task: InputTask) -> None:
         seen.add_batch(pa.array(keys, pa.string()), pa.array([True] * len(keys)))
 
 
+def _seed_keys(event_ids: EventIds, task: InputTask) -> None:
+    """Tell the converter the event ids earlier inputs gave (those this input meets)."""
+    event_ids.taken.update(task.seen_keys)
+
+
 def import_input(task: InputTask) -> InputDone:
     """Import one input into parts below ``task.root`` (runs on a worker)."""
     root = Path(task.root)
@@ -129,6 +141,7 @@ def import_input(task: InputTask) -> InputDone:
     accounts.sampler.max_samples = task.max_samples
     converter = BatchConverter(fmt, accounts)
     _seed(converter.seen_ids, task)
+    _seed_keys(converter.event_ids, task)
     path = Path(task.path)
     with PartitionedWriter(root, task.part_name, task.meta) as writer:
         whole = _read_input(path, fmt, converter, writer, accounts, task.batch_bytes)
@@ -144,6 +157,7 @@ def import_input(task: InputTask) -> InputDone:
         kept=accounts.sampler.kept,
         numbers=np.unique(np.concatenate(runs)) if runs else np.empty(0, np.int64),
         others=converter.seen_ids.others,
+        keys=converter.event_ids.taken,
         source_ids=sorted(converter.seen_sources),
         parts=parts,
     )
@@ -225,17 +239,36 @@ def _compute(function: Any, arguments: list[tuple[Any, ...]]) -> list[Any]:
     return list(dask.compute(*tasks)) if tasks else []
 
 
-def _settle(tasks: list[InputTask], done: list[InputDone]) -> list[InputDone]:
-    """Convert again the inputs that repeat ids of earlier ones; drop repeated sources."""
-    repeats = _repeats(done)
+def _key_seeds(tasks: list[InputTask], done: list[InputDone]) -> list[int]:
+    """The inputs to convert again because they gave an event id an earlier input gave:
+    each is told the earlier inputs' ids it met (and keeps those it was told that are
+    still earlier inputs' ids). A conversion told a subset of the earlier ids equals the
+    single process's once every earlier id it gives is in that subset."""
+    earlier: set[str] = set()
     again = []
-    for index, (numbers, others) in repeats.items():
-        task = tasks[index]
-        task.seen_numbers, task.seen_others = numbers, others
-        task.stale = [p.path for p in done[index].parts]
-        again.append((task,))
-    for redone in _compute(import_input, again):
-        done[redone.index] = redone
+    for task, result in zip(tasks, done, strict=True):
+        told = set(task.seen_keys)
+        seeds = result.keys & earlier  # what it was told that is still earlier, and more
+        if seeds != told:
+            task.seen_keys = sorted(seeds)
+            again.append(task.index)
+        earlier |= result.keys - told  # its own event ids
+    return again
+
+
+def _settle(tasks: list[InputTask], done: list[InputDone]) -> list[InputDone]:
+    """Convert again the inputs that repeat ids of earlier ones, or give event ids an
+    earlier one gave, until none does; drop repeated sources."""
+    again = set()
+    for index, (numbers, others) in _repeats(done).items():
+        tasks[index].seen_numbers, tasks[index].seen_others = numbers, others
+        again.add(index)
+    while again := again | set(_key_seeds(tasks, done)):
+        for index in again:
+            tasks[index].stale = [p.path for p in done[index].parts]
+        for redone in _compute(import_input, [(tasks[i],) for i in sorted(again)]):
+            done[redone.index] = redone
+        again = set()
     drops = _sources_written_before(done)
     owners = [(i, p) for i in drops for p in done[i].parts if p.table == "sources"]
     jobs = [(tasks[i].root, part, drops[i]) for i, part in owners]

