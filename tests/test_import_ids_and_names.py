@@ -6,6 +6,7 @@ inter codes as text or floats map through the crosswalk; ``auto`` reads ``;`` AC
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -92,3 +93,62 @@ def test_dask_settles_clashes_across_inputs_as_the_single_process(tmp_path: Path
     assert sorted(ours.column("event_id").to_pylist()) == sorted(
         _column(tmp_path / "single", "events", "event_id")
     )
+
+
+# --- 5. inputs of the same file name in different folders --------------------------------
+
+
+def _two_backfiles(tmp_path: Path, second: str = "back.CSV") -> list[Path]:
+    text = (FIXTURES / "gdelt1_back.tsv").read_text(encoding="utf-8")
+    first, other = tmp_path / "d1" / "back.CSV", tmp_path / "d2" / second
+    for path, content in ((first, text), (other, text.replace("80000000", "80000010"))):
+        path.parent.mkdir()
+        path.write_text(content, encoding="utf-8")
+    return [first, other]
+
+
+def _listed(out: Path) -> tuple[list[str], list[object], list[object]]:
+    dataset = json.loads((out / "dataset.json").read_text(encoding="utf-8"))
+    names = [i["name"] for i in dataset["imported"]["inputs"]]
+    return names, _column(out, "provenance", "input_file"), _column(out, "sources", "source_id")
+
+
+def test_inputs_of_the_same_name_are_told_apart(tmp_path: Path) -> None:
+    result = import_files("gdelt1", _two_backfiles(tmp_path), tmp_path / "out")
+    assert result.rows_written == 4
+    names, files, sources = _listed(tmp_path / "out")
+    assert names == ["d1/back.CSV", "d2/back.CSV"]
+    assert files == ["d1/back.CSV"] * 2 + ["d2/back.CSV"] * 2
+    assert sources == ["gdelt1-file-d1-back-csv", "gdelt1-file-d2-back-csv"]
+    assert _column(tmp_path / "out", "events", "source_id")[2] == "gdelt1-file-d2-back-csv"
+
+
+def test_names_that_do_not_clash_are_unchanged(tmp_path: Path) -> None:
+    import_files("gdelt1", _two_backfiles(tmp_path, "other.CSV"), tmp_path / "out")
+    names, files, sources = _listed(tmp_path / "out")
+    assert names == ["back.CSV", "other.CSV"]
+    assert files == ["back.CSV"] * 2 + ["other.CSV"] * 2
+    assert sources == ["gdelt1-file-back-csv", "gdelt1-file-other-csv"]
+
+
+def test_dask_names_inputs_as_the_single_process(tmp_path: Path) -> None:
+    pytest.importorskip("dask")
+    import dask
+
+    from coded_events.importers.distributed import import_files_dask
+
+    paths = _two_backfiles(tmp_path)
+    import_files("gdelt1", paths, tmp_path / "single")
+    with dask.config.set(scheduler="threads"):
+        import_files_dask("gdelt1", paths, tmp_path / "dask")
+    dataset = json.loads((tmp_path / "dask" / "dataset.json").read_text(encoding="utf-8"))
+    assert [i["name"] for i in dataset["imported"]["inputs"]] == ["d1/back.CSV", "d2/back.CSV"]
+    provenance = pq.read_table(tmp_path / "dask" / "data" / "provenance")
+    assert sorted(provenance.column("input_file").to_pylist()) == sorted(
+        _column(tmp_path / "single", "provenance", "input_file")
+    )
+    sources = pq.read_table(tmp_path / "dask" / "data" / "sources")
+    assert sorted(sources.column("source_id").to_pylist()) == [
+        "gdelt1-file-d1-back-csv",
+        "gdelt1-file-d2-back-csv",
+    ]

@@ -113,7 +113,7 @@ def _apply(rule: Rule, batch: Batch) -> Converted:
     rows, spread = pa.array(first), pa.array(inverse)
     small = [s.take(rows) for s in sources]
     columns = dict(zip(rule.sources, small, strict=True))
-    few = Batch(columns, batch.lines.take(rows), batch.file, batch.format)
+    few = Batch(columns, batch.lines.take(rows), batch.file, batch.format, name=batch.name)
     converted = rule.convert(few, *small)
     originals = {id(s): full for s, full in zip(small, sources, strict=True)}
 
@@ -155,6 +155,16 @@ class BatchConverter:
         """Our event ids given to ids that are not plain numbers (unique, see ``EventIds``)."""
         self.seen_sources: set[str] = set()
         self.kept = fmt.kept_columns()
+        self.input_names: dict[str, str] = {}
+        """Input path (as given) -> its name where names of different inputs clash."""
+
+    def listed_name(self, label: str, name: str) -> str:
+        """The name an input's rows are listed under: ``name`` (the file name, and the
+        zip member), or its disambiguated name (``input_names``) where names clash."""
+        for path, listed in self.input_names.items():
+            if label == path or label.startswith(path + "!"):
+                return listed + label[len(path) :]
+        return name
 
     # --- ids -----------------------------------------------------------------------
 
@@ -329,7 +339,8 @@ class BatchConverter:
         tables; findings and counts go to the accounts."""
         for notice in raw.notices:
             self._notice(notice, label)
-        batch = self._batch(raw, label)
+        input_name = self.listed_name(label, input_name)
+        batch = self._batch(raw, label, input_name)
         fields = _fields_pool().submit(self._fields, batch, raw.plain)
         event_id, producer_id, issues = self._ids(batch, raw.pair)
         issues = [*raw.issues, *issues]
@@ -390,7 +401,7 @@ class BatchConverter:
     def _notice(self, notice: Notice, label: str) -> None:
         self.accounts.notice(notice.code, label, notice.line, notice.value, **notice.params)
 
-    def _batch(self, raw: RawBatch, label: str) -> Batch:
+    def _batch(self, raw: RawBatch, label: str, input_name: str = "") -> Batch:
         others = [m for m in self.format.missing if m != ""]
         missing = pa.array(others, pa.string())
         columns = {}
@@ -400,4 +411,4 @@ class BatchConverter:
             if others:
                 values = pc.if_else(pc.is_in(values, value_set=missing), None, values)
             columns[name] = values
-        return Batch(columns, raw.lines, label, self.format, raw=raw.columns)
+        return Batch(columns, raw.lines, label, self.format, raw=raw.columns, name=input_name)

@@ -58,6 +58,7 @@ from coded_events.importers.run import (
     _read_input,
     _resolve,
     check_output,
+    input_names,
 )
 from coded_events.importers.seen import EventIds, SeenIds
 from coded_events.importers.writer import (
@@ -89,6 +90,8 @@ class InputTask:
     seen_numbers: np.ndarray | None = None
     seen_others: list[str] = field(default_factory=list)
     seen_keys: list[str] = field(default_factory=list)
+    name: str = ""
+    """The input's name where file names of inputs clash (``run.input_names``)."""
     """Event ids (after ``<format>-``) earlier inputs gave that this input meets."""
     stale: list[str] = field(default_factory=list)
     """Parts of an earlier conversion of this input, removed first."""
@@ -142,6 +145,8 @@ def import_input(task: InputTask) -> InputDone:
     converter = BatchConverter(fmt, accounts)
     _seed(converter.seen_ids, task)
     _seed_keys(converter.event_ids, task)
+    if task.name:
+        converter.input_names = {task.path: task.name}
     path = Path(task.path)
     with PartitionedWriter(root, task.part_name, task.meta) as writer:
         whole = _read_input(path, fmt, converter, writer, accounts, task.batch_bytes)
@@ -340,7 +345,10 @@ def import_files_dask(
     check_output(out)
     fmt, chosen = _resolve(format_name, paths)
     result = ImportResult(fmt.name, chosen)
-    result.inputs = [InputFile(p.name, str(p), "", p.stat().st_size) for p in paths]
+    names = input_names(paths)
+    result.inputs = [
+        InputFile(n, str(p), "", p.stat().st_size) for p, n in zip(paths, names, strict=True)
+    ]
     meta = _metadata(fmt, result)
     out = Path(out).absolute()
     safe_files.check_no_links(out)
@@ -352,6 +360,8 @@ def import_files_dask(
             InputTask(i, str(p), fmt.name, str(staging), meta, batch_bytes, max_samples)
             for i, p in enumerate(paths)
         ]
+        for task, path, name in zip(tasks, paths, names, strict=True):
+            task.name = name if name != path.name else ""
         done = _settle(tasks, _compute(import_input, [(t,) for t in tasks]))
         for item, part in zip(result.inputs, done, strict=True):
             item.sha256 = part.sha256

@@ -84,8 +84,10 @@ _COMMON = (
     ),
     (
         "`provenance.input_file`, `input_line`",
-        "the input's file name (`archive.zip!member` for a zip member) and the "
-        "row's line (1-based, a header counts)",
+        "the input's file name (`archive.zip!member` for a zip member; where inputs in "
+        "different folders share a file name, their path relative to the folder they have "
+        "in common, `d1/back.CSV`, also in dataset.json and in a file's source id "
+        "`<format>-file-d1-back-csv`) and the row's line (1-based, a header counts)",
     ),
     (
         "`provenance.producer_fields`",

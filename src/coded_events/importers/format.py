@@ -114,6 +114,8 @@ class Batch:
     format: Format
     raw: dict[str, pa.Array] = field(default_factory=dict)
     """The same columns before the missing values became null (for provenance)."""
+    name: str = ""
+    """The input as ``provenance.input_file`` and dataset.json name it."""
 
     def __len__(self) -> int:
         return len(self.lines)

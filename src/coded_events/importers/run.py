@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -145,6 +146,26 @@ def _name(path: Path, label: str) -> str:
     return path.name + (("!" + label.rsplit("!", 1)[1]) if "!" in label else "")
 
 
+def input_names(paths: Sequence[Path]) -> list[str]:
+    """How dataset.json and provenance.input_file name each input: its file name; where
+    different inputs share a file name (``d1/back.CSV``, ``d2/back.CSV``), their path
+    relative to the folder they have in common (``/``-separated)."""
+    names = [p.name for p in paths]
+    where: dict[str, set[Path]] = {}
+    for path in paths:
+        where.setdefault(path.name, set()).add(Path(os.path.abspath(path)))
+    clashing = [p for p in paths if len(where[p.name]) > 1]
+    if not clashing:
+        return names
+    common = os.path.commonpath([str(Path(os.path.abspath(p)).parent) for p in clashing])
+    return [
+        Path(os.path.relpath(os.path.abspath(p), common)).as_posix()
+        if len(where[p.name]) > 1
+        else p.name
+        for p in paths
+    ]
+
+
 def _metadata(fmt: Format, result: ImportResult) -> dict[str, Any]:
     version = f" {fmt.producer_version}" if fmt.producer_version else ""
     files = ", ".join(i.name for i in result.inputs)
@@ -273,8 +294,8 @@ def import_files(
     with ThreadPoolExecutor(1, thread_name_prefix="import-sha256") as hashing:
         # the inputs are hashed while they are imported (hashlib releases the GIL)
         digests = [hashing.submit(safe_files.sha256_file, path) for path in paths]
-        for path in paths:
-            result.inputs.append(InputFile(path.name, str(path), "", path.stat().st_size))
+        for path, name in zip(paths, input_names(paths), strict=True):
+            result.inputs.append(InputFile(name, str(path), "", path.stat().st_size))
         _import(
             fmt,
             paths,
@@ -303,6 +324,8 @@ def _import(
     accounts = Accounts()
     accounts.sampler.max_samples = max_samples
     converter = BatchConverter(fmt, accounts)
+    listed = zip(paths, result.inputs, strict=True)
+    converter.input_names = {str(p): i.name for p, i in listed if i.name != p.name}
     meta = _metadata(fmt, result)
     with DatasetWriter(out, meta, csv=csv) as writer:
         for path in paths:
