@@ -37,6 +37,11 @@ def _text(summary: dict[str, object]) -> str:
         f"{summary['format']}: {summary['rows_read']} row(s) read, {summary['rows_written']} "
         f"written, {summary['rows_rejected']} rejected"
         + (f", {summary['files_refused']} file(s) refused" if summary["files_refused"] else "")
+        + (
+            f", {summary['files_partial']} file(s) read partially"
+            if summary.get("files_partial")
+            else ""
+        )
     )
     for code, count in summary["counts"].items():  # type: ignore[attr-defined]
         lines.append(f"  {count:>7}  {code}")

@@ -16,6 +16,12 @@ as Arrow string columns, batch by batch. Each row's line is the line it **starts
   (``import-tag-row``), when the format says what one looks like;
 - rows with another field count than the header (a truncated last row) and rows that are
   not UTF-8: rejected (``import-wrong-width``, ``import-not-utf8``).
+
+A cell may be as long as ``max(batch_bytes, FIELD_LIMIT)`` characters (the ``csv`` field
+size limit, raised by the reader: see ``reading``). A ``csv`` error in the header refuses
+the file (``import-not-event-file``); later, or when the stream breaks off (a truncated
+``.gz``), the rows before are yielded and reading stops at the row's line
+(``InputBroken``: ``import-unreadable``, the file read partially).
 """
 
 from __future__ import annotations
@@ -32,11 +38,16 @@ import pyarrow as pa
 from coded_events.importers.format import Format, Issue, Reader
 from coded_events.importers.reading import (
     DEFAULT_BATCH_BYTES,
+    FIELD_LIMIT,
+    READ_ERRORS,
+    InputBroken,
     NotEventFile,
     Notice,
     RawBatch,
     _header_layout,
     _norm,
+    _reason,
+    field_limit,
 )
 
 __all__ = ["INDEX_NAMES", "quoted_csv_reader"]
@@ -53,7 +64,10 @@ def _delimiter(fmt: Format, first: str) -> str:
     known = {_norm(c) for c in fmt.columns}
 
     def score(delimiter: str) -> int:
-        names = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            names = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:
+            return -1
         return sum(_norm(n) in known for n in names)
 
     ordered = (fmt.delimiter, *[d for d in _DELIMITERS if d != fmt.delimiter])
@@ -123,16 +137,25 @@ def quoted_csv_reader(
     def read(
         stream: IO[bytes], label: str, fmt: Format, batch_bytes: int = DEFAULT_BATCH_BYTES
     ) -> Iterator[RawBatch]:
+        field_limit(max(batch_bytes, FIELD_LIMIT))
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        first, skipped = text.readline(), 0  # blank lines before the header are skipped
-        while first and not first.strip():
-            first, skipped = text.readline(), skipped + 1
+        try:
+            first, skipped = text.readline(), 0  # blank lines before the header are skipped
+            while first and not first.strip():
+                first, skipped = text.readline(), skipped + 1
+        except READ_ERRORS as error:
+            raise InputBroken(_reason(error), 1) from None
         if not first:
             raise NotEventFile("the file holds no rows")
         delimiter = _delimiter(fmt, first)
         source = itertools.chain([first], text)
         reader = csv.reader(source, delimiter=delimiter)
-        names = next(reader)
+        try:
+            names = next(reader)
+        except csv.Error as error:
+            raise NotEventFile(f"its header is not CSV ({error})") from None
+        except READ_ERRORS as error:
+            raise InputBroken(_reason(error), skipped + 1) from None
         header_line = reader.line_num + skipped
         notices: list[Notice] = []
         if delimiter != fmt.delimiter:
@@ -149,7 +172,15 @@ def quoted_csv_reader(
         rows = _Rows(len(columns))
         rows.notices = notices
         start = header_line + 1
-        for fields in reader:
+        stopped: InputBroken | None = None
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except (csv.Error, *READ_ERRORS) as error:  # reading stops at this row
+                stopped = InputBroken(_reason(error), start)
+                break
             line, start = start, reader.line_num + skipped + 1
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue  # a blank line is not a row
@@ -167,5 +198,7 @@ def quoted_csv_reader(
                 rows = _Rows(len(columns))
         if rows.lines or rows.notices:
             yield rows.batch(columns, delimiter)
+        if stopped is not None:
+            raise stopped
 
     return read

@@ -16,6 +16,19 @@ reader reports:
 
 Blank lines are not rows. Line numbers are 1-based lines of the (decompressed) file.
 
+Spreadsheet dialects (``;`` or ``,``, quotes honoured) are read row by row by Python's
+``csv`` module over the whole file, so that a quoted cell may hold the delimiter or a line
+break; a row's line is the line it starts on. The ``csv`` module's field size limit is a
+process-wide setting: the readers raise it (never lower it) to what the input needs, a
+line's length when one line is split, ``max(batch_bytes, FIELD_LIMIT)`` characters when a
+file is read (a cell is at most that large: a quote never closed does not take the rest
+of the file into memory). A ``csv`` error never escapes: on the first line it means the
+dialect does not fit; later, reading stops there (``InputBroken``).
+
+A file whose reading breaks off (a truncated ``.gz`` or zip member, a cell beyond the
+field limit) yields every whole row decoded before the break, then raises
+``InputBroken`` with the line where reading stopped: the file was read partially.
+
 Fast path: a block with none of these traps (no header line, no carriage return, one
 layout's width on every line, valid UTF-8, no blank line, not a spreadsheet dialect) is
 parsed by Arrow's C++ CSV reader (every column a string, no quoting); its row
@@ -26,6 +39,11 @@ disagrees is split by the column-wise splitter above, so the result is the same.
 from __future__ import annotations
 
 import csv
+import io
+import itertools
+import re
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -39,9 +57,24 @@ import pyarrow.csv as pa_csv
 from coded_events.importers.columns import NEEDS_ESCAPE
 from coded_events.importers.format import Format, Issue, Layout
 
-__all__ = ["Dialect", "NotEventFile", "Notice", "RawBatch", "detect_dialect", "read_delimited"]
+__all__ = [
+    "FIELD_LIMIT",
+    "Dialect",
+    "InputBroken",
+    "NotEventFile",
+    "Notice",
+    "RawBatch",
+    "detect_dialect",
+    "field_limit",
+    "read_delimited",
+]
 
 DEFAULT_BATCH_BYTES = 16 << 20
+FIELD_LIMIT = DEFAULT_BATCH_BYTES
+"""The least size (characters) the quoted readers allow a cell (``csv`` field size limit);
+``batch_bytes`` when that is larger."""
+READ_ERRORS = (EOFError, OSError, zlib.error, zipfile.BadZipFile)
+"""What reading a stream raises when it breaks off (a truncated or corrupt archive)."""
 SPREADSHEET_DELIMITERS = (";", ",")
 BOM = b"\xef\xbb\xbf"
 SNIFF_BYTES = 1 << 16
@@ -53,6 +86,31 @@ class NotEventFile(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class InputBroken(Exception):
+    """Reading stopped inside the file: the rows before ``line`` were yielded, the rest
+    is not read (the file was read partially)."""
+
+    def __init__(self, reason: str, line: int | None) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.reason = reason
+        self.line = line
+
+
+class _Broken(Exception):
+    """The stream broke off (raised by ``_blocks`` after its last whole lines)."""
+
+
+def field_limit(size: int) -> None:
+    """Raise the ``csv`` module's field size limit (process-wide) to at least ``size``
+    characters; never lowers it (readers in other threads may need it)."""
+    if csv.field_size_limit() < size:
+        csv.field_size_limit(size)
+
+
+def _reason(error: BaseException) -> str:
+    return str(error) or type(error).__name__
 
 
 @dataclass(frozen=True)
@@ -99,8 +157,14 @@ class Dialect:
     header_names: tuple[str, ...] = ()
 
 
-def _split_quoted(line: str, delimiter: str) -> list[str]:
-    return next(csv.reader([line], delimiter=delimiter), [])
+def _split_quoted(line: str, delimiter: str) -> list[str] | None:
+    """One line split with quotes honoured; None when it is not CSV (a bare carriage
+    return outside quotes)."""
+    field_limit(len(line) + 1)  # a cell is never longer than its line
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return None
 
 
 def _norm(name: str) -> str:
@@ -155,6 +219,8 @@ def detect_dialect(fmt: Format, first_lines: list[tuple[int, str]]) -> tuple[Dia
     for delimiter in candidates:
         quoted = delimiter != fmt.delimiter
         fields = _split_quoted(first, delimiter) if quoted else first.split(delimiter)
+        if fields is None:
+            continue
         notices = (
             []
             if not quoted
@@ -195,26 +261,50 @@ def detect_dialect(fmt: Format, first_lines: list[tuple[int, str]]) -> tuple[Dia
 # --- blocks of lines ----------------------------------------------------------------------
 
 
+def _read(stream: IO[bytes], size: int) -> tuple[bytes, BaseException | None]:
+    """Up to ``size`` bytes, and the error that broke the stream off (None): every byte
+    decoded before the break is returned (``read1`` pieces, where ``read`` would drop the
+    piece it was filling)."""
+    read1 = getattr(stream, "read1", None)
+    try:
+        if read1 is None:
+            return stream.read(size), None
+        parts, got = [], 0
+        while got < size:
+            part = read1(size - got)
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+    except READ_ERRORS as error:
+        return b"".join(parts) if read1 is not None else b"", error
+    return b"".join(parts), None
+
+
 def _blocks(stream: IO[bytes], batch_bytes: int) -> Iterator[bytes]:
-    """Blocks of whole lines (each ends with a line break, but maybe the last)."""
+    """Blocks of whole lines (each ends with a line break, but maybe the last). Raises
+    ``_Broken`` after the last whole lines when the stream breaks off (the incomplete
+    line is not yielded)."""
     carry = b""
     first = True
     while True:
-        chunk = stream.read(batch_bytes)
+        chunk, broken = _read(stream, batch_bytes)
         if first and chunk.startswith(BOM):
             chunk = chunk[len(BOM) :]
         first = False
-        if not chunk:
+        if not chunk and broken is None:
             if carry:
                 yield carry
             return
         data = carry + chunk
         cut = data.rfind(b"\n")
-        if cut < 0:
+        if cut >= 0:
+            carry = data[cut + 1 :]
+            yield data[: cut + 1]
+        else:
             carry = data
-            continue
-        carry = data[cut + 1 :]
-        yield data[: cut + 1]
+        if broken is not None:
+            raise _Broken(_reason(broken))
 
 
 def _decode(lines: pa.Array) -> tuple[pa.Array, pa.Array | None]:
@@ -242,19 +332,8 @@ def _lines(block: bytes) -> pa.Array:
 
 
 def _fields(lines: pa.Array, dialect: Dialect) -> pa.ListArray:
-    """Each line split into its fields (quotes honoured in a spreadsheet dialect)."""
-    lists = pc.split_pattern(lines, pattern=dialect.delimiter)
-    if not dialect.quoted:
-        return lists
-    has_quote = pc.match_substring(lines, '"')
-    if not pc.any(has_quote).as_py():
-        return lists
-    quoted_idx = pc.indices_nonzero(has_quote)
-    plain_idx = pc.indices_nonzero(pc.invert(has_quote))
-    parsed = [_split_quoted(t, dialect.delimiter) for t in lines.take(quoted_idx).to_pylist()]
-    merged = pa.concat_arrays([lists.take(plain_idx), pa.array(parsed, lists.type)])
-    order = pc.sort_indices(pa.concat_arrays([plain_idx, quoted_idx]))
-    return merged.take(order)
+    """Each line split into its fields (a dialect without quotes; see ``_quoted_batches``)."""
+    return pc.split_pattern(lines, pattern=dialect.delimiter)
 
 
 def _columns(lists: pa.ListArray, dialect: Dialect) -> tuple[dict[str, pa.Array], pa.Array]:
@@ -445,25 +524,109 @@ def read_delimited(
     stream: IO[bytes], label: str, fmt: Format, batch_bytes: int = DEFAULT_BATCH_BYTES
 ) -> Iterator[RawBatch]:
     """Raw batches of a delimited text file (see the module docs). Raises NotEventFile
-    before the first batch when the file is not of this format."""
+    before the first batch when the file is not of this format, InputBroken after the
+    rows read when the file breaks off."""
     dialect: Dialect | None = None
     next_line = 1
-    for block in _blocks(stream, batch_bytes):
-        first = dialect is None
-        notices: list[Notice] = []
-        if dialect is None:
-            dialect, notices = detect_dialect(fmt, _head(block)[:5])
-        batch = None
-        if not (first and dialect.header_line is not None):
-            batch = _fast_batch(block, next_line, dialect, fmt)
-        if batch is not None:
-            batch.notices = notices
-        else:  # the first block is split with the dialect detected again (its notices)
-            batch, dialect = _split_batch(block, next_line, None if first else dialect, fmt)
-        next_line += _line_count(block)
-        yield batch
+    blocks = _blocks(stream, batch_bytes)
+    try:
+        for block in blocks:
+            first = dialect is None
+            notices: list[Notice] = []
+            if dialect is None:
+                dialect, notices = detect_dialect(fmt, _head(block)[:5])
+                if dialect.quoted:  # a spreadsheet's quotes: row by row (line breaks in cells)
+                    lines = _text_lines(itertools.chain([block], blocks))
+                    yield from _quoted_batches(lines, dialect, notices, fmt, batch_bytes)
+                    return
+            batch = None
+            if not (first and dialect.header_line is not None):
+                batch = _fast_batch(block, next_line, dialect, fmt)
+            if batch is not None:
+                batch.notices = notices
+            else:  # the first block is split with the dialect detected again (its notices)
+                batch, dialect = _split_batch(block, next_line, None if first else dialect, fmt)
+            next_line += _line_count(block)
+            yield batch
+    except _Broken as broken:
+        raise InputBroken(str(broken), next_line) from None
     if dialect is None:
         raise NotEventFile("the file holds no rows")
+
+
+# --- spreadsheet dialects: quotes honoured, row by row --------------------------------------
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _text_lines(blocks: Iterator[bytes]) -> Iterator[str]:
+    """The lines of blocks of whole lines, decoded (bytes that are not UTF-8 kept as
+    surrogates), with their line ends (the ``csv`` module's ``newline=""`` input)."""
+    for block in blocks:
+        yield from io.StringIO(block.decode("utf-8", "surrogateescape"), newline="")
+
+
+class _QuotedRows:
+    """The rows of one batch of a quoted dialect while they are collected."""
+
+    def __init__(self) -> None:
+        self.fields: list[list[str]] = []
+        self.lines: list[int] = []
+        self.not_utf8: list[bool] = []
+        self.size = 0
+
+    def add(self, line: int, fields: list[str]) -> None:
+        bad = any(_SURROGATE.search(f) for f in fields)
+        if bad:  # shown as U+FFFD; the row is rejected
+            fields = [
+                f.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for f in fields
+            ]
+        self.fields.append(fields)
+        self.lines.append(line)
+        self.not_utf8.append(bad)
+        self.size += sum(len(f) for f in fields) + len(fields)
+
+    def batch(self, dialect: Dialect, fmt: Format, notices: list[Notice]) -> RawBatch:
+        numbers = pa.array(self.lines, pa.int64())
+        not_utf8 = pa.array(self.not_utf8, pa.bool_()) if any(self.not_utf8) else None
+        rows = _Rows(pa.nulls(len(numbers), pa.string()), numbers, not_utf8)
+        rows.lists = pa.array(self.fields, pa.list_(pa.string()))
+        notices = [*notices, *_drop_repeated_headers(rows, fmt)]
+        columns, misfit = _columns(rows.lists, dialect)
+        return RawBatch(columns, rows.numbers, _issues(rows, misfit, dialect), notices)
+
+
+def _quoted_batches(
+    lines: Iterator[str],
+    dialect: Dialect,
+    notices: list[Notice],
+    fmt: Format,
+    batch_bytes: int,
+) -> Iterator[RawBatch]:
+    """Raw batches of a file in a quoted dialect, split by the ``csv`` module; each row's
+    line is the line it starts on. A ``csv`` error or a broken stream stops the reading
+    there (``InputBroken``), after the rows before it."""
+    field_limit(max(batch_bytes, FIELD_LIMIT))
+    reader = csv.reader(lines, delimiter=dialect.delimiter)
+    rows, start, stopped = _QuotedRows(), 1, None
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except (csv.Error, _Broken) as error:
+            stopped = InputBroken(_reason(error), start)
+            break
+        line, start = start, reader.line_num + 1
+        if not fields or line == dialect.header_line:
+            continue  # a blank line is not a row
+        rows.add(line, fields)
+        if rows.size >= batch_bytes:
+            yield rows.batch(dialect, fmt, notices)
+            rows, notices = _QuotedRows(), []
+    yield rows.batch(dialect, fmt, notices)
+    if stopped is not None:
+        raise stopped
 
 
 def sniff_rows(head: bytes, delimiter: str) -> list[list[str]]:

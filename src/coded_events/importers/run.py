@@ -24,6 +24,7 @@ from coded_events.importers.format import Format
 from coded_events.importers.reading import (
     DEFAULT_BATCH_BYTES,
     SNIFF_BYTES,
+    InputBroken,
     NotEventFile,
     detect_dialect,
     read_delimited,
@@ -65,6 +66,9 @@ class ImportResult:
     rows_written: int = 0
     rows_rejected: int = 0
     files_refused: int = 0
+    files_partial: int = 0
+    """Inputs whose reading broke off after some rows (a truncated archive): the rows
+    before the break are accounted for, the rest was not read."""
     counts: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
@@ -72,7 +76,7 @@ class ImportResult:
     @property
     def complete(self) -> bool:
         """True when every row of every input was imported."""
-        return not self.rows_rejected and not self.files_refused
+        return not self.rows_rejected and not self.files_refused and not self.files_partial
 
     def summary(self) -> dict[str, Any]:
         """The JSON summary (``--format json``)."""
@@ -84,6 +88,7 @@ class ImportResult:
             "rows_written": self.rows_written,
             "rows_rejected": self.rows_rejected,
             "files_refused": self.files_refused,
+            "files_partial": self.files_partial,
             "counts": dict(sorted(self.counts.items())),
             "findings": [f.to_dict() for f in self.findings],
             "written": [str(p) for p in self.written],
@@ -215,10 +220,15 @@ def _read_input(
     writer: DatasetWriter,
     accounts: Accounts,
     batch_bytes: int,
+    outcome: dict[str, str] | None = None,
 ) -> bool:
-    """Import one input (each member of a zip); False when a member was refused."""
+    """Import one input (each member of a zip); False when a member was refused or read
+    partially (``outcome``, when given, gets ``"refused"`` or ``"partial"`` per such
+    member's label)."""
     whole = True
+    outcome = {} if outcome is None else outcome
     for member in inputs.members(path):
+        read_before = accounts.rows_read
         reader = fmt.reader or read_delimited
         name = _name(path, member.label)
         try:
@@ -236,9 +246,17 @@ def _read_input(
                 reason=refused.reason,
             )
             whole = False
+            outcome[member.label] = "refused"
+        except InputBroken as broken:  # the rows before the break are converted
+            accounts.notice(
+                "import-unreadable", member.label, broken.line, None, reason=broken.reason
+            )
+            whole = False
+            outcome[member.label] = "partial" if accounts.rows_read > read_before else "refused"
         except (inputs.InputError, OSError, EOFError) as error:
             accounts.notice("import-unreadable", member.label, None, None, reason=str(error))
             whole = False
+            outcome[member.label] = "refused"
     return whole
 
 
@@ -329,8 +347,11 @@ def _import(
     meta = _metadata(fmt, result)
     with DatasetWriter(out, meta, csv=csv) as writer:
         for path in paths:
-            if not _read_input(path, fmt, converter, writer, accounts, batch_bytes):
-                result.files_refused += 1
+            outcome: dict[str, str] = {}
+            if not _read_input(path, fmt, converter, writer, accounts, batch_bytes, outcome):
+                partial = "refused" not in outcome.values()
+                result.files_partial += partial
+                result.files_refused += not partial
         result.rows_read = accounts.rows_read
         result.rows_written = accounts.rows_written
         result.rows_rejected = accounts.rows_rejected

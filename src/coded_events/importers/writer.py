@@ -7,7 +7,8 @@ CSV with ``csv=True`` (the one CSV dialect, ``coded_events.release.csv_dialect``
 ``coded_events.release.table_schema``) and ``DIR/dataset.json``. Each batch is one Parquet
 row group, in input order: the same input gives the same bytes. Every file goes to a
 temporary file and is renamed into place when the import ends (``safe_files``; no link is
-written through); an import that fails leaves the old files as they were.
+written through); an import that fails leaves the old files as they were, and removes the
+folders (``DIR``, ``DIR/data``) it created.
 """
 
 from __future__ import annotations
@@ -71,10 +72,13 @@ class DatasetWriter:
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self.created: list[Path] = []
 
     def __enter__(self) -> DatasetWriter:
         data = DatasetLayout(self.out).data
         safe_files.check_no_links(self.out)
+        # the folders this import creates: removed again if it fails (``__exit__``)
+        self.created = [p for p in (self.out, data) if not p.exists()]
         safe_files.make_dirs(data, self.out)
         safe_files.remove_debris(data)
         for table in TABLE_NAMES:
@@ -100,6 +104,12 @@ class DatasetWriter:
             for writer in self.parquet.values():
                 writer.close()
         self.stack.__exit__(*exc_info)  # type: ignore[arg-type]
+        if exc_info[0] is not None:  # a failed import leaves the folder as it was
+            for folder in reversed(self.created):
+                try:
+                    folder.rmdir()  # only when empty: nothing else is removed
+                except OSError:
+                    break
 
     def write(self, tables: dict[str, pa.Table]) -> None:
         """Append one batch's rows to each table, in a thread of its own (Parquet
