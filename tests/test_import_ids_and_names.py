@@ -152,3 +152,43 @@ def test_dask_names_inputs_as_the_single_process(tmp_path: Path) -> None:
         "gdelt1-file-d1-back-csv",
         "gdelt1-file-d2-back-csv",
     ]
+
+
+# --- 7. ACLED inter codes as text or floats; auto with `;` ----------------------------------
+
+
+def test_acled_inter_codes_as_numbers_floats_and_text_labels(tmp_path: Path) -> None:
+    result = import_files("acled", [FIXTURES / "acled_inter_forms.csv"], tmp_path / "out")
+    assert result.rows_written == 4
+    notes = [f.message for f in result.findings if f.code == "import-crosswalk-lossy"]
+    assert not [n for n in notes if "unknown ACLED inter code" in n]
+    out = tmp_path / "out"
+    sources = _column(out, "events", "source_actor_code")
+    targets = _column(out, "events", "target_actor_code")
+    assert sources == ["GEOMIL", "GEOMIL", "GEOMIL", "GEOCVL"]
+    assert targets == ["GEOUAF", "GEOUAF", "GEOUAF", None]
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"),
+    [("3", "3"), ("3.0", "3"), (" 7.00 ", "7"), ("Political militia", "3"),
+     ("political  militias", "3"), ("External/Other forces", "8"), ("Rebels", None),
+     ("9", "9")],
+)  # fmt: skip
+def test_acled_inter_code_forms(cell: str, code: str | None) -> None:
+    from coded_events.importers import crosswalks
+
+    assert crosswalks.acled_inter_code(cell) == code
+
+
+def test_auto_recognises_acled_separated_by_semicolons(tmp_path: Path) -> None:
+    import csv
+
+    rows = list(csv.reader((FIXTURES / "acled_inter_forms.csv").open(encoding="utf-8")))
+    semicolons = tmp_path / "acled-excel.csv"
+    with semicolons.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+    result = import_files("auto", [semicolons], tmp_path / "out")
+    assert result.format == "acled"
+    assert "';'" in result.chosen
+    assert result.rows_written == 4

@@ -397,7 +397,9 @@ FORMAT = Format(
             "(cp1252 mojibake repaired, `import-text-repaired`); the code is the country in "
             "the name (`Civilians (Benin)`, `Military Forces of Benin (2016-)`; never the "
             "event's place) and the role from inter1 and the name's prefix "
-            "(`acled_actor_types.csv`); a lossy role is a warning.",
+            "(`acled_actor_types.csv`); inter1 may be the code (`3`, or `3.0` after pandas) "
+            "or its text label (`Political militia`, as newer exports write it; any case); "
+            "a lossy role is a warning.",
         ),
         _actor_rule(
             "target_actor",

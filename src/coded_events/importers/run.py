@@ -24,6 +24,7 @@ from coded_events.importers.format import Format
 from coded_events.importers.reading import (
     DEFAULT_BATCH_BYTES,
     SNIFF_BYTES,
+    SPREADSHEET_DELIMITERS,
     InputBroken,
     NotEventFile,
     detect_dialect,
@@ -99,8 +100,13 @@ def _sniff(fmt: Format, head: bytes) -> str | None:
     """Why ``fmt`` fits the first bytes of a file, or None."""
     text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
     lines = [(n + 1, t.rstrip("\r")) for n, t in enumerate(text.split("\n")[:-1]) if t.strip()]
-    if fmt.sniff is not None:
-        return fmt.sniff([t.split(fmt.delimiter) for _, t in lines[:5]])
+    if fmt.sniff is not None:  # a delimited format may come back from a spreadsheet
+        others = [d for d in SPREADSHEET_DELIMITERS if d != fmt.delimiter]
+        for delimiter in (fmt.delimiter, *(others if fmt.delimiter != "\n" else ())):
+            why = fmt.sniff([t.split(delimiter) for _, t in lines[:5]])
+            if why:
+                return why if delimiter == fmt.delimiter else f"{why}, separated by {delimiter!r}"
+        return None
     try:
         dialect, _ = detect_dialect(fmt, lines[:5])
     except NotEventFile:

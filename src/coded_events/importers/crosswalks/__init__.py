@@ -27,6 +27,7 @@ __all__ = [
     "Mapping",
     "acled_actor",
     "acled_event",
+    "acled_inter_code",
     "country_iso3",
     "phoenix_quad_class",
     "plover_actor_code",
@@ -42,8 +43,10 @@ __all__ = [
 CROSSWALKS: dict[str, str] = {
     "acled_event_types.csv": "ACLED event type and sub-event type -> CAMEO event code "
     "(`directed` false: ACLED's actor 1 and actor 2 have no direction for that category)",
-    "acled_actor_types.csv": "ACLED actor type (`inter`) and actor-name prefix -> CAMEO role; "
-    "the country comes from the actor name (`country_names.csv`)",
+    "acled_actor_types.csv": "ACLED actor type (`inter`: the code, `3` or `3.0`, or its text "
+    "label as newer exports write it, `export_label`, or the codebook's `label`, in any case) "
+    "and actor-name prefix -> CAMEO role; the country comes from the actor name "
+    "(`country_names.csv`)",
     "acled_precision.csv": "ACLED time_precision and geo_precision -> our date and geo precision",
     "ucdp_violence_types.csv": "UCDP GED type_of_violence -> CAMEO event code",
     "ucdp_sides.csv": "UCDP GED side_a / side_b by type of violence and name prefix -> CAMEO role",
@@ -131,9 +134,35 @@ def _by_prefix(candidates: list[dict[str, str]], name: str, column: str) -> Acto
     return ActorMapping(lossy=_flag(row["lossy"]), note=row["note"], code=row[column] or None)
 
 
+_WHOLE_NUMBER = re.compile(r"^([0-9]+)(?:\.0*)?$")
+
+
+@cache
+def _inter_labels() -> dict[str, str]:
+    labels = {}
+    for r in rows("acled_actor_types.csv"):
+        for label in (r["label"], r["export_label"]):
+            if label:
+                labels[label.casefold()] = r["inter"]
+    return labels
+
+
+def acled_inter_code(value: str) -> str | None:
+    """ACLED's ``inter`` code of a cell: the code (``3``; ``3.0`` as pandas writes it) or
+    its text label (``Political militia`` in newer exports, ``Political militias`` as the
+    codebook heads it; any case); None when it is neither."""
+    text = value.strip()
+    number = _WHOLE_NUMBER.match(text)
+    if number:
+        return str(int(number.group(1)))
+    return _inter_labels().get(" ".join(text.split()).casefold())
+
+
 def acled_actor(inter: str, name: str) -> ActorMapping | None:
-    """The CAMEO role of an ACLED actor, from its ``inter`` code and its name."""
-    candidates = [r for r in rows("acled_actor_types.csv") if r["inter"] == inter]
+    """The CAMEO role of an ACLED actor, from its ``inter`` code (or its text label, see
+    :func:`acled_inter_code`) and its name."""
+    code = acled_inter_code(inter)
+    candidates = [r for r in rows("acled_actor_types.csv") if r["inter"] == code]
     return _by_prefix(candidates, name, "role") if candidates else None
 
 
