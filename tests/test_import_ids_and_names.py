@@ -192,3 +192,44 @@ def test_auto_recognises_acled_separated_by_semicolons(tmp_path: Path) -> None:
     assert result.format == "acled"
     assert "';'" in result.chosen
     assert result.rows_written == 4
+
+
+# --- 6. PLOVER: events and records, the id prefix, the coder --------------------------------
+
+
+def test_plover_counts_events_beside_records(tmp_path: Path) -> None:
+    from coded_events.cli.import_cmd import _text
+
+    out = tmp_path / "out"
+    result = import_files("plover", [FIXTURES / "plover_counts_coder.jsonl"], out)
+    assert (result.rows_read, result.rows_written, result.events_written) == (2, 2, 3)
+    assert len(_column(out, "events", "event_id")) == result.events_written
+    assert result.summary()["events_written"] == 3
+    assert "2 written, 0 rejected (3 event(s) written)" in _text(result.summary())
+    imported = json.loads((out / "dataset.json").read_text(encoding="utf-8"))["imported"]
+    assert (imported["rows_written"], imported["events_written"]) == (2, 3)
+
+
+def test_events_written_is_not_repeated_where_it_equals_rows_written(tmp_path: Path) -> None:
+    from coded_events.cli.import_cmd import _text
+
+    out = tmp_path / "out"
+    result = import_files("phoenix", [FIXTURES / "phoenix_ids_b.txt"], out)
+    assert result.events_written == result.rows_written == 3
+    assert "event(s) written" not in _text(result.summary())
+    assert "events_written" not in json.loads((out / "dataset.json").read_text("utf-8"))["imported"]
+
+
+def test_plover_ids_are_not_prefixed_twice_and_the_coder_is_named(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    import_files("plover", [FIXTURES / "plover_counts_coder.jsonl"], out)
+    assert _column(out, "events", "event_id") == [
+        "plover-gsr02-consult-0001-1",
+        "plover-gsr02-consult-0001-2",
+        "plover-polecat-0101",
+    ]
+    assert _column(out, "events", "coder") == ["PLOVER (Parus Analytics)"] * 2 + ["PLOVER"]
+    fields = [json.loads(f) for f in _column(out, "provenance", "producer_fields")]
+    assert fields[0]["coder"] == "Parus Analytics"
+    assert "coder" not in fields[2]
+    assert _column(out, "provenance", "producer_event_id")[0] == "PLOVER-GSR02-CONSULT-0001"

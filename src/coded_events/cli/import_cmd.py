@@ -36,6 +36,11 @@ def _text(summary: dict[str, object]) -> str:
     lines.append(
         f"{summary['format']}: {summary['rows_read']} row(s) read, {summary['rows_written']} "
         f"written, {summary['rows_rejected']} rejected"
+        + (
+            f" ({summary['events_written']} event(s) written)"
+            if summary.get("events_written", summary["rows_written"]) != summary["rows_written"]
+            else ""
+        )
         + (f", {summary['files_refused']} file(s) refused" if summary["files_refused"] else "")
         + (
             f", {summary['files_partial']} file(s) read partially"

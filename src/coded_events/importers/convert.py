@@ -52,6 +52,8 @@ class Accounts:
     rows_read: int = 0
     rows_written: int = 0
     rows_rejected: int = 0
+    events_written: int = 0
+    """Events written (PLOVER: one per source-target pair of a record written)."""
     counts: Counter[str] = field(default_factory=Counter)
     sampler: Sampler = field(default_factory=Sampler)
 
@@ -180,6 +182,8 @@ class BatchConverter:
         else:
             bad = pc.invert(matches(producer_id, PRODUCER_ID))
             lower = pc.utf8_lower(pc.replace_substring_regex(producer_id, r"[^A-Za-z0-9]+", "-"))
+            # an id that already carries our prefix (PLOVER's ``PLOVER-GSR01-...``) keeps it once
+            lower = pc.replace_substring_regex(lower, f"^{self.format.name}-(.)", r"\1")
         # a true repeat is the same producer id again (a record's later rows share its id)
         first = pc.fill_null(pc.less_equal(pair, 1), True) if pair is not None else None
         valid = pc.invert(bad) if first is None else pc.and_(pc.invert(bad), first)
@@ -266,7 +270,8 @@ class BatchConverter:
         for prefix in ("source_actor", "target_actor"):
             code = events.get(f"{prefix}_code", pa.nulls(length, pa.string()))
             events.update({k.split(".", 1)[1]: v for k, v in actor_parts(prefix, code).items()})
-        events["coder"] = pa.repeat(pa.scalar(self.coder), length)
+        coder = pa.repeat(pa.scalar(self.coder), length)
+        events["coder"] = pc.coalesce(events["coder"], coder) if "coder" in events else coder
         if "quantities" not in events:  # a format may give counts (ACLED fatalities)
             events["quantities"] = empty_quantities(length)
         return events
@@ -380,6 +385,7 @@ class BatchConverter:
         new = self._unique_sources(kept_sources)
         fresh = {k: v.filter(new) for k, v in kept_sources.items()}
         tables["sources"] = self._table("sources", fresh, len(fresh["source_id"]))
+        self.accounts.events_written += tables["events"].num_rows
         if raw.pair is not None:
             tables["links"] = self._record_links(event_id.filter(keep), raw.pair.filter(keep))
         return tables

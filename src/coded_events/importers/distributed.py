@@ -110,6 +110,8 @@ class InputDone:
     refused: bool
     rows: tuple[int, int, int]
     """Read, written, rejected."""
+    events: int
+    """Events written."""
     counts: Counter[str]
     sampled: dict[tuple[str, str], int]
     kept: list[Finding]
@@ -157,6 +159,7 @@ def import_input(task: InputTask) -> InputDone:
         sha256=safe_files.sha256_file(path),
         refused=not whole,
         rows=(accounts.rows_read, accounts.rows_written, accounts.rows_rejected),
+        events=accounts.events_written,
         counts=accounts.counts,
         sampled=accounts.sampler.counts,
         kept=accounts.sampler.kept,
@@ -221,6 +224,7 @@ def _merge(done: list[InputDone], result: ImportResult, max_samples: int) -> Non
         result.rows_read += read
         result.rows_written += written
         result.rows_rejected += rejected
+        result.events_written += part.events
         result.files_refused += part.refused
         counts.update(part.counts)
         room = {key: max(0, max_samples - sampler.counts.get(key, 0)) for key in part.sampled}

@@ -41,7 +41,9 @@ _COMMON = (
     (
         "`events.event_id`",
         "`<format>-<the producer's id>` (lower case; other characters than "
-        "letters and digits become `-`); the same producer id again is rejected "
+        "letters and digits become `-`; an id that already starts with the format's name, "
+        "PLOVER's `PLOVER-GSR01-...`, is not prefixed twice: `plover-gsr01-...`); the same "
+        "producer id again is rejected "
         "(`import-duplicate-id`). Where a different producer id gives an event id already "
         "given (`1701787_v0.1.0` and `1701787.v0_1_0` both give `1701787-v0-1-0`; PLOVER's "
         "`X` split into `x-1`, `x-2` and a record `X-1`), the later one gets `-` and the "
@@ -50,7 +52,9 @@ _COMMON = (
     ),
     (
         "`events.coder`",
-        "the producer and its version (`GDELT 2.0`, `ICEWS`): no person coded these events",
+        "the producer and its version (`GDELT 2.0`, `ICEWS`): no person coded these events; "
+        "where a record names its coder (PLOVER `coder`), that coder in parentheses, "
+        "`PLOVER (Parus Analytics)`, the record's field kept verbatim in provenance",
     ),
     ("`events.certainty`, `events.status`", "empty: machine coders do not state them"),
     (

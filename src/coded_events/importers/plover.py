@@ -333,6 +333,18 @@ def _source_rule(doc: str) -> Rule:
     )
 
 
+def _coder_rule(doc: str) -> Rule:
+    def convert(batch: Batch, coder: pa.Array) -> Converted:
+        named = pc.utf8_trim_whitespace(coder)
+        named = pc.if_else(pc.equal(named, ""), None, named)
+        producer = batch.format.producer
+        return Converted(
+            {"events.coder": pc.binary_join_element_wise(f"{producer} (", named, ")", "")}
+        )
+
+    return Rule(("events.coder",), ("coder",), convert, doc, keep=True)
+
+
 def _sniff(rows: list[list[str]]) -> str | None:
     head = "\n".join(r[0] for r in rows)
     if head.lstrip()[:1] in ("[", "{") and any(
@@ -396,13 +408,22 @@ FORMAT = Format(
             "language from language. The record's text is not stored as a source text (no "
             "text_sha256); it stays verbatim in provenance."
         ),
+        _coder_rule(
+            "`coder` is the producer and, where the record names its coder, that coder in "
+            "parentheses (`PLOVER (Parus Analytics)`); a record that names none: `PLOVER`. "
+            "The record's `coder` stays verbatim in provenance."
+        ),
     ),
     licence="PLOVER gold-standard records: CC BY-SA 4.0; POLECAT: its Dataverse terms",
     homepage="https://github.com/openeventdata/PLOVER",
     notes=(
         "**Rows read count records**, as the producer's file holds them; a record with "
         "several sources or targets is written as one event per pair (`<id>-1`, "
-        "`<id>-2`, ...), the later ones tied to the first by `same_as` links in the "
+        "`<id>-2`, ...): the summary and dataset.json say `events_written` beside "
+        "`rows_written` (records) when they differ. An id that already starts with "
+        "`PLOVER` (the gold-standard `PLOVER-GSR01-...`) is not prefixed twice: "
+        "`plover-gsr01-...`. The later events of a record are tied to the first by "
+        "`same_as` links in the "
         "`links` table, and a record is written or rejected whole. Each pair's provenance "
         "keeps the record's keys verbatim, with `source` and `target` holding that pair's "
         "entries; unknown keys go to `(other keys)` as one JSON object.",

@@ -65,6 +65,9 @@ class ImportResult:
     inputs: list[InputFile] = field(default_factory=list)
     rows_read: int = 0
     rows_written: int = 0
+    events_written: int = 0
+    """Events written: the rows written but for PLOVER, whose records give an event per
+    (source, target) pair."""
     rows_rejected: int = 0
     files_refused: int = 0
     files_partial: int = 0
@@ -87,6 +90,7 @@ class ImportResult:
             "inputs": [dataclasses.asdict(i) for i in self.inputs],
             "rows_read": self.rows_read,
             "rows_written": self.rows_written,
+            "events_written": self.events_written,
             "rows_rejected": self.rows_rejected,
             "files_refused": self.files_refused,
             "files_partial": self.files_partial,
@@ -215,6 +219,11 @@ def _dataset_json(fmt: Format, meta: dict[str, Any], result: ImportResult) -> di
             "rows_read": result.rows_read,
             "rows_written": result.rows_written,
             "rows_rejected": result.rows_rejected,
+            **(
+                {"events_written": result.events_written}
+                if result.events_written != result.rows_written
+                else {}
+            ),
         },
     }
 
@@ -360,6 +369,7 @@ def _import(
                 result.files_refused += not partial
         result.rows_read = accounts.rows_read
         result.rows_written = accounts.rows_written
+        result.events_written = accounts.events_written
         result.rows_rejected = accounts.rows_rejected
         for listed, digest in zip(result.inputs, digests, strict=True):
             listed.sha256 = digest.result()
