@@ -155,3 +155,26 @@ def test_load_refuses_a_part_changed_after_the_import(on_cluster, tmp_path: Path
     pq.write_table(table.slice(1), part)
     with pytest.raises(HashMismatchError, match=part.name):
         coded_events.load(copy, "sources")
+
+
+def test_a_partly_read_input_is_counted_as_the_single_process_counts_it(
+    tmp_path: Path,
+) -> None:
+    """A truncated .gz: its rows before the break are kept, and it is 'read partially',
+    not 'refused', on Dask as in one process (Dask's own threads here: no cluster needed)."""
+    import random
+
+    from tests.test_import_robustness import _cut_gzip, _gdelt_rows
+
+    rng = random.Random(5)
+    rows = _gdelt_rows(6_000)
+    for row in rows:
+        row[34] = f"{rng.uniform(-10, 10):.6f}"
+    raw = "".join("\t".join(r) + "\n" for r in rows).encode("utf-8")
+    path = tmp_path / "export.CSV.gz"
+    _cut_gzip(raw, path, 0.6)
+    one = import_files("gdelt2", [path], tmp_path / "one", batch_bytes=64 << 10)
+    many = import_files_dask("gdelt2", [path], tmp_path / "many", batch_bytes=64 << 10)
+    assert (one.files_partial, one.files_refused) == (1, 0)
+    assert (many.files_partial, many.files_refused) == (1, 0)
+    assert (many.rows_read, many.rows_written) == (one.rows_read, one.rows_written)

@@ -108,6 +108,8 @@ class InputDone:
     index: int
     sha256: str
     refused: bool
+    partial: bool
+    """Read up to a break (the rows before it kept), as the single process counts it."""
     rows: tuple[int, int, int]
     """Read, written, rejected."""
     events: int
@@ -151,13 +153,15 @@ def import_input(task: InputTask) -> InputDone:
         converter.input_names = {task.path: task.name}
     path = Path(task.path)
     with PartitionedWriter(root, task.part_name, task.meta) as writer:
-        whole = _read_input(path, fmt, converter, writer, accounts, task.batch_bytes)
+        outcome: dict[str, str] = {}
+        whole = _read_input(path, fmt, converter, writer, accounts, task.batch_bytes, outcome)
         parts = writer.close()
     runs = converter.seen_ids.runs
     return InputDone(
         index=task.index,
         sha256=safe_files.sha256_file(path),
-        refused=not whole,
+        refused=not whole and "refused" in outcome.values(),
+        partial=not whole and "refused" not in outcome.values(),
         rows=(accounts.rows_read, accounts.rows_written, accounts.rows_rejected),
         events=accounts.events_written,
         counts=accounts.counts,
@@ -226,6 +230,7 @@ def _merge(done: list[InputDone], result: ImportResult, max_samples: int) -> Non
         result.rows_rejected += rejected
         result.events_written += part.events
         result.files_refused += part.refused
+        result.files_partial += part.partial
         counts.update(part.counts)
         room = {key: max(0, max_samples - sampler.counts.get(key, 0)) for key in part.sampled}
         for finding in part.kept:  # the first ones per (file, code), as one sampler keeps
