@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,15 @@ def load_json(path: Path) -> object:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture
+def hand_coded_copy(tmp_path: Path) -> Path:
+    """A copy of south-caucasus's hand-coded part (records, sources, metadata)."""
+    source = ROOT / "datasets" / "south-caucasus"
+    root = tmp_path / "south-caucasus"
+    for part in ("records", "sources"):
+        shutil.copytree(source / part, root / part)
+    for name in ("dataset.json", "retired_ids.txt"):
+        shutil.copy(source / name, root / name)
+    return root

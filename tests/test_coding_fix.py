@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,8 @@ def run(*args: str | Path) -> Any:
 
 
 @pytest.fixture
-def dataset(tmp_path: Path) -> Path:
-    """A copy of the dataset's hand-coded part (records, sources, metadata)."""
-    root = tmp_path / "south-caucasus"
-    for part in ("records", "sources"):
-        shutil.copytree(DATASET / part, root / part)
-    for name in ("dataset.json", "retired_ids.txt"):
-        shutil.copy(DATASET / name, root / name)
-    return root
+def dataset(hand_coded_copy: Path) -> Path:
+    return hand_coded_copy
 
 
 def record(root: Path) -> Path:
