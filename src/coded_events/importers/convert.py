@@ -21,7 +21,7 @@ from coded_events.findings import Sampler
 from coded_events.importers.columns import empty_as_null, false_mask, json_objects, matches
 from coded_events.importers.derive import actor_parts, codebook_columns, empty_quantities
 from coded_events.importers.format import Batch, Converted, Format, Issue, Rule
-from coded_events.importers.reading import Notice, RawBatch
+from coded_events.importers.raw import Notice, RawBatch
 from coded_events.importers.seen import EventIds, SeenIds
 from coded_events.release.rows import ARROW_SCHEMAS, arrow_table
 from coded_events.spec.catalogue import CATALOGUE

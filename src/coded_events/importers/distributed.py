@@ -47,7 +47,7 @@ import pyarrow.parquet as pq
 from coded_events import safe_files
 from coded_events.findings import Finding, Sampler
 from coded_events.importers.convert import Accounts, BatchConverter
-from coded_events.importers.reading import DEFAULT_BATCH_BYTES
+from coded_events.importers.raw import DEFAULT_BATCH_BYTES
 from coded_events.importers.registry import FORMATS
 from coded_events.importers.run import (
     ImportResult,

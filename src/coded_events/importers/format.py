@@ -41,7 +41,7 @@ from typing import IO, TYPE_CHECKING, Any
 import pyarrow as pa
 
 if TYPE_CHECKING:
-    from coded_events.importers.reading import RawBatch
+    from coded_events.importers.raw import RawBatch
 
 __all__ = [
     "Batch",

@@ -12,7 +12,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from coded_events.importers.inputs import InputError
-from coded_events.importers.reading import NotEventFile, RawBatch
+from coded_events.importers.raw import NotEventFile, RawBatch
 from coded_events.importers.rules import json_cell
 
 __all__ = ["COLUMNS", "OTHER_KEYS", "JsonError", "pairs", "read_plover", "read_records"]

@@ -35,8 +35,9 @@ from typing import IO
 
 import pyarrow as pa
 
+from coded_events.importers.dialect import _header_layout, _norm
 from coded_events.importers.format import Format, Issue, Reader
-from coded_events.importers.reading import (
+from coded_events.importers.raw import (
     DEFAULT_BATCH_BYTES,
     FIELD_LIMIT,
     READ_ERRORS,
@@ -44,8 +45,6 @@ from coded_events.importers.reading import (
     NotEventFile,
     Notice,
     RawBatch,
-    _header_layout,
-    _norm,
     _reason,
     field_limit,
 )
@@ -132,11 +131,20 @@ def quoted_csv_reader(
     *, tag_row: Callable[[list[str]], bool] | None = None, index_column: bool = False
 ) -> Reader:
     """A reader for quoted CSV with a header. ``tag_row`` recognises a row of tags under
-    the header (skipped); ``index_column`` drops a pandas index column."""
+    the header (skipped); ``index_column`` drops a pandas index column.
+
+    Long because: the reader is a closure over those two options; its body is below.
+    """
 
     def read(
         stream: IO[bytes], label: str, fmt: Format, batch_bytes: int = DEFAULT_BATCH_BYTES
     ) -> Iterator[RawBatch]:
+        """Rows of ``stream`` in batches, each with the line it starts on.
+
+        Long because: the header (blank lines before it, the delimiter, an index column),
+        then each row's traps (a break, a blank line, the tag row, a repeated header) in
+        the order they are met, in one pass over the csv module's reader.
+        """
         field_limit(max(batch_bytes, FIELD_LIMIT))
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
         try:

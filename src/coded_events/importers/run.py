@@ -20,16 +20,16 @@ from coded_events import safe_files
 from coded_events.findings import Finding
 from coded_events.importers import inputs
 from coded_events.importers.convert import Accounts, BatchConverter
+from coded_events.importers.dialect import detect_dialect
 from coded_events.importers.format import Format
-from coded_events.importers.reading import (
+from coded_events.importers.raw import (
     DEFAULT_BATCH_BYTES,
     SNIFF_BYTES,
     SPREADSHEET_DELIMITERS,
     InputBroken,
     NotEventFile,
-    detect_dialect,
-    read_delimited,
 )
+from coded_events.importers.reading import read_delimited
 from coded_events.importers.registry import AUTO, FORMATS
 from coded_events.importers.writer import DatasetWriter
 from coded_events.prefetch import prefetch
