@@ -51,14 +51,10 @@ from coded_events.importers.raw import DEFAULT_BATCH_BYTES
 from coded_events.importers.registry import FORMATS
 from coded_events.importers.run import (
     ImportResult,
-    InputFile,
-    UsageError,
     _dataset_json,
     _metadata,
     _read_input,
-    _resolve,
-    check_output,
-    input_names,
+    start_import,
 )
 from coded_events.importers.seen import EventIds, SeenIds
 from coded_events.importers.writer import (
@@ -345,19 +341,7 @@ def import_files_dask(
             return import_files_dask(
                 format_name, paths, out, batch_bytes=batch_bytes, max_samples=max_samples
             )
-    if not paths:
-        raise UsageError("no input file given")
-    paths = [Path(p) for p in paths]  # as given: findings name them so, as the single run's
-    for path in paths:
-        if not path.is_file() or path.is_symlink():
-            raise UsageError(f"{path}: not a regular file")
-    check_output(out)
-    fmt, chosen = _resolve(format_name, paths)
-    result = ImportResult(fmt.name, chosen)
-    names = input_names(paths)
-    result.inputs = [
-        InputFile(n, str(p), "", p.stat().st_size) for p, n in zip(paths, names, strict=True)
-    ]
+    paths, fmt, result = start_import(format_name, paths, out)
     meta = _metadata(fmt, result)
     out = Path(out).absolute()
     safe_files.check_no_links(out)
@@ -369,8 +353,8 @@ def import_files_dask(
             InputTask(i, str(p), fmt.name, str(staging), meta, batch_bytes, max_samples)
             for i, p in enumerate(paths)
         ]
-        for task, path, name in zip(tasks, paths, names, strict=True):
-            task.name = name if name != path.name else ""
+        for task, path, listed in zip(tasks, paths, result.inputs, strict=True):
+            task.name = listed.name if listed.name != path.name else ""
         done = _settle(tasks, _compute(import_input, [(t,) for t in tasks]))
         for item, part in zip(result.inputs, done, strict=True):
             item.sha256 = part.sha256

@@ -303,6 +303,29 @@ def check_output(out: Path) -> None:
         )
 
 
+def start_import(
+    format_name: str, paths: Sequence[Path], out: Path
+) -> tuple[list[Path], Format, ImportResult]:
+    """The checks before anything is written, for either engine: inputs given and regular
+    files (as given: findings name them so), ``out`` usable (:func:`check_output`), the
+    format resolved; returns the inputs, the format and a result listing the inputs (their
+    sha256 comes later). Raises UsageError."""
+    if not paths:
+        raise UsageError("no input file given")
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if not path.is_file() or path.is_symlink():
+            raise UsageError(f"{path}: not a regular file")
+    check_output(out)
+    fmt, chosen = _resolve(format_name, paths)
+    result = ImportResult(fmt.name, chosen)
+    result.inputs = [
+        InputFile(name, str(path), "", path.stat().st_size)
+        for path, name in zip(paths, input_names(paths), strict=True)
+    ]
+    return paths, fmt, result
+
+
 def import_files(
     format_name: str,
     paths: Sequence[Path],
@@ -315,20 +338,10 @@ def import_files(
     """Import producer files into ``out`` (see the module docs). Raises UsageError before
     anything is written when the format is unknown or an input is missing; an input that
     is not an event file is refused with one finding."""
-    if not paths:
-        raise UsageError("no input file given")
-    paths = [Path(p) for p in paths]
-    for path in paths:
-        if not path.is_file() or path.is_symlink():
-            raise UsageError(f"{path}: not a regular file")
-    check_output(out)
-    fmt, chosen = _resolve(format_name, paths)
-    result = ImportResult(fmt.name, chosen)
+    paths, fmt, result = start_import(format_name, paths, out)
     with ThreadPoolExecutor(1, thread_name_prefix="import-sha256") as hashing:
         # the inputs are hashed while they are imported (hashlib releases the GIL)
         digests = [hashing.submit(safe_files.sha256_file, path) for path in paths]
-        for path, name in zip(paths, input_names(paths), strict=True):
-            result.inputs.append(InputFile(name, str(path), "", path.stat().st_size))
         _import(
             fmt,
             paths,
