@@ -70,10 +70,13 @@ def _runner(engine: str, csv: bool, scheduler: str | None) -> Callable[..., Any]
         return functools.partial(import_files, csv=csv)
     if csv:
         raise _usage("--csv is not written with --engine dask (Parquet parts only)")
+    from coded_events.extras import ExtraMissing, require
+    from coded_events.importers.distributed import import_files_dask
+
     try:
-        from coded_events.importers.distributed import import_files_dask
-    except ImportError as error:
-        raise _usage(f"{error}: pip install 'coded-events[dask]'") from None
+        require("dask", "dask", "distributed")
+    except ExtraMissing as error:
+        raise _usage(str(error)) from None
     return functools.partial(import_files_dask, scheduler=scheduler)
 
 

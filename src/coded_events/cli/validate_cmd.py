@@ -143,6 +143,7 @@ def _dask_findings(
     paths: list[Path], strict: bool, max_samples: int, scheduler: str | None
 ) -> list[Finding]:
     """Flat tables validated on Dask; anything else is a usage error (exit 2)."""
+    from coded_events.extras import ExtraMissing
     from coded_events.flat import is_flat, validate_flat
     from coded_events.records.validate import _finish
 
@@ -152,8 +153,8 @@ def _dask_findings(
         raise typer.Exit(2)
     try:
         report = validate_flat(paths, engine="dask", scheduler=scheduler, max_samples=max_samples)
-    except ImportError as error:
-        typer.echo(f"{error}: pip install 'coded-events[dask]'", err=True)
+    except ExtraMissing as error:
+        typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
     except (OSError, TimeoutError) as error:  # the scheduler cannot be reached
         where = scheduler or "the local Dask scheduler"

@@ -20,6 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coded_events.extras import require
+
 if TYPE_CHECKING:
     from coded_events.flat.engine import FlatReport
 
@@ -58,6 +60,7 @@ def validate_flat(
     then also be fsspec URLs. See docs/scaling.md.
     """
     if engine == "dask":
+        require("dask", "dask", "distributed", "pandas")
         from coded_events.flat.distributed import validate_dask
 
         report, _ = validate_dask(

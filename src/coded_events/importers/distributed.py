@@ -45,6 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from coded_events import safe_files
+from coded_events.extras import require
 from coded_events.findings import Finding, Sampler
 from coded_events.importers.convert import Accounts, BatchConverter
 from coded_events.importers.raw import DEFAULT_BATCH_BYTES
@@ -334,6 +335,7 @@ def import_files_dask(
     import_files`'s but for ``written``. ``scheduler``: a Dask scheduler address
     (``tcp://host:8786``); None uses Dask's current scheduler (the active
     ``distributed.Client``, else threads in this process)."""
+    require("dask", "dask", "distributed")
     if scheduler:
         from distributed import Client
 
