@@ -25,6 +25,7 @@ from coded_events.access.fetch import (
     OfflineError,
 )
 from coded_events.access.local import is_local, manifest_of, verified_files
+from coded_events.extras import ExtraMissing, require
 from coded_events.resources import datasets_dir, repo_root
 from coded_events.safe_files import sha256_file
 from coded_events.spec.layout import MANIFEST, METADATA_FILE
@@ -80,7 +81,7 @@ class ArgumentTypeError(DataError, TypeError):
     """An argument of the wrong type, e.g. ``load(dataset=None)``."""
 
 
-class MissingExtraError(DataError, ImportError):
+class MissingExtraError(DataError, ExtraMissing):
     """``as_="pandas"`` or ``"polars"`` without the library installed."""
 
 
@@ -477,12 +478,9 @@ def load(
     module, convert = _CONVERTERS[as_]
     if module is not None:
         try:
-            __import__(module)
-        except ImportError:
-            raise MissingExtraError(
-                f"as_={as_!r} needs {module}, which is not installed: "
-                f"pip install 'coded-events[{module}]'"
-            ) from None
+            require(module, module)
+        except ExtraMissing as error:
+            raise MissingExtraError(f"as_={as_!r}: {error}") from None
     import pyarrow as pa  # imported here: `import coded_events` stays fast
     import pyarrow.parquet as pq
 
