@@ -8,7 +8,6 @@ distinct value of a batch (``columns.map_distinct``), never once per row.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,7 +19,7 @@ from coded_events.importers.columns import map_distinct, matches, strict_date
 from coded_events.importers.dates import DATE_TARGETS, date_columns
 from coded_events.importers.format import Batch, Converted, Issue, Rule
 from coded_events.importers.places import PLACE_TARGETS, _coordinates, _outside
-from coded_events.importers.sources import file_source_id
+from coded_events.importers.sources import file_source_id, text_ids
 from coded_events.spec import codebook
 from coded_events.spec.tables import QUANTITY
 
@@ -144,12 +143,6 @@ def _geo_precision(
     return map_distinct(keys, decide, pa.string())
 
 
-def _text_id(prefix: str, text: str | None) -> str | None:
-    if text is None:
-        return None
-    return f"{prefix}-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
-
 def text_source_rule(
     column: str, doc: str, *, publisher: str | None = None, first_url: bool = False
 ) -> Rule:
@@ -167,12 +160,12 @@ def text_source_rule(
         if first_url:
             first = pc.utf8_trim_whitespace(pc.list_element(pc.split_pattern(text, ";"), 0))
             first = pc.if_else(pc.equal(first, ""), None, first)
-            ids = map_distinct(first, lambda v: _text_id("url", v), pa.string())
+            ids = text_ids("url", first)
             url = pc.if_else(matches(first, URL), first, None)
             reference = first
         else:
             prefix = f"{batch.format.name}-src"
-            ids = map_distinct(text, lambda v: _text_id(prefix, v), pa.string())
+            ids = text_ids(prefix, text)
             url = pa.nulls(len(batch), pa.string())
             reference = text if not first_url else None
         ids = pc.fill_null(ids, file_source_id(batch))

@@ -40,15 +40,16 @@ def file_source_id(batch: Batch) -> str:
     return f"{batch.format.name}-file-{slug(name)}"
 
 
-def _url_ids(urls: pa.Array) -> pa.Array:
-    """``url-<sha256 prefix>`` of each URL (null where none), hashed once per distinct URL
-    of the batch."""
-    if isinstance(urls, pa.ChunkedArray):
-        urls = urls.combine_chunks()
-    encoded = pc.dictionary_encode(urls)
+def text_ids(prefix: str, texts: pa.Array) -> pa.Array:
+    """``<prefix>-<sha256 prefix>`` of each text (null where none), hashed once per distinct
+    text of the batch: the one form of a source id made from a text (a URL, a reference),
+    so that every format gives one URL the same id."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    encoded = pc.dictionary_encode(texts)
     sha256 = hashlib.sha256  # the first 10 bytes in hex: the first 20 hex digits
-    texts = encoded.dictionary.cast(pa.binary()).to_pylist()  # UTF-8 bytes, not decoded
-    ids = ["url-" + sha256(url).digest()[:10].hex() for url in texts]
+    values = encoded.dictionary.cast(pa.binary()).to_pylist()  # UTF-8 bytes, not decoded
+    ids = [f"{prefix}-" + sha256(value).digest()[:10].hex() for value in values]
     return pa.array(ids, pa.string()).take(encoded.indices)
 
 
@@ -56,7 +57,7 @@ def url_source_rule(column: str, doc: str) -> Rule:
     """Sources from an article URL column (``SOURCEURL``)."""
 
     def convert(batch: Batch, url: pa.Array) -> Converted:
-        ids = pc.fill_null(_url_ids(url), file_source_id(batch))
+        ids = pc.fill_null(text_ids("url", url), file_source_id(batch))
         is_url = matches(url, URL)
         return Converted(
             {
