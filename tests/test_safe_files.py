@@ -79,3 +79,15 @@ def test_remove_debris(tmp_path: Path) -> None:
     (tmp_path / "keep.csv").write_bytes(b"ok")
     assert [p.name for p in safe_files.remove_debris(tmp_path)] == [f"{safe_files.TEMP_PREFIX}abc"]
     assert [p.name for p in tmp_path.iterdir()] == ["keep.csv"]
+
+
+def test_an_exclusive_write_never_replaces_a_file_and_leaves_no_debris(tmp_path: Path) -> None:
+    target = tmp_path / "record.json"
+    safe_files.write_atomic(target, b"first", tmp_path, exclusive=True)
+    assert target.read_bytes() == b"first"
+    with pytest.raises(FileExistsError):
+        safe_files.write_atomic(target, b"second", tmp_path, exclusive=True)
+    assert target.read_bytes() == b"first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["record.json"]
+    safe_files.write_atomic(target, b"third", tmp_path)  # the default replaces
+    assert target.read_bytes() == b"third"

@@ -90,10 +90,15 @@ def make_dirs(folder: Path, root: Path | None = None) -> None:
 
 
 @contextlib.contextmanager
-def atomic_writer(target: Path, root: Path | None = None) -> Iterator[BinaryIO]:
+def atomic_writer(
+    target: Path, root: Path | None = None, *, exclusive: bool = False
+) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``target``; on success it replaces ``target`` atomically.
 
-    On any exception the temporary file is removed and ``target`` is left as it was.
+    On any exception the temporary file is removed and ``target`` is left as it was. With
+    ``exclusive`` the file is created whole or not at all and never replaces one: it is
+    hard-linked to the name (``link`` fails with FileExistsError when the name exists, also
+    when it appeared meanwhile, where a rename would replace it).
     """
     target = Path(target)
     check_no_links(target, root)
@@ -108,15 +113,22 @@ def atomic_writer(target: Path, root: Path | None = None) -> Iterator[BinaryIO]:
             os.fsync(out.fileno())
         os.chmod(temp, 0o644)
         check_no_links(target, root)
-        os.replace(temp, target)
+        if exclusive:
+            os.link(temp, target)
+            temp.unlink()
+        else:
+            os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
 
 
-def write_atomic(target: Path, data: bytes, root: Path | None = None) -> None:
-    """Write ``data`` to ``target`` through a temporary file and an atomic rename."""
-    with atomic_writer(target, root) as out:
+def write_atomic(
+    target: Path, data: bytes, root: Path | None = None, *, exclusive: bool = False
+) -> None:
+    """Write ``data`` to ``target`` through a temporary file and an atomic rename (or, with
+    ``exclusive``, a link that never replaces an existing file)."""
+    with atomic_writer(target, root, exclusive=exclusive) as out:
         out.write(data)
 
 

@@ -16,7 +16,6 @@ import os
 import re
 import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,24 +127,14 @@ def _document(source: dict[str, Any]) -> dict[str, Any]:
 
 def _write_new(target: Path, data: bytes, root: Path) -> None:
     """Create ``target`` whole or not at all; refuse when it exists, also when it appears
-    meanwhile: the bytes go to a temporary file beside it, which is then hard-linked to the
-    target name (``link`` fails when the name exists, where a rename would replace it)."""
+    meanwhile (``safe_files.write_atomic(..., exclusive=True)``)."""
     if target.exists() or target.is_symlink():
         raise NewError(f"{target} exists (new never overwrites)")
     safe_files.make_dirs(target.parent, root)
-    fd, temp = tempfile.mkstemp(prefix=safe_files.TEMP_PREFIX, dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
-        safe_files.check_no_links(target, root)
-        os.link(temp, target)
+        safe_files.write_atomic(target, data, root, exclusive=True)
     except FileExistsError:
         raise NewError(f"{target} exists (new never overwrites)") from None
-    finally:
-        os.unlink(temp)
 
 
 def new_source(
