@@ -9,7 +9,6 @@ the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -172,7 +171,7 @@ def texts_payload(
         except OSError as error:
             raise ExploreInputError(f"{file}: cannot read the source text: {error}") from None
         expected = (sources.get(source_id) or {}).get("sha256")
-        if expected and hashlib.sha256(data).hexdigest() != expected:
+        if expected and safe_files.sha256_bytes(data) != expected:
             raise ExploreInputError(
                 f"{file}: sha256 differs from the sources table's text_sha256; the quote "
                 "offsets would point at the wrong text"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -18,6 +17,7 @@ from coded_events.safe_files import (
     check_no_links,
     file_kind,
     read_regular,
+    sha256_bytes,
 )
 from coded_events.spec.catalogue.evidence import CHECKS
 from coded_events.spec.vocabulary import SOURCE_ID_PATTERN
@@ -91,7 +91,7 @@ def _read_text(path: Path, mode: int) -> SourceText:
         if size > MAX_TEXT_BYTES:
             raise OSError(f"{size} bytes, more than {MAX_TEXT_BYTES}")
         data = read_regular(path)
-        return SourceText(path, data.decode("utf-8"), hashlib.sha256(data).hexdigest())
+        return SourceText(path, data.decode("utf-8"), sha256_bytes(data))
     except LinkRefused:
         return SourceText(path, problem="symlinked-file")
     except NotRegularFile as error:
