@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -129,6 +130,28 @@ def test_names_that_do_not_clash_are_unchanged(tmp_path: Path) -> None:
     assert names == ["back.CSV", "other.CSV"]
     assert files == ["back.CSV"] * 2 + ["other.CSV"] * 2
     assert sources == ["gdelt1-file-back-csv", "gdelt1-file-other-csv"]
+
+
+def test_zip_members_of_one_name_are_two_sources(tmp_path: Path) -> None:
+    """Members called back.CSV in two archives, and in two folders of one archive, are
+    four inputs: four file sources, never one shared."""
+    text = (FIXTURES / "gdelt1_back.tsv").read_text(encoding="utf-8")
+    texts = [text.replace("80000000", f"8000001{n}") for n in range(4)]
+    archives = [tmp_path / "a.zip", tmp_path / "b.zip"]
+    with zipfile.ZipFile(archives[0], "w") as archive:
+        archive.writestr("back.CSV", texts[0])
+    with zipfile.ZipFile(archives[1], "w") as archive:
+        archive.writestr("x/back.CSV", texts[1])
+        archive.writestr("y/back.CSV", texts[2])
+    result = import_files("gdelt1", archives, tmp_path / "out")
+    assert result.complete, result.findings
+    _, files, sources = _listed(tmp_path / "out")
+    assert sorted(set(files)) == ["a.zip!back.CSV", "b.zip!x/back.CSV", "b.zip!y/back.CSV"]
+    assert sources == [
+        "gdelt1-file-a-zip-back-csv",
+        "gdelt1-file-b-zip-x-back-csv",
+        "gdelt1-file-b-zip-y-back-csv",
+    ]
 
 
 def test_dask_names_inputs_as_the_single_process(tmp_path: Path) -> None:

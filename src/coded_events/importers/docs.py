@@ -90,8 +90,9 @@ _COMMON = (
         "`provenance.input_file`, `input_line`",
         "the input's file name (`archive.zip!member` for a zip member; where inputs in "
         "different folders share a file name, their path relative to the folder they have "
-        "in common, `d1/back.CSV`, also in dataset.json and in a file's source id "
-        "`<format>-file-d1-back-csv`) and the row's line (1-based, a header counts)",
+        "in common, `d1/back.CSV`, also in dataset.json) and the row's line (1-based, a "
+        "header counts); rows that name no source share the input's, `<format>-file-` and "
+        "this name as an id (`a.zip!back.CSV`: `<format>-file-a-zip-back-csv`)",
     ),
     (
         "`provenance.producer_fields`",

@@ -5,7 +5,9 @@ Our ``source_id`` must be stable and match ``^[a-z0-9]+(-[a-z0-9]+)*$``: a URL's
 every import); a story's is ``<format>-story-<id>``. ``sources.url`` holds only http(s)
 URLs; any other reference (GDELT 1.0 writes ``BBC Monitoring`` there) stays verbatim in
 ``provenance.source_url``. Rows that give no source share one per input file
-(``<format>-file-<name>``; where inputs of the same file name clash, ``<name>`` is their
+(``<format>-file-<name>``, ``<name>`` as ``provenance.input_file`` gives it: the file
+name, a zip member after its archive's name, ``a.zip!x/back.CSV``:
+``<format>-file-a-zip-x-back-csv``; where inputs of the same file name clash, their
 disambiguated name, ``d1/back.CSV``: ``<format>-file-d1-back-csv``). Titles, publication
 dates, languages and text hashes are never invented: they are empty unless the producer
 gives them.
@@ -33,10 +35,10 @@ def slug(text: str) -> str:
 
 
 def file_source_id(batch: Batch) -> str:
-    """The source of rows that name none: the input file."""
-    if "/" in batch.name.split("!", 1)[0]:  # a name told apart by its folder
-        return f"{batch.format.name}-file-{slug(batch.name)}"
-    name = batch.file.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
+    """The source of rows that name none: the input file, by the name provenance lists it
+    under (a zip member with its archive's name: members of one name in two archives, or
+    in two folders of one archive, stay two sources)."""
+    name = batch.name or batch.file.rsplit("/", 1)[-1]
     return f"{batch.format.name}-file-{slug(name)}"
 
 
