@@ -157,3 +157,14 @@ def test_workflow_steps_refuse_what_only_actions_can_run(tmp_path: Path, step: s
     done = _run_workflow(tmp_path, f"jobs:\n  j:\n    steps:\n      - {step}\n")
     assert done.returncode == 2
     assert "wf.yml" in done.stderr and "step 1" in done.stderr
+
+
+def test_contributing_points_editors_at_the_current_schema() -> None:
+    """CONTRIBUTING's record example and editor settings name the schema version that
+    ``coded-events new`` writes (the one owner: ``spec.versions.SCHEMA_VERSION``)."""
+    from coded_events.spec.versions import SCHEMA_VERSION
+
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"schema/(\d+\.\d+\.\d+)/source-document", text))
+    named |= set(re.findall(r'"schema_version": "(\d+\.\d+\.\d+)"', text))
+    assert named == {SCHEMA_VERSION}
