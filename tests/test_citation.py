@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -85,3 +86,31 @@ def test_dataset_citation_from_fields() -> None:
         == "T, version 2.1.0. https://example.org/t"
     )
     assert citation.dataset_citation({"version": "1.0.0"}) == ""
+
+
+def test_generator_outside_the_repository_says_where_to_run_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from coded_events.release.citation import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main([]) == 2
+    assert "not the repository's root folder" in capsys.readouterr().err
+    assert not (tmp_path / "CITATION.cff").exists()
+
+
+def test_generator_never_writes_through_a_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from coded_events.release.citation import main
+
+    (tmp_path / "pyproject.toml").write_bytes((ROOT / "pyproject.toml").read_bytes())
+    (tmp_path / "datasets").mkdir()
+    elsewhere = tmp_path / "elsewhere.cff"
+    elsewhere.write_text("theirs\n", encoding="utf-8")
+    (tmp_path / "CITATION.cff").symlink_to(elsewhere)
+    monkeypatch.chdir(tmp_path)
+    assert main([]) == 2
+    assert main(["--check"]) == 2
+    assert elsewhere.read_text(encoding="utf-8") == "theirs\n"
+    assert "link" in capsys.readouterr().err

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from coded_events.safe_files import UnsafePathError, read_regular, write_atomic
 from coded_events.spec.versions import PACKAGE_VERSION
 
 CFF_FILE = "CITATION.cff"
@@ -109,16 +110,28 @@ def main(argv: list[str] | None = None) -> int:
     """Write CITATION.cff in the current folder, or with ``--check`` report it stale."""
     args = sys.argv[1:] if argv is None else argv
     root = Path.cwd()
+    if not (root / "pyproject.toml").is_file() or not (root / "datasets").is_dir():
+        print(
+            f"error: {root} is not the repository's root folder (no pyproject.toml and "
+            f"datasets/ here); run `{GENERATE_COMMAND}` there",
+            file=sys.stderr,
+        )
+        return 2
     text = project_cff(root)
     target = root / CFF_FILE
-    if "--check" in args:
-        current = target.read_text(encoding="utf-8") if target.is_file() else None
-        if current != text:
-            print(f"stale: {target}; run `{GENERATE_COMMAND}`", file=sys.stderr)
-            return 1
-        print(f"{target} is up to date")
-        return 0
-    target.write_text(text, encoding="utf-8")
+    try:
+        if "--check" in args:
+            exists = target.exists() or target.is_symlink()
+            current = read_regular(target).decode("utf-8") if exists else None
+            if current != text:
+                print(f"stale: {target}; run `{GENERATE_COMMAND}`", file=sys.stderr)
+                return 1
+            print(f"{target} is up to date")
+            return 0
+        write_atomic(target, text.encode("utf-8"), root=root)
+    except UnsafePathError as error:  # a link or a folder where CITATION.cff goes
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(f"wrote {target}")
     return 0
 
