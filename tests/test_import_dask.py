@@ -178,3 +178,20 @@ def test_a_partly_read_input_is_counted_as_the_single_process_counts_it(
     assert (one.files_partial, one.files_refused) == (1, 0)
     assert (many.files_partial, many.files_refused) == (1, 0)
     assert (many.rows_read, many.rows_written) == (one.rows_read, one.rows_written)
+
+
+def test_an_import_over_a_dask_import_replaces_its_parts(tmp_path: Path) -> None:
+    """``--out`` may be an earlier import's output: a single-process import over a Dask
+    import leaves none of its parts behind (they duplicated every event id)."""
+    source = tmp_path / "20191024.export.CSV"
+    generate(source, 2_000)
+    out = tmp_path / "out"
+    import_files_dask("gdelt2", [source], out)
+    assert (out / "data" / "events").is_dir()
+    import_files("gdelt2", [source], out)
+    assert sorted(p.name for p in (out / "data").iterdir()) == sorted(
+        f"{table}.parquet" for table in TABLE_NAMES
+    )
+    report = validate_flat([out / "data"])
+    assert not [f for f in report.findings if f.severity == "error"], report.findings[:3]
+    assert coded_events.load(out).num_rows == 2_000

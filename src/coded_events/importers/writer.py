@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import queue
+import shutil
 import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -169,6 +170,11 @@ class DatasetWriter:
                 stale = self.out / data_path(table, "csv")
                 safe_files.check_no_links(stale, self.out)
                 stale.unlink(missing_ok=True)
+            # nor are the parts of an earlier ``--engine dask`` import (``data/<table>/``)
+            parts = data / table
+            safe_files.check_no_links(parts, self.out)
+            if parts.is_dir():
+                shutil.rmtree(parts)
         safe_files.sync_folder(data)
         digests = {}
         for relative in self.handles:
