@@ -3,6 +3,8 @@
 ``non_bmp_release``: south-caucasus with its source text prefixed by characters outside the
 Basic Multilingual Plane and every quote offset moved to match (code points), so that a
 highlight placed by UTF-16 index without conversion lands in the wrong place.
+``rehash``: a release's manifest brought up to date with its files (bytes and sha256), after
+a test changed them.
 ``generated_release``: a release of N generated events (the benchmark's 10,000), with the
 real tables' schemas, quotes into generated source texts, and links.
 """
@@ -32,6 +34,17 @@ def _write(table: pa.Table, file: Path) -> None:
     pq.write_table(table, file)
 
 
+def rehash(folder: Path) -> None:
+    """Set each resource's ``bytes`` and ``hash`` in ``folder``'s manifest to its file's."""
+    manifest_file = folder / "datapackage.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    for resource in manifest["resources"]:
+        if isinstance(resource, dict) and (folder / resource["path"]).is_file():
+            data = (folder / resource["path"]).read_bytes()
+            resource.update(bytes=len(data), hash=f"sha256:{hashlib.sha256(data).hexdigest()}")
+    manifest_file.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
 def non_bmp_release(folder: Path) -> Path:
     """A copy of south-caucasus whose source texts start with ``PREFIX``; offsets moved."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -57,6 +70,7 @@ def non_bmp_release(folder: Path) -> Path:
         moved = pc.add(evidence[name], pa.scalar(shift, evidence.schema.field(name).type))
         evidence = evidence.set_column(index, evidence.schema.field(name), moved)
     _write(evidence, folder / "data" / "evidence.parquet")
+    rehash(folder)
     return folder
 
 
@@ -162,6 +176,7 @@ def generated_release(folder: Path, n: int = 10_000, seed: int = 18) -> Path:
         "resources": resources,
     }
     (folder / "datapackage.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    rehash(folder)
     return folder
 
 

@@ -82,13 +82,35 @@ def payload(release: Release, with_sources: bool = False) -> tuple[dict[str, Any
 
 
 def _counts(release: Release, events: int) -> dict[str, int]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     counts = {"events": events}
     for table in ("evidence", "sources", "links"):
         if table in release.tables:
-            counts[table] = pq.read_metadata(release.tables[table]).num_rows
+            content = release.contents[release.tables[table]]
+            counts[table] = pq.read_metadata(pa.BufferReader(content)).num_rows
     return counts
+
+
+def _generated(html: str) -> dict[str, bytes]:
+    """The files the site writes itself: the page and its assets."""
+    files = {"index.html": html.encode("utf-8")}
+    files.update({target: _packaged(source) for target, source in PACKAGED.items()})
+    return files
+
+
+def _copies(release: Release, generated: dict[str, bytes]) -> dict[str, bytes]:
+    """The release's files as the site publishes them; never in place of a generated one."""
+    taken = {name.casefold() for name in generated}
+    copies = {}
+    for target, file in sorted(release.downloads.items()):
+        if target.casefold() in taken or target.casefold().startswith("assets/"):
+            raise ExploreInputError(
+                f"{file}: the release file {target!r} would replace the site's own {target}"
+            )
+        copies[target] = release.contents[file]
+    return copies
 
 
 def build_site(
@@ -101,10 +123,8 @@ def build_site(
     counts = _counts(release, len(body["events"]))
     downloads = sorted(release.downloads)
     html = page.page(body["meta"], counts, downloads, body, view_specs)
-    files: dict[str, bytes] = {"index.html": html.encode("utf-8")}
-    files.update({target: _packaged(source) for target, source in PACKAGED.items()})
-    for target in downloads:
-        files[target] = safe_files.read_regular(release.downloads[target])
+    files = _generated(html)
+    files.update(_copies(release, files))
     out = Path(out)
     for name, content in sorted(files.items()):
         target = out / name

@@ -9,13 +9,16 @@ the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from coded_events import safe_files
+from coded_events.explore import columns
 from coded_events.explore.inputs import ExploreInputError, Release
 from coded_events.spec.codebook import QUAD_LABELS, event_codes
+from coded_events.spec.vocabulary import SOURCE_ID_PATTERN
 
 DAY_MS = 86_400_000
 EPOCH = dt.date(1970, 1, 1)
@@ -53,15 +56,21 @@ EVENT_COLUMNS = {
 
 
 def read_table(release: Release, table: str) -> list[dict[str, Any]]:
-    """The rows of one table (empty when the release does not have it)."""
+    """The rows of one table (empty when the release does not have it), from the bytes the
+    release checked, its columns checked against the table spec."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     file = release.tables.get(table)
     if file is None:
         return []
     try:
-        return pq.read_table(file).to_pylist()
+        data = pq.read_table(pa.BufferReader(release.contents[file]))
+        columns.check(table, data, file)
+        return data.to_pylist()
     except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
+        if isinstance(error, ExploreInputError):
+            raise
         raise ExploreInputError(f"{file}: cannot read the {table} table: {error}") from None
 
 
@@ -164,9 +173,16 @@ def texts_payload(
             "beside the data (they are kept with the records, not published)"
         )
     texts = {}
+    folder = Path(release.texts or ".")
     for source_id in wanted:
-        file = Path(release.texts or ".") / f"{source_id}.txt"
+        if not re.fullmatch(SOURCE_ID_PATTERN, source_id):
+            raise ExploreInputError(
+                f"{release.tables['evidence']}: source_id {source_id!r} is not a source id "
+                f"({SOURCE_ID_PATTERN}); it names the text file sources/<source_id>.txt"
+            )
+        file = folder / f"{source_id}.txt"
         try:
+            safe_files.check_no_links(file, folder.parent)
             data = safe_files.read_regular(file)
         except OSError as error:
             raise ExploreInputError(f"{file}: cannot read the source text: {error}") from None
@@ -176,7 +192,10 @@ def texts_payload(
                 f"{file}: sha256 differs from the sources table's text_sha256; the quote "
                 "offsets would point at the wrong text"
             )
-        texts[source_id] = data.decode("utf-8")
+        try:
+            texts[source_id] = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ExploreInputError(f"{file}: not UTF-8 text: {error}") from None
     return texts
 
 

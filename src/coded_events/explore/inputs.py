@@ -7,63 +7,69 @@ the registry, fetched and checked like ``coded-events download``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from coded_events import safe_files
-from coded_events.spec.layout import MANIFEST
+from coded_events.explore import manifest as manifests
+from coded_events.explore.manifest import ExploreInputError
+from coded_events.spec.layout import DATA_DIR, MANIFEST
+
+__all__ = ["ExploreInputError", "Release", "resolve"]
 
 TABLES = ("events", "evidence", "sources", "links")
 REQUIRED = ("events",)
 
 
-class ExploreInputError(ValueError):
-    """A dataset the explorer cannot read: names the path and what is wrong."""
-
-
 @dataclass(frozen=True)
 class Release:
-    """A built dataset on disk: its manifest, table files and downloadable files."""
+    """A built dataset on disk: its manifest, table files and downloadable files.
+
+    ``contents`` holds every file's bytes as read (and checked against the manifest) once:
+    the tables are parsed from them and the site copies them, so a file changed meanwhile
+    is never rendered or published unchecked.
+    """
 
     folder: Path
     manifest: dict[str, Any]
     tables: dict[str, Path]
     downloads: dict[str, Path] = field(default_factory=dict)  # site path -> local file
     texts: Path | None = None  # the folder of source texts, when one sits beside the data
-
-
-def _relative(path: str, where: Path) -> PurePosixPath:
-    """A manifest path, refused when absolute or climbing out of the release folder."""
-    relative = PurePosixPath(path)
-    if not path or relative.is_absolute() or ".." in relative.parts:
-        raise ExploreInputError(f"{where}: resource path {path!r} is not inside the release")
-    return relative
+    contents: dict[Path, bytes] = field(default_factory=dict)  # local file -> its bytes
 
 
 def _from_manifest(manifest_file: Path) -> Release:
     try:
-        manifest = json.loads(safe_files.read_regular(manifest_file).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = safe_files.read_regular(manifest_file)
+    except OSError as error:
         raise ExploreInputError(f"{manifest_file}: cannot read the manifest: {error}") from None
+    manifest = manifests.parse(data, manifest_file)
     folder = manifest_file.parent
     tables: dict[str, Path] = {}
     downloads = {MANIFEST: manifest_file}
-    for resource in manifest.get("resources", []):
-        relative = _relative(str(resource.get("path", "")), manifest_file)
-        downloads[relative.as_posix()] = folder / relative
-        file_format = str(resource.get("format") or relative.suffix.lstrip(".")).lower()
-        if file_format == "parquet":
-            tables[relative.stem] = folder / relative
-    return _checked(Release(folder, manifest, tables, downloads, _texts(folder)))
+    contents = {manifest_file: data}
+    for resource in manifests.resources(manifest, manifest_file):
+        local = folder.joinpath(*resource.path.parts)
+        contents[local] = manifests.read(folder, resource, manifest_file)
+        downloads[resource.path.as_posix()] = local
+        if resource.file_format == "parquet":
+            tables[resource.path.stem] = local
+    return _checked(Release(folder, manifest, tables, downloads, _texts(folder), contents))
 
 
 def _from_bare_data(folder: Path) -> Release:
-    tables = {t: folder / f"{t}.parquet" for t in TABLES if (folder / f"{t}.parquet").is_file()}
-    downloads = {f"data/{p.name}": p for p in sorted(folder.iterdir()) if p.is_file()}
+    contents = {}
+    for file in sorted(folder.iterdir()):
+        if file.is_file() or file.is_symlink():
+            try:
+                contents[file] = safe_files.read_regular(file)
+            except OSError as error:
+                raise ExploreInputError(f"{file}: cannot read: {error}") from None
+    tables = {t: folder / f"{t}.parquet" for t in TABLES if folder / f"{t}.parquet" in contents}
+    downloads = {f"{DATA_DIR}/{p.name}": p for p in contents}
     manifest = {"name": folder.resolve().parent.name}
-    return _checked(Release(folder, manifest, tables, downloads, _texts(folder.parent)))
+    return _checked(Release(folder, manifest, tables, downloads, _texts(folder.parent), contents))
 
 
 def _texts(folder: Path) -> Path | None:
@@ -74,7 +80,7 @@ def _texts(folder: Path) -> Path | None:
 def _checked(release: Release) -> Release:
     for table in REQUIRED:
         file = release.tables.get(table)
-        if file is None or not file.is_file():
+        if file is None or file not in release.contents:
             raise ExploreInputError(
                 f"{release.folder}: no {table}.parquet (run coded-events build)"
             )

@@ -11,6 +11,7 @@ import json
 from html import escape
 from typing import Any
 
+WEB_SCHEMES = ("http://", "https://")
 ASSETS = ("vega.min.js", "vega-lite.min.js", "explorer.js", "explorer.css")
 FILTERS = (
     ("from", "From", '<input type="date" name="from">'),
@@ -28,14 +29,21 @@ def script_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def link(url: str, text: str) -> str:
+    """``text`` linked to ``url`` when it is an http(s) URL; otherwise plain text (a
+    ``javascript:`` or ``data:`` URL in a dataset's metadata never becomes a link)."""
+    if url.lower().startswith(WEB_SCHEMES):
+        return f'<a href="{escape(url)}" rel="noopener noreferrer">{escape(text)}</a>'
+    return escape(text if text == url else f"{text} ({url})")
+
+
+def _licence(licence: dict[str, str]) -> str:
+    name, path = licence.get("name") or "", licence.get("path") or ""
+    return link(path, name or path) if path else escape(name)
+
+
 def _meta_rows(meta: dict[str, Any]) -> str:
-    licences = meta.get("licenses") or []
-    licence = ", ".join(
-        f'<a href="{escape(lic["path"])}">{escape(lic.get("name", lic["path"]))}</a>'
-        if lic.get("path")
-        else escape(str(lic.get("name", "")))
-        for lic in licences
-    )
+    licence = ", ".join(_licence(lic) for lic in meta.get("licenses") or [])
     rows = [
         ("Dataset version", escape(str(meta.get("version", "unknown")))),
         ("Schema version", escape(str(meta.get("schema_version", "unknown")))),
