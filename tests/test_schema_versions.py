@@ -32,13 +32,81 @@ def test_editing_a_released_schema_is_caught(tmp_path: Path) -> None:
     assert len(problems) == 1 and "1.0.0" in problems[0] and "changed" in problems[0]
 
 
-def test_regenerating_over_a_frozen_version_is_refused(tmp_path: Path) -> None:
+def test_regenerating_over_a_frozen_version_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Models that no longer give the released bytes cannot be written as that version."""
     copy = tmp_path / "schema"
     shutil.copytree(ROOT / "schema", copy)
     target = copy / SCHEMA_VERSION / schema_files.DOCUMENT_SCHEMA_FILE
-    target.write_text(target.read_text().replace("Stable identifier", "Identifier"))
-    with pytest.raises(schema_files.FrozenSchemaError):
+    before = target.read_bytes()
+    changed = {
+        name: text.replace("Stable identifier", "Identifier")
+        for name, text in schema_files.generated_files().items()
+    }
+    monkeypatch.setattr(schema_files, "generated_files", lambda: changed)
+    with pytest.raises(schema_files.FrozenSchemaError, match="the models changed"):
         schema_files.write(copy, SCHEMA_VERSION)
+    assert target.read_bytes() == before
+
+
+def test_generate_into_an_empty_folder_writes_the_released_bytes(tmp_path: Path) -> None:
+    """Outside the repository (no schema/ yet) the released version is simply written:
+    a missing file is not a change of the models."""
+    result = subprocess.run(
+        [sys.executable, "-m", "coded_events", "schema", "generate", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / SCHEMA_VERSION / schema_files.DOCUMENT_SCHEMA_FILE
+    assert written.read_bytes() == schema_files.published_path().read_bytes()
+
+
+def test_generate_never_writes_through_a_link(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / SCHEMA_VERSION).symlink_to(elsewhere)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coded_events",
+            "schema",
+            "generate",
+            "--out",
+            str(tmp_path / "schema"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "link" in result.stderr and "Traceback" not in result.stderr
+    assert not any(elsewhere.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("{", "line 1, column 2: not JSON"),
+        ("[1]", "is an object, not list"),
+        (b"\xff", "not UTF-8"),
+    ],
+    ids=["json", "array", "utf8"],
+)
+def test_schema_diff_names_the_file_it_cannot_read(
+    tmp_path: Path, content: str | bytes, says: str
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = subprocess.run(
+        [sys.executable, "-m", "coded_events", "schema", "diff", SCHEMA_VERSION, str(bad)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert f"{bad}: " in result.stderr and says in result.stderr, result.stderr
 
 
 def test_current_bump_is_sufficient() -> None:

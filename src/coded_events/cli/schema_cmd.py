@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from coded_events.cli.base import MARKUP_MODE, App, OrderedGroup, app
+from coded_events.safe_files import UnsafePathError
 from coded_events.spec import schema_files
 from coded_events.spec.versions import SCHEMA_VERSION
 
@@ -37,6 +38,9 @@ def generate(
     except schema_files.FrozenSchemaError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
+    except UnsafePathError as error:  # a link, or a file where a folder goes
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
     for path in written:
         typer.echo(f"wrote {path}")
 
@@ -56,7 +60,7 @@ def diff_command(
     try:
         old_name, old_schema = schema_files.load_schema(old)
         new_name, new_schema = schema_files.load_schema(new)
-    except (FileNotFoundError, ValueError) as error:
+    except (OSError, ValueError) as error:  # OSError: a link, a folder, unreadable
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     changes = schema_diff.diff(old_schema, new_schema)

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from coded_events.resources import schema_dir
-from coded_events.safe_files import UnsafePathError, sha256_file
+from coded_events.safe_files import (
+    UnsafePathError,
+    make_dirs,
+    read_regular,
+    sha256_bytes,
+    sha256_file,
+    write_atomic,
+)
 from coded_events.spec import models
 from coded_events.spec.layout import DOCUMENT_SCHEMA_FILE
 from coded_events.spec.versions import SCHEMA_VERSION, sort_key
@@ -37,17 +44,21 @@ def write(root: Path, version: str = SCHEMA_VERSION) -> list[Path]:
     A released version is frozen: writing different bytes over it raises
     ``FrozenSchemaError`` (bump ``SCHEMA_VERSION`` instead).
     """
-    if version in released() and stale(root, version):
+    generated = generated_files()
+    digests = released().get(version)
+    if digests is not None and any(
+        sha256_bytes(text.encode("utf-8")) != digests.get(name) for name, text in generated.items()
+    ):  # the models no longer give the released bytes (a missing file is simply written)
         raise FrozenSchemaError(
             f"schema {version} is released and frozen; the models changed, so bump "
             f"SCHEMA_VERSION in src/coded_events/spec/versions.py (see `coded-events schema diff`)"
         )
     folder = root / version
-    folder.mkdir(parents=True, exist_ok=True)
+    make_dirs(folder, root)
     written = []
-    for name, text in generated_files().items():
+    for name, text in generated.items():
         path = folder / name
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text.encode("utf-8"), root=root)
         written.append(path)
     return written
 
@@ -82,8 +93,19 @@ def published_versions() -> list[str]:
 def load_schema(ref: str) -> tuple[str, dict[str, Any]]:
     """Load a schema given a published version (``1.0.0``) or a file path."""
     path = Path(ref)
-    if path.is_file():
-        return str(path), json.loads(path.read_text(encoding="utf-8"))
+    if path.is_file() or path.is_symlink():
+        try:
+            text = read_regular(path).decode("utf-8")
+            schema = json.loads(text)
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{path}: not UTF-8 ({error.reason} at byte {error.start})") from None
+        except json.JSONDecodeError as error:
+            raise ValueError(
+                f"{path}: line {error.lineno}, column {error.colno}: not JSON ({error.msg})"
+            ) from None
+        if not isinstance(schema, dict):
+            raise ValueError(f"{path}: a JSON Schema is an object, not {type(schema).__name__}")
+        return str(path), schema
     if ref in published_versions():
         return ref, load(ref)
     known = ", ".join(published_versions())
