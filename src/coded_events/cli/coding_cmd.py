@@ -47,9 +47,10 @@ def _check_usage(dataset: Path, coding: str | None, source: dict[str, object]) -
 
 
 def _require(options: dict[str, object]) -> None:
+    """A usage error (exit 2) when an option a new source needs is not given."""
     missing = [f"--{name}" for name, value in options.items() if value is None]
     if missing:
-        raise NewError(f"missing {', '.join(missing)} (needed to start a new source)")
+        raise _usage(f"missing {', '.join(missing)} (needed to start a new source)")
 
 
 @app.command("new")
@@ -88,15 +89,17 @@ def new_command(
     Writes sources/ID.txt (the text, bytes unchanged) and records/ID.json with $schema,
     schema_version and the source block, ready for events. Never overwrites; refuses an id
     the dataset already has or has retired. Exit status 0 when written, 1 when refused, 2
-    on a usage error (a path that does not exist, --text or source details with --coding).
+    on a usage error (a path that does not exist, a missing --text, --title, --publisher or
+    --published, or --text or source details with --coding).
     """
     details = {"title": title, "publisher": publisher, "published": published}
     _check_usage(dataset, coding, {"text": text, "url": url, **details})
+    if coding is None:
+        _require({"text": text, **details})
     try:
         if coding is not None:
             created = new_coding(dataset, coding, source_id)
         else:
-            _require({"text": text, **details})
             created = new_source(
                 dataset, text, source_id=source_id, url=url, language=language, **details
             )
