@@ -174,6 +174,23 @@ def test_text_output_lists_disagreements_and_unmatched_events(dataset: Path) -> 
     assert "074 vs 0874: 1 event" in result.stdout and "141 vs 0874: 1 event" in result.stdout
 
 
+def test_codings_of_different_sources_say_there_is_nothing_to_compare(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """Event counts cover the sources both coded; with none shared the report says so
+    (it read "events: A 0, B 0" beside a coding of 24 events)."""
+    document = original()
+    document["source"]["source_id"] = "other-2024-01-01-a"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "other-2024-01-01-a.json").write_text(json.dumps(document), encoding="utf-8")
+    result = run("agree", "--resamples", "10", dataset / "records", other)
+    assert result.exit_code == 0, result.output
+    assert "sources: 0 coded by both" in result.stdout
+    assert "events in the sources coded by both: A 0, B 0" in result.stdout
+    assert "no source is coded by both: nothing to compare" in result.stdout
+
+
 def test_the_bootstrap_is_reproducible(dataset: Path) -> None:
     document = original()
     document["events"][0]["action"] = {"code": "0874"}

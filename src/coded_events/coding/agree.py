@@ -370,9 +370,11 @@ def text_report(report: dict[str, Any]) -> list[str]:
             for k in ("only_a", "only_b")
             if src[k]
         ),
-        f"events: A {ev['a']}, B {ev['b']}; matched {ev['matched']}; "
-        f"only in A {ev['only_a']}, only in B {ev['only_b']}",
+        f"events in the sources coded by both: A {ev['a']}, B {ev['b']}; matched "
+        f"{ev['matched']}; only in A {ev['only_a']}, only in B {ev['only_b']}",
     ]
+    if not src["both"]:
+        lines.append("no source is coded by both: nothing to compare (same source ids needed)")
     for side in ("only_a", "only_b"):
         for e in report[side]:
             target = e["target_actor"] or NONE
