@@ -101,6 +101,26 @@ def test_a_linked_record_is_not_read(tmp_path: Path) -> None:
     assert not (folder / "data").exists()
 
 
+def test_a_linked_dataset_json_is_not_read(tmp_path: Path) -> None:
+    """dataset.json linked to a file elsewhere: refused, its title never published."""
+    folder = make_dataset(tmp_path / "ds")
+    outside = tmp_path / "ext" / "dataset.json"
+    outside.parent.mkdir()
+    meta = json.loads((folder / "dataset.json").read_text("utf-8"))
+    meta["title"] = "TITLE FROM OUTSIDE"
+    outside.write_text(json.dumps(meta), encoding="utf-8")
+    (folder / "dataset.json").unlink()
+    _plant(folder, "dataset.json", outside)
+    for args in (["build", str(folder)], ["build", str(folder), "--check"]):
+        result = _cli(*args)
+        assert result.returncode == 1, result.stdout
+        assert f"{folder / 'dataset.json'}: a symbolic link" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (folder / "data").exists() and not (folder / "datapackage.json").exists()
+    with pytest.raises(publish.BuildError, match="symbolic link"):
+        publish.render(folder)
+
+
 def test_a_dataset_folder_named_through_a_link_builds(tmp_path: Path) -> None:
     """Links above the folder the user names are the user's choice (e.g. a linked home)."""
     folder = make_dataset(tmp_path / "real" / "ds")

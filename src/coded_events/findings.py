@@ -18,6 +18,20 @@ def clean_text(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+_CONTROLS = (*range(0x20), 0x7F, *range(0x80, 0xA0))
+"""C0 controls, DEL and C1 controls: a terminal acts on them (escape sequences, BEL, CR)."""
+_ESCAPES = {code: f"\\x{code:02x}" for code in _CONTROLS}
+_LAYOUT_ESCAPES = {c: e for c, e in _ESCAPES.items() if chr(c) not in "\t\n"}
+
+
+def visible(text: str, *, layout: bool = False) -> str:
+    """``text`` safe to show in a terminal: every control character (C0, DEL, C1) written
+    as a visible escape (``\\x1b``), so a value cannot set the title, clear the screen or
+    overwrite a line. With ``layout``, tab and line feed are kept (text laid out in lines);
+    JSON output never goes through here (``json.dumps`` escapes controls itself)."""
+    return text.translate(_LAYOUT_ESCAPES if layout else _ESCAPES)
+
+
 def short_value(value: Any) -> str | int | float | bool | None:
     """A JSON scalar that stands for ``value`` in a finding (containers become short JSON)."""
     if value is None or isinstance(value, bool | int):

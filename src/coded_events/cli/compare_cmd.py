@@ -108,6 +108,7 @@ def compare_command(
     from coded_events.access.fetch import DataError
     from coded_events.cli.data_cmd import exit_if_missing
     from coded_events.compare import CompareError, compare, report, text_report, write_report
+    from coded_events.findings import visible
 
     exit_if_missing(reference, candidate)
     try:
@@ -125,7 +126,7 @@ def compare_command(
         if html is not None:
             write_report(data, html)
     except (CompareError, DataError, OSError) as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(visible(f"error: {error}"), err=True)
         raise typer.Exit(1) from None
     if output is Format.json:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -13,6 +13,7 @@ import typer
 
 from coded_events.access import loader
 from coded_events.cli.base import app
+from coded_events.findings import visible
 from coded_events.release.citation import dataset_citation
 from coded_events.spec.layout import MANIFEST, DatasetLayout
 
@@ -28,11 +29,11 @@ def _user_errors() -> Iterator[None]:
         try:
             yield
         except (_dl.DataError, OSError) as error:  # OSError: a file outside the cache
-            typer.echo(f"error: {error}", err=True)
+            typer.echo(visible(f"error: {error}"), err=True)
             raise typer.Exit(1) from None
         finally:
             for warning in {str(w.message): w for w in caught}.values():
-                typer.echo(f"warning: {warning.message}", err=True)
+                typer.echo(visible(f"warning: {warning.message}"), err=True)
 
 
 def exit_if_missing(*datasets: str | Path) -> None:
@@ -141,9 +142,20 @@ def download_command(
     typer.echo(str(folder))
 
 
-def _row_counts(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
+def _rows_in(file: Path) -> int:
+    """The rows a Parquet file's footer gives; DataError naming the file when it cannot be
+    read (a truncated or damaged file, whatever its manifest hash says)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    try:
+        return pq.read_metadata(file).num_rows
+    except (OSError, pa.ArrowException) as error:  # ArrowInvalid is a ValueError
+        reason = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+        raise _dl.DataError(f"{file}: not a readable Parquet file ({reason})") from None
+
+
+def _row_counts(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
     counts = {}
     for resource in manifest["resources"]:
         table, file_format = loader.table_and_format(resource)
@@ -152,7 +164,7 @@ def _row_counts(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:
         paths = resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
         files = [_dl.safe_join(folder, p, str(folder / MANIFEST)) for p in paths]
         whole = all(f.is_file() for f in files)
-        rows = sum(pq.read_metadata(f).num_rows for f in files) if whole else None
+        rows = sum(_rows_in(f) for f in files) if whole else None
         counts[table] = f"{rows}" if rows is not None else "(not cached)"
     return counts
 
@@ -228,21 +240,28 @@ def info_command(
     (codings/CODER/) with records/.
     """
     folder, manifest, versions_line = _release(dataset, version)
+    counts = _run(lambda: _row_counts(folder, manifest))  # a damaged file: exit 1 first
     shown = str(manifest.get("version", version))
     name = str(manifest.get("name") or dataset)
-    typer.echo(f"{name} {shown}  {manifest.get('title', '')}".rstrip())
-    typer.echo(versions_line)
-    typer.echo(f"folder: {folder}")
-    typer.echo(f"schema version: {manifest.get('schema_version', 'unknown')}")
+    _say(f"{name} {shown}  {manifest.get('title', '')}".rstrip())
+    _say(versions_line)
+    _say(f"folder: {folder}")
+    _say(f"schema version: {manifest.get('schema_version', 'unknown')}")
     if manifest.get("codebook_version"):
-        typer.echo(f"codebook version: {manifest['codebook_version']}")
+        _say(f"codebook version: {manifest['codebook_version']}")
     licences = [lic.get("name") or lic.get("path", "") for lic in manifest.get("licenses", [])]
-    typer.echo(f"licence: {', '.join(licences) or 'not stated'}")
-    typer.echo("rows:")
-    for table, count in _row_counts(folder, manifest).items():
-        typer.echo(f"  {table:<10} {count}")
+    _say(f"licence: {', '.join(licences) or 'not stated'}")
+    _say("rows:")
+    for table, count in counts.items():
+        _say(f"  {table:<10} {count}")
     for line in _agreement_lines(folder):
-        typer.echo(line)
+        _say(line)
     citation = _citation(str(name), manifest)
     if citation:
-        typer.echo(f"cite as: {citation}")
+        _say(f"cite as: {citation}")
+
+
+def _say(line: str) -> None:
+    """One line of ``info``: values come from a manifest, so control characters are shown
+    as escapes, never sent to the terminal."""
+    typer.echo(visible(line))

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from coded_events.cli.base import app
-from coded_events.findings import Finding, totals
+from coded_events.findings import Finding, totals, visible
 from coded_events.records.checks import CATALOGUE, markdown
 from coded_events.records.validate import validate_paths
 
@@ -32,7 +32,8 @@ def escape_property(text: str) -> str:
 
 
 def github_line(finding: Finding) -> str:
-    """One finding as a GitHub Actions ``::error``/``::warning`` workflow command."""
+    """One finding as a GitHub Actions ``::error``/``::warning`` workflow command (control
+    characters in values escaped visibly: a CI log is shown in a terminal too)."""
     props = {
         "file": finding.file,
         "line": finding.line,
@@ -43,11 +44,13 @@ def github_line(finding: Finding) -> str:
     message = finding.message + (f" (fix: {finding.hint})" if finding.hint else "")
     if finding.pointer:
         message = f"{finding.pointer}: {message}"
-    return f"::{finding.severity} {shown}::{escape_data(message)}"
+    return visible(f"::{finding.severity} {shown}::{escape_data(message)}")
 
 
 def text_lines(findings: list[Finding], files: int) -> list[str]:
-    """Findings as ``file:line:column: severity code: message`` lines, hints and a summary."""
+    """Findings as ``file:line:column: severity code: message`` lines, hints and a summary.
+    Control characters a file put in a value are shown as escapes (``\\x1b``), never sent
+    to the terminal."""
     out = []
     for f in findings:
         where = ":".join(str(p) for p in (f.file, f.line, f.column) if p is not None)
@@ -61,7 +64,7 @@ def text_lines(findings: list[Finding], files: int) -> list[str]:
     out.append(f"{files} file(s) checked: {errors} error(s), {warnings} warning(s)")
     for (code, severity), count in sorted(counts.items()):
         out.append(f"  {count:>5}  {severity:<7} {code}")
-    return out
+    return [visible(line, layout=True) for line in out]
 
 
 def _write(lines: list[str]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from coded_events.compare.rows import Row
 from coded_events.compare.run import CONFUSION_LEVEL, Comparison
+from coded_events.findings import visible
 
 DEFAULT_BEST = 3
 """How many candidate rows each reference event lists."""
@@ -178,7 +179,9 @@ def _confusion_lines(table: dict[str, dict[str, int]]) -> list[str]:
 
 
 def text_report(data: dict[str, Any]) -> list[str]:
-    """The report as lines of text."""
+    """The report as lines of text. Values come from the datasets (a candidate's ids,
+    codes, URLs): control characters in them are shown as escapes (``\\x1b``), never sent
+    to the terminal, and cannot break a line."""
     ref, cand, scope = data["reference"], data["candidate"], data["scope"]
     rows = data["candidate_rows"]
     options = data["options"]
@@ -219,4 +222,4 @@ def text_report(data: dict[str, Any]) -> list[str]:
             f"{event['candidates']}"
         )
         lines += [_row_line(row) for row in event["best"]]
-    return lines
+    return [visible(line) for line in lines]

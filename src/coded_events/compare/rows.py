@@ -134,6 +134,83 @@ def _where(dataset: str | os.PathLike[str]) -> str | os.PathLike[str]:
 
 
 PROVENANCE = ("event_id", "producer", "producer_version", "producer_event_id", "source_url")
+TYPE_PROBLEMS = ("wrong-type", "event-code-not-string", "duplicate-column")
+"""The column problems (``coded_events.flat.column_types``) that stop a comparison."""
+
+
+def _files_of(where: str | os.PathLike[str], table: str) -> str:
+    """The Parquet file(s) of ``table`` in a dataset, for a message; the table's name when
+    they cannot be told."""
+    from coded_events.access import loader
+    from coded_events.access.fetch import DataError
+    from coded_events.access.local import is_local, manifest_of
+
+    try:
+        if not is_local(where):
+            return str(loader.path(str(where), table))
+        folder, manifest = manifest_of(where)
+        resources = [r for r in manifest.get("resources", []) if isinstance(r, dict)]
+        for resource in resources:
+            if loader.table_and_format(resource) == (table, "parquet"):
+                paths = resource["path"]
+                listed = paths if isinstance(paths, list) else [paths]
+                return ", ".join(str(folder / str(p)) for p in listed)
+    except (DataError, OSError, LookupError, TypeError, ValueError):
+        pass  # only a message is at stake: the table's name will do
+    return f"the {table} table"
+
+
+def _load(dataset: str | os.PathLike[str], where: str | os.PathLike[str], table: str) -> Any:
+    """One table of ``dataset`` as Arrow; CompareError naming the file when it cannot be
+    read (a damaged Parquet whose hash the manifest matches: pyarrow's own errors too).
+    UnknownTableError passes through: a missing table is the caller's choice."""
+    import pyarrow as pa
+
+    import coded_events
+    from coded_events.access.fetch import DataError
+    from coded_events.access.loader import UnknownTableError
+
+    try:
+        return coded_events.load(where, table)
+    except UnknownTableError:
+        raise
+    except DataError as error:
+        raise CompareError(f"{dataset}: {error}") from None
+    except (OSError, pa.ArrowException) as error:  # ArrowInvalid is a ValueError
+        reason = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+        raise CompareError(
+            f"{dataset}: {_files_of(where, table)}: not a readable Parquet file ({reason})"
+        ) from None
+
+
+def _check_columns(dataset: str | os.PathLike[str], table_name: str, table: Any) -> None:
+    """Refuse columns of ``table`` the comparison reads whose Arrow type is not the one the
+    table spec (``coded_events.release.rows.ARROW_SCHEMAS``) gives, or that hold nulls the
+    spec forbids: CompareError naming the column, its type and the expected one."""
+    from coded_events.flat.column_types import column_problems
+    from coded_events.release.rows import ARROW_SCHEMAS
+
+    read = NEEDED if table_name == "events" else PROVENANCE
+    problems, _ = column_problems(table_name, table.schema)
+    for problem in problems:
+        if problem.column in read and problem.code in TYPE_PROBLEMS:
+            params = problem.params
+            if problem.code == "duplicate-column":
+                what = f"appears {params['count']} times"
+            else:
+                what = f"is {params['found']}; the table spec says {params['expected']}"
+            raise CompareError(
+                f"{dataset}: the {table_name} table's column {problem.column} {what}"
+            )
+    spec = ARROW_SCHEMAS[table_name]
+    for name in read:
+        if name in table.column_names and not spec.field(name).nullable:
+            nulls = table[name].null_count
+            if nulls:
+                raise CompareError(
+                    f"{dataset}: the {table_name} table's column {name} holds {nulls} null "
+                    "value(s); the table spec requires a value in every row"
+                )
 
 
 def _provenance(table: Any, event_ids: Any) -> list[dict[str, Any]]:
@@ -151,19 +228,19 @@ def read_rows(
     """The events of ``dataset`` as rows, joined with its provenance table when it has one,
     and the number of events it holds. With ``between`` (first, last day), only events whose
     dates overlap it are read (filtered in Arrow before any row is built). CompareError when
-    the dataset cannot be read or lacks a column the comparison needs."""
-    import coded_events
-    from coded_events.access.fetch import DataError
+    the dataset cannot be read, lacks a column the comparison needs, or holds one of another
+    type than the table spec's."""
     from coded_events.access.loader import UnknownTableError
 
     where = _where(dataset)
     try:
-        events = coded_events.load(where, "events")
-    except (DataError, OSError) as error:
+        events = _load(dataset, where, "events")
+    except UnknownTableError as error:
         raise CompareError(f"{dataset}: {error}") from None
     missing = [name for name in NEEDED if name not in events.column_names]
     if missing:
         raise CompareError(f"{dataset}: the events table has no column {', '.join(missing)}")
+    _check_columns(dataset, "events", events)
     total = events.num_rows
     events = events.select(list(NEEDED))
     if between is not None:
@@ -174,11 +251,14 @@ def read_rows(
         starts, ends = events["date_start"], events["date_end"]
         events = events.filter(pc.and_(pc.less_equal(starts, hi), pc.greater_equal(ends, lo)))
     try:
-        provenance = _provenance(coded_events.load(where, "provenance"), events["event_id"])
+        table = _load(dataset, where, "provenance")
     except UnknownTableError:
         provenance = []
-    except (DataError, OSError) as error:
-        raise CompareError(f"{dataset}: {error}") from None
+    else:
+        if "event_id" not in table.column_names:
+            raise CompareError(f"{dataset}: the provenance table has no column event_id")
+        _check_columns(dataset, "provenance", table)
+        provenance = _provenance(table, events["event_id"])
     by_event = {p["event_id"]: p for p in provenance}
     try:
         return [_row(e, by_event.get(e["event_id"])) for e in events.to_pylist()], total

@@ -42,19 +42,41 @@ def _table_from_name(path: Path, root: Path | None) -> str | None:
     return next((t for t in map(_table_named, names) if t), None)
 
 
-def _columns_of(path: Path, fmt: str, source: Any = None) -> tuple[list[str], dict[bytes, bytes]]:
+def _columns_of(
+    path: Path, fmt: str, source: Any = None
+) -> tuple[list[str], dict[bytes, bytes], str]:
+    """The column names and Parquet metadata of a file, and the error that kept them from
+    being read ("" when read): a Parquet footer or a CSV header."""
     try:
         if fmt == "parquet":
             schema = pq.read_schema(path if source is None else source)
-            return schema.names, dict(schema.metadata or {})
+            return schema.names, dict(schema.metadata or {}), ""
         if source is not None:
             header = source.readline().decode("utf-8", "replace").strip().lstrip("\ufeff")
-            return [c.strip('"') for c in header.split(",")], {}
+            return [c.strip('"') for c in header.split(",")], {}, ""
         with path.open("rb") as handle:
             header = handle.readline().decode("utf-8", "replace").strip().lstrip("\ufeff")
-        return [c.strip('"') for c in header.split(",")], {}
-    except (OSError, pa.ArrowException):
-        return [], {}
+        return [c.strip('"') for c in header.split(",")], {}, ""
+    except (OSError, pa.ArrowException, ValueError) as error:  # ArrowInvalid: a ValueError
+        return [], {}, f"{type(error).__name__}: {error}".splitlines()[0][:300]
+
+
+def identify(
+    path: Path, fmt: str, root: Path | None = None, source: Any = None
+) -> tuple[str | None, str, bool]:
+    """:func:`table_of`, and whether the file is unreadable: a footer or header that
+    cannot be read, and no name to tell its table by (the reason then is the error)."""
+    names, metadata, error = _columns_of(path, fmt, source)
+    declared = metadata.get(TABLE_METADATA_KEY, b"").decode("utf-8", "replace")
+    if declared in TABLE_NAMES:
+        return declared, "", False
+    by_name = _table_from_name(path, root)
+    if by_name:  # read as that table: its reader reports the file unreadable
+        return by_name, "", False
+    if error:
+        return None, error, True
+    table, reason = _table_by_columns(names)
+    return table, reason, False
 
 
 def table_of(
@@ -63,13 +85,11 @@ def table_of(
     """The table a file holds (by Parquet metadata, its name, the folders below the input
     folder ``root``, or its columns), or None and why not. ``source``: the file opened
     elsewhere (an fsspec file object), ``path`` then only names it."""
-    names, metadata = _columns_of(path, fmt, source)
-    declared = metadata.get(TABLE_METADATA_KEY, b"").decode("utf-8", "replace")
-    if declared in TABLE_NAMES:
-        return declared, ""
-    by_name = _table_from_name(path, root)
-    if by_name:
-        return by_name, ""
+    table, reason, _ = identify(path, fmt, root, source)
+    return table, reason
+
+
+def _table_by_columns(names: list[str]) -> tuple[str | None, str]:
     best = max(TABLE_NAMES, key=lambda t: len(set(names) & set(ARROW_SCHEMAS[t].names)))
     if set(PRIMARY_KEYS[best]) <= set(names) and 2 * len(
         set(names) & set(ARROW_SCHEMAS[best].names)
@@ -180,8 +200,10 @@ def table_sets(paths: list[Path]) -> list[TableSet]:
             continue
         fmt = FORMATS.get(path.suffix.lower(), "csv")
         group = sets.setdefault(fmt, TableSet())
-        table, reason = table_of(path, fmt, root)
-        if table is None:
+        table, reason, unreadable = identify(path, fmt, root)
+        if unreadable:
+            odd["unreadable"].append((path, reason))
+        elif table is None:
             group.unknown.append((path, reason))
         else:
             group.parts.setdefault(table, []).append(TablePart(table, path, fmt))

@@ -36,7 +36,7 @@ from typing import Any
 import pyarrow as pa
 
 from coded_events import safe_files
-from coded_events.findings import Finding
+from coded_events.findings import Finding, visible
 from coded_events.release import csv_dialect
 from coded_events.release.csv_dialect import FORMULA_PREFIXES, csv_bytes
 from coded_events.release.package import FORMATS, _package, package_manifest
@@ -91,10 +91,11 @@ class BuildError(Exception):
 
 
 def _finding_text(finding: Finding) -> str:
-    """``file:line:column pointer [code] message (hint)`` from a ``Finding``."""
+    """``file:line:column pointer [code] message (hint)`` from a ``Finding``, control
+    characters escaped visibly (the CLI prints it)."""
     where = ":".join(str(v) for v in (finding.file, finding.line, finding.column) if v)
     text = f"{where} {finding.pointer} [{finding.code}] {finding.message}".strip()
-    return f"{text} (fix: {finding.hint})" if finding.hint else text
+    return visible(f"{text} (fix: {finding.hint})" if finding.hint else text)
 
 
 def load_documents(dataset_dir: Path) -> list[SourceDocument]:
@@ -156,11 +157,19 @@ _METADATA_OPTIONAL = DATASET_METADATA_OPTIONAL
 
 
 def _metadata(dataset_dir: Path) -> dict[str, Any]:
+    """``dataset.json``, checked; never read through a symbolic link (the file or a folder
+    below ``dataset_dir``): a link is refused, as for the records and the outputs."""
     path = DatasetLayout(dataset_dir).metadata
+    try:
+        safe_files.check_no_links(path, dataset_dir)
+    except safe_files.LinkRefused as error:
+        raise BuildError(
+            [f"{error.path}: a symbolic link; the dataset's metadata is read from a real file"]
+        ) from None
     if not path.is_file():
         raise BuildError([f"{path}: missing (the dataset's metadata: name, version, ...)"])
     try:
-        meta = json.loads(path.read_text("utf-8"))
+        meta = json.loads(safe_files.read_regular(path).decode("utf-8"))
     except (OSError, ValueError) as error:
         raise BuildError([f"{path}: not readable JSON: {error}"]) from None
     if not isinstance(meta, dict):
