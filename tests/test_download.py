@@ -530,14 +530,19 @@ def test_registry_paths_that_stay_inside_are_still_refused(tmp_path, hostile: st
 
 
 @pytest.mark.parametrize("declared", ["12", True, -1, 1.5, None])
-def test_manifest_bytes_that_are_no_size_are_not_used(site, cache, declared) -> None:
-    """``bytes`` that is not a whole number >= 0 counts as not declared: the sha256 decides."""
+def test_manifest_bytes_that_are_no_size_are_refused(site, cache, declared) -> None:
+    """``bytes`` that is not a whole number >= 0 is no size: a file of a release the registry
+    does not know is downloaded only with its size known (it bounds the transfer)."""
     folder = site.root / DATASET / VERSION
     manifest = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     for resource in manifest["resources"]:
         resource["bytes"] = declared
     write_manifest(folder, manifest)
-    assert files_in(_get(site)) == RELEASE_FILES
+    with pytest.raises(
+        dl.ManifestError, match=r"resources\[0\] \('data/events.parquet'\): 'bytes'"
+    ):
+        _get(site)
+    assert files_in(cache / DATASET / VERSION) == ["datapackage.json"]
 
 
 def test_manifest_bytes_other_than_the_file_are_refused(site, cache) -> None:

@@ -130,8 +130,8 @@ def https_site(site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    httpd.root, httpd.requests, httpd.behaviours, httpd.delay = (
-        site.root, site.httpd.requests.__class__(), {}, 0.0,
+    httpd.root, httpd.requests, httpd.behaviours, httpd.delay, httpd.raw_paths = (
+        site.root, site.httpd.requests.__class__(), {}, 0.0, [],
     )  # fmt: skip
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -111,7 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer()
 
     def _answer(self) -> None:
-        path = self.path.lstrip("/")
+        self.server.raw_paths.append(self.path)
+        path = unquote(urlsplit(self.path).path).lstrip("/")  # a query is not the file's
         self.server.requests[path] += 1
         queue = self.server.behaviours.get(path) or []
         action = queue.pop(0) if queue else "serve"
@@ -136,6 +138,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
                 time.sleep(action[1])
+            return
+        if isinstance(action, tuple) and action[0] == "flood":  # no length, bytes until n
+            self.send_response(200)
+            self.end_headers()
+            sent, block = 0, b" " * (1 << 16)
+            while sent < action[1]:
+                self.wfile.write(block)
+                sent += len(block)
             return
         if not file.is_file():
             self.send_error(404)
@@ -171,6 +181,7 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     root: Path
     requests: Counter[str]
+    raw_paths: list[str]
     behaviours: dict[str, list[Any]]
     delay: float
 
@@ -183,13 +194,16 @@ class ReleaseServer:
     the body; ``"truncate!"`` for every request), ``"overlong"`` (a Content-Length 1000
     bytes too long), ``("sleep", s)`` before answering, ``("stall", s)`` after half the
     body, ``("drip", s)`` one byte every ``s`` seconds, ``("drip-headers", s)`` the status
-    line and headers one byte at a time, ``("redirect", url[, status])``.
+    line and headers one byte at a time, ``("redirect", url[, status])``, ``("flood", n)``
+    n bytes of spaces with no Content-Length. ``requests`` counts the decoded paths asked
+    for (no query); ``raw_paths`` lists the request targets as sent.
     """
 
     def __init__(self, root: Path) -> None:
         self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.httpd.root = root
         self.httpd.requests = Counter()
+        self.httpd.raw_paths = []
         self.httpd.behaviours = {}
         self.httpd.delay = 0.0
         self.thread = threading.Thread(
@@ -204,6 +218,10 @@ class ReleaseServer:
     @property
     def requests(self) -> Counter[str]:
         return self.httpd.requests
+
+    @property
+    def raw_paths(self) -> list[str]:
+        return self.httpd.raw_paths
 
     def set_delay(self, seconds: float) -> None:
         self.httpd.delay = seconds

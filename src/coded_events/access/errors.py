@@ -69,6 +69,20 @@ class ManifestError(DataError):
     """A ``datapackage.json`` is unreadable, or names a file outside its release folder."""
 
 
+class TooLargeError(DataError):
+    """A file is larger than the most it may be (a ``datapackage.json`` over its cap); a
+    download was stopped and nothing was kept."""
+
+
+class UnsafeFileError(DataError):
+    """A file of a dataset folder is reached through a symbolic link, or is not a regular
+    file; it was not read."""
+
+
+class UnreadableDataError(DataError):
+    """A data file that passed its checks cannot be read (a truncated or damaged Parquet)."""
+
+
 class UnverifiedReleaseWarning(UserWarning):
     """A release the registry does not know, from the user's own base URL, was checked
     against its own manifest only."""

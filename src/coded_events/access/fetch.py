@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Collection
+from contextlib import suppress
 from pathlib import Path
+from urllib.parse import quote
 
 from coded_events import safe_files
 from coded_events.access.cache import (
@@ -44,7 +46,10 @@ from coded_events.access.errors import (
     NetworkError,
     OfflineError,
     RedirectRefusedError,
+    TooLargeError,
     TruncatedDownloadError,
+    UnreadableDataError,
+    UnsafeFileError,
     UnverifiedReleaseWarning,
 )
 from coded_events.access.hashes import Expected
@@ -58,9 +63,11 @@ from coded_events.access.http import (
     timeout_seconds,
 )
 from coded_events.access.manifest import (
+    MAX_MANIFEST_BYTES,
     check_manifest_identity,
     manifest_files,
     manifest_hashes,
+    manifest_too_large,
     parse_manifest,
     read_manifest,
     resource_path,
@@ -85,6 +92,7 @@ __all__ = [
     "ENV_CACHE",
     "ENV_DEADLINE",
     "ENV_OFFLINE",
+    "MAX_MANIFEST_BYTES",
     "REGISTRY_PATH",
     "BundledDataError",
     "CacheError",
@@ -97,7 +105,10 @@ __all__ = [
     "NetworkError",
     "OfflineError",
     "RedirectRefusedError",
+    "TooLargeError",
     "TruncatedDownloadError",
+    "UnreadableDataError",
+    "UnsafeFileError",
     "UnverifiedReleaseWarning",
     "cache_dir",
     "check_manifest_identity",
@@ -106,6 +117,7 @@ __all__ = [
     "manifest_files",
     "manifest_hashes",
     "parse_manifest",
+    "path_url",
     "read_manifest",
     "read_registry",
     "registry_files",
@@ -148,11 +160,14 @@ def fetch_release(
 
     ``known`` is the registry's {path: Expected} for this release (``datapackage.json``
     included), or None for a release the registry does not know: then the manifest is
-    downloaded unchecked and the data files are verified against the hashes it declares,
-    with an :class:`UnverifiedReleaseWarning`; a manifest naming another dataset or version
-    raises :class:`ManifestError` and is removed. Files already cached are re-hashed; a changed
-    one raises :class:`CacheModifiedError`. Offline mode raises :class:`OfflineError`
-    naming every missing file; so does ``fetch_missing=False`` (nowhere to fetch from).
+    downloaded with no hash, capped at :data:`MAX_MANIFEST_BYTES` (:class:`TooLargeError`),
+    every resource must declare its ``bytes`` and sha256 ``hash`` (:class:`ManifestError`
+    before any download), and the data files are verified against them, with an
+    :class:`UnverifiedReleaseWarning`; a manifest over the cap, or naming another dataset or
+    version, is refused and removed. Resource paths are quoted into URLs (:func:`path_url`).
+    Files already cached are re-hashed; a changed one raises :class:`CacheModifiedError`.
+    Offline mode raises :class:`OfflineError` naming every missing file; so does
+    ``fetch_missing=False`` (nowhere to fetch from).
     Problems of the cache folder itself raise :class:`CacheError`.
 
     Long because: the download with its limits, retries and cache bookkeeping, in the order they
@@ -185,17 +200,19 @@ def fetch_release(
             manifest_file = folder / MANIFEST
             if not _exists(manifest_file, cache):
                 _require_online(dataset, version, [manifest_file], fetch_missing, True)
-                fetch_file(url + MANIFEST, manifest_file, None, **fetch)
-            manifest = read_manifest(manifest_file)
+                cap = (MAX_MANIFEST_BYTES, manifest_too_large())
+                fetch_file(url + MANIFEST, manifest_file, None, cap=cap, **fetch)
             try:
+                manifest = read_manifest(manifest_file)
                 where = f"{manifest_file} (from {url}{MANIFEST})"
                 check_manifest_identity(manifest, dataset, version, where)
-            except ManifestError:
-                manifest_file.unlink()  # unverified and wrong: do not keep it in the cache
+            except (ManifestError, TooLargeError):
+                with suppress(OSError):  # unverified and wrong: do not keep it in the cache
+                    manifest_file.unlink()
                 raise
             origin = f"served by {url}" if fetch_missing else f"cached in {folder}"
             _unverified_warning(dataset, version, origin)
-            expected = manifest_files(manifest, folder, str(manifest_file))
+            expected = manifest_files(manifest, folder, str(manifest_file), sizes=True)
         if only is not None:
             unknown = sorted(set(only) - set(expected))
             if unknown:
@@ -212,8 +229,15 @@ def fetch_release(
             _require_online(dataset, version, [folder / path for path in missing], fetch_missing)
         for path in missing:
             item = expected[path]
-            fetch_file(url + path, folder / path, item.sha256, size=item.size, **fetch)
+            fetch_file(url + path_url(path), folder / path, item.sha256, size=item.size, **fetch)
     return folder
+
+
+def path_url(relative: str) -> str:
+    """A checked resource path as the path of a URL: each segment percent-quoted
+    (``data/é b`` -> ``data/%C3%A9%20b``), so ``#``, ``?``, ``%``, spaces and non-ASCII
+    letters name the file, never a fragment or query."""
+    return "/".join(quote(segment, safe="") for segment in relative.split("/"))
 
 
 def _exists(file: Path, cache: Path) -> bool:

@@ -23,6 +23,7 @@ from coded_events.access.errors import (
     HashMismatchError,
     NetworkError,
     RedirectRefusedError,
+    TooLargeError,
     TruncatedDownloadError,
 )
 from coded_events.access.registry import ENV_BASE_URL
@@ -265,6 +266,32 @@ def _network(url: str, timeout: float, watchdog: _Watchdog) -> Iterator[None]:
         raise _Retryable(NetworkError(message)) from None
 
 
+def _check_announced(url: str, total: int, size: int | None, cap: tuple[int, str] | None) -> None:
+    """Refuse a Content-Length other than the file's ``size``, or over the ``cap``."""
+    if size is not None and total != size:
+        raise HashMismatchError(
+            f"{url} announces {total} bytes, but this file of the release has {size}; "
+            "nothing was downloaded. The server holds other bytes than the ones this "
+            "release published."
+        )
+    if cap is not None and total > cap[0]:
+        raise TooLargeError(f"{url} announces {total} bytes, but {cap[1]}; nothing was downloaded")
+
+
+def _check_received(url: str, received: int, size: int | None, cap: tuple[int, str] | None) -> None:
+    """Stop a body that has grown past the file's ``size`` or the ``cap``."""
+    if size is not None and received > size:
+        raise HashMismatchError(
+            f"{url} sent more than the {size} bytes of this file of the release; the download "
+            "was stopped and deleted"
+        )
+    if cap is not None and received > cap[0]:
+        raise TooLargeError(
+            f"{url} sent more than {cap[0]} bytes, but {cap[1]}; the download was stopped "
+            "and deleted"
+        )
+
+
 def _attempt(
     url: str,
     out: BinaryIO,
@@ -273,8 +300,12 @@ def _attempt(
     clock: _Clock,
     bar: bool,
     size: int | None,
+    cap: tuple[int, str] | None = None,
 ) -> str:
     """One GET of ``url`` into ``out``; returns the sha256 of the body.
+
+    ``cap`` (most bytes, the rule in words) stops a body that grows past it, and refuses
+    one announced larger before reading it.
 
     Network failures become our errors (see :func:`_network`); write errors stay OSError,
     for the caller to report as cache errors.
@@ -289,12 +320,8 @@ def _attempt(
         with response:
             announced = response.headers.get("Content-Length")
             total = int(announced) if announced and announced.isdigit() else None
-            if size is not None and total is not None and total != size:
-                raise HashMismatchError(
-                    f"{url} announces {total} bytes, but this file of the release has {size}; "
-                    "nothing was downloaded. The server holds other bytes than the ones this "
-                    "release published."
-                )
+            if total is not None:
+                _check_announced(url, total, size, cap)
             digest = hashlib.sha256()
             received = 0
             with _progress(total or size, label, bar) as advance:
@@ -306,11 +333,7 @@ def _attempt(
                     if not chunk:
                         break
                     received += len(chunk)
-                    if size is not None and received > size:
-                        raise HashMismatchError(
-                            f"{url} sent more than the {size} bytes of this file of the "
-                            "release; the download was stopped and deleted"
-                        )
+                    _check_received(url, received, size, cap)
                     out.write(chunk)
                     digest.update(chunk)
                     advance(len(chunk))
@@ -351,6 +374,7 @@ def fetch_file(
     deadline: float | None = None,
     progress: bool | None = None,
     root: Path | None = None,
+    cap: tuple[int, str] | None = None,
 ) -> Path:
     """Download ``url`` to ``target`` atomically, checking its sha256 against ``expected``.
 
@@ -361,8 +385,9 @@ def fetch_file(
     back-off; a hash or size mismatch is not (the server sent the wrong bytes). ``timeout``
     bounds each socket operation; ``deadline`` (default :func:`deadline_seconds`) bounds
     the whole file, attempts and back-off included. ``expected=None`` (only for a manifest
-    the registry does not know) skips the check. Errors from the target's folder raise
-    :class:`CacheError`.
+    the registry does not know) skips the check; ``cap`` (most bytes, the rule in words)
+    then bounds the file: a larger one raises :class:`TooLargeError`, not retried. Errors
+    from the target's folder raise :class:`CacheError`.
     """
     clock = _Clock(deadline_seconds(deadline))
     timeout = timeout_seconds(timeout)
@@ -375,7 +400,7 @@ def fetch_file(
         attempts += 1
         try:
             with _cache_errors(cache), safe_files.atomic_writer(target, root) as out:
-                actual = _attempt(url, out, target.name, timeout, clock, bar, size)
+                actual = _attempt(url, out, target.name, timeout, clock, bar, size, cap)
                 if expected is not None and actual != expected:
                     raise HashMismatchError(
                         f"sha256 mismatch for {url}: expected {expected}, got {actual}. "

@@ -24,7 +24,7 @@ from coded_events.access.fetch import (
     DownloadHTTPError,
     OfflineError,
 )
-from coded_events.access.local import is_local, manifest_of, verified_files
+from coded_events.access.local import is_local, manifest_of, read_parquet, verified_files
 from coded_events.extras import ExtraMissing, require
 from coded_events.resources import datasets_dir, repo_root
 from coded_events.safe_files import sha256_file
@@ -485,6 +485,9 @@ def load(
     import pyarrow.parquet as pq
 
     if local:  # parts read one by one: a hive folder (year=2019/) is not a column
-        parts = [pq.read_table(f, partitioning=None) for f in _local_files(dataset, table)]
-        return convert(parts[0] if len(parts) == 1 else pa.concat_tables(parts))
-    return convert(pq.read_table(path(str(dataset), table, version, "parquet")))
+        files = _local_files(dataset, table)
+        parts = [read_parquet(f, lambda f=f: pq.read_table(f, partitioning=None)) for f in files]
+        where = f"the {len(parts)} parts of table {table!r} ({files[0].parent} ...)"
+        return convert(read_parquet(where, lambda: pa.concat_tables(parts)))
+    file = path(str(dataset), table, version, "parquet")
+    return convert(read_parquet(file, lambda: pq.read_table(file)))

@@ -8,16 +8,23 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from coded_events import safe_files
-from coded_events.access.errors import ManifestError
+from coded_events.access.errors import ManifestError, TooLargeError
 from coded_events.access.hashes import Expected, parse_hash
 from coded_events.access.registry import ENV_BASE_URL
+
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+"""The most a ``datapackage.json`` may be, in bytes (8 MiB; the bundled one is about 0.2 MiB).
+
+A manifest the registry does not know arrives with no expected size: its download stops at
+this cap (the partial file is deleted), and :func:`read_manifest` refuses a larger file."""
 
 
 def check_relative_path(relative: str, where: str) -> None:
     """Refuse a resource path that could leave its release folder (ManifestError).
 
-    Refused: empty paths, URLs, absolute POSIX or Windows paths, backslashes, ``..``, empty
-    segments (``data//x``) and NUL bytes. :func:`safe_join` adds the check on disk.
+    Refused: empty paths, URLs, absolute POSIX or Windows paths, backslashes, ``..``, ``.``
+    and empty segments (``data//x``, ``data/.``) and NUL bytes. :func:`safe_join` adds the
+    check on disk.
     """
     text = str(relative)
     problem = None
@@ -27,8 +34,8 @@ def check_relative_path(relative: str, where: str) -> None:
         problem = "is a URL; resources must be files inside the release"
     elif "\\" in text or PureWindowsPath(text).drive or PurePosixPath(text).is_absolute():
         problem = "is absolute or uses backslashes"
-    elif any(part in {"..", ""} for part in text.split("/")) or "\0" in text:
-        problem = "contains '..' or empty segments"
+    elif any(part in {"..", ".", ""} for part in text.split("/")) or "\0" in text:
+        problem = "contains '..', '.' or empty segments, or a NUL byte"
     if problem:
         raise ManifestError(f"{where}: refused resource path {text!r}: it {problem}")
 
@@ -60,12 +67,24 @@ def parse_manifest(text: str | bytes, where: str) -> dict[str, Any]:
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
-    """Read and parse a ``datapackage.json`` file (see :func:`parse_manifest`)."""
+    """Read and parse a ``datapackage.json`` file (see :func:`parse_manifest`); a file over
+    :data:`MAX_MANIFEST_BYTES` raises :class:`TooLargeError` unread."""
     try:
-        text = safe_files.read_regular(path)
+        with safe_files.open_regular(path) as handle:
+            text = handle.read(MAX_MANIFEST_BYTES + 1)
     except OSError as error:
         raise ManifestError(f"{path}: not a readable datapackage.json ({error})") from None
+    if len(text) > MAX_MANIFEST_BYTES:
+        raise TooLargeError(f"{path}: {manifest_too_large()}; it was not read")
     return parse_manifest(text, str(path))
+
+
+def manifest_too_large() -> str:
+    """The rule a ``datapackage.json`` over the cap breaks, in words."""
+    return (
+        f"a datapackage.json may be at most {MAX_MANIFEST_BYTES} bytes "
+        "(coded_events.access.manifest.MAX_MANIFEST_BYTES)"
+    )
 
 
 def resource_path(resource: object, where: str) -> str:
@@ -98,16 +117,30 @@ def check_manifest_identity(
         )
 
 
-def manifest_files(manifest: dict[str, Any], root: Path, where: str) -> dict[str, Expected]:
-    """{resource path: Expected} from a manifest (``hash``, and ``bytes`` when declared)."""
+def manifest_files(
+    manifest: dict[str, Any], root: Path, where: str, *, sizes: bool = False
+) -> dict[str, Expected]:
+    """{resource path: Expected} from a manifest: every resource needs a sha256 ``hash``;
+    ``bytes`` must be a size when given, and given at all with ``sizes`` (files to download
+    from a release the registry does not know). Else :class:`ManifestError` naming it."""
     files: dict[str, Expected] = {}
     for index, resource in enumerate(manifest["resources"]):
         place = f"{where}: resources[{index}]"
-        safe_join(root, resource_path(resource, place), place)
+        relative = resource_path(resource, place)
+        place = f"{place} ({relative!r})"
+        safe_join(root, relative, place)
         size = resource.get("bytes")
-        size = size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
-        files[resource["path"]] = Expected(parse_hash(resource.get("hash"), place), size)
+        if (size is not None or sizes) and not _is_size(size):
+            raise ManifestError(
+                f"{place}: 'bytes' must give the file's size (a whole number of bytes, 0 or "
+                f"more), found {size!r}; a file is downloaded only with its size and sha256 known"
+            )
+        files[relative] = Expected(parse_hash(resource.get("hash"), place), size)
     return files
+
+
+def _is_size(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def manifest_hashes(manifest: dict[str, Any], root: Path, where: str) -> dict[str, str]:
