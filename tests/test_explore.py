@@ -173,6 +173,47 @@ def test_a_link_in_the_output_folder_is_refused(tmp_path: Path) -> None:
     assert not any((tmp_path / "elsewhere").iterdir())
 
 
+def test_a_folder_the_explorer_did_not_write_is_refused(tmp_path: Path) -> None:
+    """``--out`` pointed at a dataset folder would have replaced its tables and manifest."""
+    dataset = tmp_path / "mine"
+    (dataset / "data").mkdir(parents=True)
+    (dataset / "data" / "events.parquet").write_bytes(b"mine")
+    (dataset / "datapackage.json").write_bytes(b"{}")
+    code, output = _explore(str(DATASET), "--out", str(dataset))
+    assert code == 1 and "holds files the explorer did not write" in output, output
+    assert sorted(p.name for p in dataset.rglob("*")) == ["data", "datapackage.json",
+                                                          "events.parquet"]  # fmt: skip
+    assert (dataset / "data" / "events.parquet").read_bytes() == b"mine"
+
+
+def test_an_earlier_site_is_replaced_whole_but_for_files_added_beside_it(
+    tmp_path: Path, site: Path
+) -> None:
+    out = tmp_path / "site"
+    build_site(DATASET, out)
+    (out / "data" / "old-table.csv").write_bytes(b"an earlier release's file")
+    (out / "CNAME").write_bytes(b"events.example.org")
+    build_site(DATASET, out)
+    assert not (out / "data" / "old-table.csv").exists()
+    assert (out / "CNAME").read_bytes() == b"events.example.org"
+    files = {p.relative_to(out) for p in out.rglob("*") if p.is_file()} - {Path("CNAME")}
+    assert files == {p.relative_to(site) for p in site.rglob("*") if p.is_file()}
+
+
+def test_a_partitioned_import_is_named_as_such(tmp_path: Path) -> None:
+    """`import --engine dask` writes parts the page does not read: say that, not "run
+    coded-events build" (which does not apply to an import)."""
+    pytest.importorskip("dask")
+    from coded_events.importers.distributed import import_files_dask
+
+    source = ROOT / "tests" / "fixtures" / "compare" / "synthetic.export.CSV"
+    import_files_dask("gdelt2", [source], tmp_path / "dk")
+    for given in (tmp_path / "dk", tmp_path / "dk" / "data"):
+        code, output = _explore(str(given), "--out", str(tmp_path / "site"))
+        assert code == 1 and "partitioned (written by `import --engine dask`)" in output, output
+        assert "coded-events build" not in output
+
+
 def test_the_cli_reports_what_it_wrote(tmp_path: Path) -> None:
     code, output = _explore(str(DATASET), "--out", str(tmp_path / "site"))
     assert code == 0, output

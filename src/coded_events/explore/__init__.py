@@ -126,8 +126,43 @@ def build_site(
     files = _generated(html)
     files.update(_copies(release, files))
     out = Path(out)
+    earlier = _check_out(out)
     for name, content in sorted(files.items()):
         target = out / name
         safe_files.make_dirs(target.parent, out)
         safe_files.write_atomic(target, content, out)
+    for stale in earlier - {out / name for name in files}:  # the earlier site's, not ours now
+        if stale.relative_to(out).parts[0] in SITE_FOLDERS:
+            stale.unlink()
+    for folder in sorted({p.parent for p in earlier}, key=lambda p: -len(p.parts)):
+        if folder != out and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
     return Site(out, sorted(files), counts)
+
+
+SITE_FOLDERS = ("assets", "data")
+"""The site's folders: what an earlier site had there and the new one lacks is removed."""
+
+
+def _check_out(out: Path) -> set[Path]:
+    """Refuse an ``--out`` that holds what the explorer did not write: it must be absent,
+    empty, or an earlier explorer site (its ``index.html`` names the generator). Returns
+    the earlier site's files (its ``SITE_FOLDERS`` hold only what the new site writes; other
+    files someone added, such as a ``CNAME``, stay)."""
+    if not out.exists() and not out.is_symlink():
+        return set()
+    if out.is_symlink() or not out.is_dir():
+        raise ExploreInputError(f"{out}: --out must be a folder (not a link or a file)")
+    found = set(out.rglob("*"))
+    for path in found:  # what the site would replace or remove is never a link
+        safe_files.check_no_links(path, out)
+    if not found:
+        return set()
+    index = out / "index.html"
+    marker = f'<meta name="generator" content="{page.GENERATOR}">'.encode()
+    if not index.is_file() or marker not in safe_files.read_regular(index)[:2048]:
+        raise ExploreInputError(
+            f"{out}: holds files the explorer did not write; --out must be a new or empty "
+            "folder, or an earlier explorer site"
+        )
+    return {p for p in found if p.is_file()}

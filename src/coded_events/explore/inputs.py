@@ -81,10 +81,19 @@ def _checked(release: Release) -> Release:
     for table in REQUIRED:
         file = release.tables.get(table)
         if file is None or file not in release.contents:
-            raise ExploreInputError(
-                f"{release.folder}: no {table}.parquet (run coded-events build)"
-            )
+            raise ExploreInputError(f"{release.folder}: no {table}.parquet{_why(release.folder)}")
     return release
+
+
+def _why(folder: Path) -> str:
+    """What to do about a folder without the tables the page needs."""
+    data = folder if folder.name == DATA_DIR else folder / DATA_DIR
+    if any((data / table).is_dir() for table in REQUIRED):  # parts of ``import --engine dask``
+        return (
+            ": its tables are partitioned (written by `import --engine dask`), which the "
+            "explorer does not read; import without --engine dask to explore it"
+        )
+    return " (run coded-events build)"
 
 
 def _from_path(path: Path) -> Release:
@@ -96,6 +105,8 @@ def _from_path(path: Path) -> Release:
         return _from_manifest(path.parent / MANIFEST)
     if (path / "events.parquet").is_file():
         return _from_bare_data(path)
+    if (path / MANIFEST).exists() or (path.parent / MANIFEST).exists():
+        raise ExploreInputError(f"{path}: no events.parquet{_why(path)}")
     raise ExploreInputError(
         f"{path}: neither a built dataset folder ({MANIFEST}) nor a data folder "
         "(events.parquet); run coded-events build first"

@@ -78,6 +78,13 @@ def _check_licences(licences: Any, file: Path) -> None:
 
 
 def _path(value: Any, file: Path, where: str) -> PurePosixPath:
+    if isinstance(value, list):  # a table in parts (``import --engine dask``)
+        raise _refuse(
+            file,
+            f"{where}.path",
+            "lists parts: the table is partitioned (written by `import --engine dask`), "
+            "which the explorer does not read; import without --engine dask to explore it",
+        )
     if not isinstance(value, str) or not value:
         raise _refuse(file, f"{where}.path", f"must be a non-empty string, not {value!r}")
     relative = PurePosixPath(value)

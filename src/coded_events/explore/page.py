@@ -12,6 +12,8 @@ from html import escape
 from typing import Any
 
 WEB_SCHEMES = ("http://", "https://")
+GENERATOR = "coded-events explore"
+"""The page's generator meta tag: how ``--out`` recognises an earlier site to replace."""
 ASSETS = ("vega.min.js", "vega-lite.min.js", "explorer.js", "explorer.css")
 FILTERS = (
     ("from", "From", '<input type="date" name="from">'),
@@ -128,6 +130,7 @@ def page(
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta name="generator" content="{GENERATOR}">\n'
         f"<title>{title}: explorer</title>\n"
         '<link rel="stylesheet" href="assets/explorer.css">\n'
         f"</head>\n<body>{body}</body>\n</html>\n"
