@@ -119,6 +119,15 @@ def _table_files(folder: Path) -> list[Path]:
             out.append(sub)
         elif sub.is_dir():
             out += _parts(sub)
+    # the folder's other .csv/.parquet files are checked too (told by their metadata or
+    # columns, else ``unknown-table``), never skipped without a word
+    named = set(out)
+    if folder.is_dir() and not folder.is_symlink():
+        out += [
+            f
+            for f in sorted(folder.iterdir())
+            if f.suffix.lower() in FORMATS and f not in named and not f.is_dir()
+        ]
     return out
 
 

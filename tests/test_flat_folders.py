@@ -1,0 +1,33 @@
+"""A folder given to ``coded-events validate``: every .csv and .parquet file in it is
+checked, those not named after a table too (told apart by their metadata or columns, else
+``unknown-table``); none is skipped without a word."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from coded_events.cli import app
+from coded_events.flat import validate_flat
+from tests.conftest import ROOT
+
+DATA = ROOT / "datasets" / "south-caucasus" / "data"
+
+
+def test_a_table_under_another_name_is_checked_as_its_table(tmp_path: Path) -> None:
+    shutil.copy(DATA / "events.csv", tmp_path / "mytable.csv")
+    result = CliRunner().invoke(app, ["validate", str(tmp_path)])
+    assert "nothing-to-check" not in result.output, result.output
+    report = validate_flat([tmp_path])
+    assert report.rows.get("events") == 24, report.rows
+
+
+def test_a_file_of_no_table_beside_the_tables_is_reported(tmp_path: Path) -> None:
+    shutil.copy(DATA / "events.csv", tmp_path / "events.csv")
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    findings = validate_flat([tmp_path]).findings
+    assert [(f.code, Path(f.file).name) for f in findings if f.code == "unknown-table"] == [
+        ("unknown-table", "notes.csv")
+    ]
