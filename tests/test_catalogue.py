@@ -194,3 +194,11 @@ def test_flat_link_unresolved_names_the_link_type(tmp_path: Path) -> None:
         f"the link ({link_type}) points at event 'nowhere-0001', which no record file of "
         "this dataset holds"
     ]
+
+
+def test_flat_key_hints_name_the_table_not_a_record_field() -> None:
+    """A repeated key of provenance was told to "renumber evidence_index"."""
+    finding = CATALOGUE["duplicate-row-key"].finding(
+        "provenance.parquet", "", key="gdelt2-1", other="row 1", table="provenance"
+    )
+    assert finding.hint.startswith("Each row of provenance needs its own key")

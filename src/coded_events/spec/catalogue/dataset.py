@@ -35,7 +35,8 @@ CHECKS = declare(
         ("other", "value"),
         "Source coded in two files",
         "source id {value} is also the source of {other}",
-        "Put all events from one article in one file.",
+        "Put all events from one article in one file (and list a source once in the "
+        "sources table).",
         "Each source (article) has exactly one record file.",
     ),
     (

@@ -52,7 +52,8 @@ CHECKS = declare(
         ("key", "other", "table"),
         "Primary key used twice",
         "the key ({key}) of table {table} is also used by {other}",
-        "Each row needs its own key: renumber evidence_index within the event.",
+        "Each row of {table} needs its own key: drop the repeated row, or renumber it "
+        "(evidence: evidence_index within the event).",
         "Rows of a table must have unique primary keys (`evidence`: `event_id`, "
         "`evidence_index`). Event and source ids report `duplicate-event-id` and "
         "`duplicate-source-id`, as in record files.",
