@@ -457,3 +457,31 @@ def test_unreleased_bundle_whose_manifest_gives_no_sizes_loads(offline_env, fake
         del resource["bytes"]
     (fake_bundle / "datapackage.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert coded_events.load(DATASET, "evidence").num_rows > 0
+
+
+def test_path_takes_a_dataset_folder_as_load_does(tmp_path: Path, monkeypatch) -> None:
+    """Its "unknown dataset" advice named './folder' and Path(...), which path() refused."""
+    folder = tmp_path / "copy"
+    shutil.copytree(datasets_dir() / "south-caucasus", folder)
+    expected = folder / "data" / "events.parquet"
+    assert coded_events.path(folder, "events") == expected
+    monkeypatch.chdir(tmp_path)
+    assert coded_events.path("./copy", "evidence", format="csv") == Path("copy/data/evidence.csv")
+    with pytest.raises(ValueError, match="names a registry release"):
+        coded_events.path(folder, "events", version="1.0.0")
+    expected.write_bytes(expected.read_bytes() + b"x")  # verified as load() verifies
+    from coded_events.access.errors import DataError
+
+    with pytest.raises(DataError):
+        coded_events.path(folder, "events")
+
+
+def test_path_of_a_partitioned_import_says_how_to_read_it(tmp_path: Path) -> None:
+    pytest.importorskip("dask")
+    from coded_events.importers.distributed import import_files_dask
+    from tests.conftest import ROOT
+
+    source = ROOT / "tests" / "fixtures" / "compare" / "synthetic.export.CSV"
+    import_files_dask("gdelt2", [source], tmp_path / "dk")
+    with pytest.raises(ValueError, match=r"in \d+ parts .* read it with load\(\)"):
+        coded_events.path(tmp_path / "dk", "events")

@@ -416,15 +416,21 @@ def table_and_format(resource: dict[str, Any]) -> tuple[str, str]:
 
 
 def path(
-    dataset: str = DEFAULT_DATASET,
+    dataset: str | os.PathLike[str] = DEFAULT_DATASET,
     table: str = "events",
     version: str | None = None,
     format: str = "parquet",
 ) -> Path:
     """The local, verified file of one table of a release, e.g. for DuckDB or Spark.
 
+    ``dataset``: a registered name, or a dataset folder on disk (as for :func:`load`).
     ``version=None`` is the bundled release; another version is downloaded once and cached.
     """
+    if is_local(dataset):
+        if version is not None:
+            raise ValueError(f"version={version!r} names a registry release; {dataset} is a folder")
+        _check_types(dataset="local", table=table, format=format)
+        return _local_file(dataset, table, format.lower())
     _check_types(dataset=dataset, table=table, version=version, format=format)
     folder = release_folder(dataset, version, only=[])
     manifest_file = folder / MANIFEST
@@ -444,15 +450,29 @@ def path(
     return file
 
 
-def _local_files(dataset: str | os.PathLike[str], table: str) -> list[Path]:
-    """The verified Parquet file (or part files) of ``table`` in a dataset folder on disk."""
+def _local_files(
+    dataset: str | os.PathLike[str], table: str, file_format: str = "parquet"
+) -> list[Path]:
+    """The verified file (or part files) of ``table`` in a dataset folder on disk."""
     folder, manifest = manifest_of(dataset)
     resources = [r for r in manifest.get("resources", []) if isinstance(r, dict)]
     files = {table_and_format(r): r for r in resources}
-    if (table, "parquet") not in files:
-        known = sorted({name for name, fmt in files if fmt == "parquet"})
-        raise UnknownTableError(table, known, f" in {folder / MANIFEST} (Parquet)")
-    return verified_files(folder, files[(table, "parquet")])
+    if (table, file_format) not in files:
+        known = sorted({name for name, fmt in files if fmt == file_format})
+        raise UnknownTableError(table, known, f" in {folder / MANIFEST} ({file_format})")
+    return verified_files(folder, files[(table, file_format)])
+
+
+def _local_file(dataset: str | os.PathLike[str], table: str, file_format: str) -> Path:
+    """The one verified file of ``table`` in a dataset folder (``path()``)."""
+    files = _local_files(dataset, table, file_format)
+    if len(files) > 1:
+        raise ValueError(
+            f"table {table!r} of {dataset} is in {len(files)} parts (an `import --engine "
+            f"dask`): read it with load(), or point DuckDB at {files[0].parent.parent}/**/*"
+            f".{file_format}"
+        )
+    return files[0]
 
 
 def load(
