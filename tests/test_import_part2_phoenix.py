@@ -107,3 +107,20 @@ def test_the_real_sample_parses() -> None:
                                           "SourceActorRole", "SourceActorAttribute")),
         strict=True) if f == "IMGMOSISI"]  # fmt: skip
     assert fails and all(r.code == "IMG" and r.religion == "MOS" for r in fails)
+
+
+def test_rows_whose_actors_both_give_no_code_are_imported(tmp_path: Path) -> None:
+    """Neither actor code is in the codebook, so no name is derived for either: the notes
+    column was a row short (pyarrow drops rows whose joined parts are all null) and the
+    import ended in a traceback."""
+    from coded_events.importers.run import import_files
+
+    good = "2\t20160328\t2016\t03\t28\tUSAGOV\tUSA\tGOV\t\tRUSGOV\tRUS\tGOV\t\t010\t01\t0\t0.0"
+    bad = "1\t20160328\t2016\t03\t28\tQQQ\tQQQ\t\t\tZZZ\tZZZ\t\t\t010\t01\t0\t0.0"
+    tail = "\t\t\t\t\t\t\ts1\thttp://x.org/a\tsrc\n"
+    path = tmp_path / "events.txt"
+    path.write_text(good + tail + bad + tail, encoding="utf-8")
+    result = import_files("phoenix", [path], tmp_path / "out")
+    assert (result.rows_read, result.rows_written, result.rows_rejected) == (2, 2, 0)
+    notes = pa.parquet.read_table(tmp_path / "out" / "data" / "events.parquet")["notes"]
+    assert notes.to_pylist()[1] is None and "source USAGOV" in notes.to_pylist()[0]

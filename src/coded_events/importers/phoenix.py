@@ -293,8 +293,10 @@ def _notes_rule(doc: str) -> Rule:
                 f"{label} ", built.field("code"), " = ", built.field("derived"), ""
             )
             parts.append(text)
-        joined = pc.binary_join_element_wise(*parts, "; ", null_handling="skip")
-        joined = pc.if_else(pc.equal(joined, ""), None, joined)
+        # both, or the one there is (not null_handling="skip": pyarrow 26 drops the rows
+        # where every part is null, so the column came out shorter than the batch)
+        source, target = parts
+        joined = pc.coalesce(pc.binary_join_element_wise(source, target, "; "), source, target)
         note = pc.binary_join_element_wise(
             "Actor names derived from the codes by coded-events (Phoenix gives no names): ",
             joined,
