@@ -199,6 +199,20 @@ def test_rows_that_are_not_utf8_are_rejected(tmp_path: Path) -> None:
     assert got.found() == {"import-not-utf8": [2]} and got.lines == [1, 3]
 
 
+def test_control_characters_in_values_we_write_reject_the_row(tmp_path: Path) -> None:
+    """A NUL in a place name or a control byte in a URL would be written verbatim into a
+    column the validator refuses: the row is rejected, never changed; a control byte in a
+    column kept only in producer_fields is JSON-escaped there and the row imported."""
+    got = imported("gdelt2", "gdelt2__control-characters.tsv", tmp_path)
+    assert got.found() == {"import-control-character": [2, 3]} and got.lines == [1]
+    assert got.fields(1)["Actor1Geo_FullName"] == "\x07"
+    messages = sorted(f.message.split(" holds")[0] for f in got.result.findings)
+    assert messages == [
+        "the value for events.location_name",
+        "the value for provenance.source_url",
+    ]
+
+
 def test_a_file_that_is_not_an_event_file_is_refused_with_one_finding(tmp_path: Path) -> None:
     for fmt in ("gdelt2", "icews"):
         out = tmp_path / fmt

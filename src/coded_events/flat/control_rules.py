@@ -16,7 +16,7 @@ from coded_events.spec.vocabulary import CONTROL_CHARACTERS_PATTERN
 _CONTROL_PATTERN = CONTROL_CHARACTERS_PATTERN  # RE2 reads it as Python's re does
 
 
-def _may_hold_control(values: pa.Array) -> bool:
+def may_hold_control(values: pa.Array) -> bool:
     """Whether any byte of a string array's data is a control character (one pass over the
     bytes with numpy: most columns hold none, and then no regex runs)."""
     data = values.buffers()[2]
@@ -36,7 +36,7 @@ def control_rule(column: str) -> Rule:
             hits = pc.match_substring_regex(values.dictionary, _CONTROL_PATTERN)
             mask = pc.fill_null(hits, False).take(values.indices)
         else:
-            if not _may_hold_control(values):
+            if not may_hold_control(values):
                 return
             mask = pc.match_substring_regex(values, _CONTROL_PATTERN)
         shown = text(values)

@@ -19,9 +19,10 @@ import pyarrow.compute as pc
 
 from coded_events.findings import Sampler
 from coded_events.importers.columns import empty_as_null, false_mask, json_objects, matches
+from coded_events.importers.controls import control_issues
 from coded_events.importers.derive import actor_parts, codebook_columns, empty_quantities
 from coded_events.importers.format import Batch, Converted, Format, Issue, Rule
-from coded_events.importers.raw import Notice, RawBatch
+from coded_events.importers.raw import Notice, RawBatch, record_numbers
 from coded_events.importers.seen import EventIds, SeenIds
 from coded_events.release.rows import ARROW_SCHEMAS, arrow_table
 from coded_events.spec.catalogue import CATALOGUE
@@ -193,7 +194,8 @@ class BatchConverter:
         else:
             repeated = duplicate
             if pair is not None:  # a repeated record: all its rows
-                repeated = pc.is_in(batch.lines, value_set=batch.lines.filter(duplicate))
+                records = record_numbers(pair)
+                repeated = pc.is_in(records, value_set=records.filter(duplicate))
             keys = self.event_ids.assign(lower, producer_id, pair, pc.and_(pc.invert(bad),
                                          pc.invert(repeated)))  # fmt: skip
             event_id = pc.binary_replace_slice(keys, 0, 0, prefix)
@@ -244,17 +246,20 @@ class BatchConverter:
                 check.finding(batch.file, pointer, value, line=line, **params)
             )
 
-    def _account(self, issues: list[Issue], batch: Batch, records: bool = False) -> pa.Array:
-        """Report the issues; the mask of rejected rows (``records``: rows of one record,
-        sharing its line, are rejected together, before the warnings are reported)."""
+    def _account(
+        self, issues: list[Issue], batch: Batch, records: pa.Array | None = None
+    ) -> pa.Array:
+        """Report the issues; the mask of rejected rows (``records``: each row's record,
+        ``record_numbers``; the rows of a record are rejected together, before the
+        warnings are reported)."""
         rejected = false_mask(len(batch))
         errors = [i for i in issues if CATALOGUE[i.code].severity == "error"]
         for issue in errors:
             first = pc.and_(pc.fill_null(issue.mask, False), pc.invert(rejected))
             self._findings(issue, first, batch)
             rejected = pc.or_(rejected, first)
-        if records:  # a record is written whole or not at all
-            rejected = pc.is_in(batch.lines, value_set=batch.lines.filter(rejected))
+        if records is not None:  # a record is written whole or not at all
+            rejected = pc.is_in(records, value_set=records.filter(rejected))
         for issue in issues:
             if CATALOGUE[issue.code].severity != "error":
                 kept = pc.and_(pc.fill_null(issue.mask, False), pc.invert(rejected))
@@ -354,15 +359,17 @@ class BatchConverter:
             converted = _apply(rule, batch)
             out.update(converted.columns)
             issues += converted.issues
+        issues += control_issues(out)
         issues.append(self._target_is_source(out, batch))
-        rejected = self._account(issues, batch, records=raw.pair is not None)
+        records = None if raw.pair is None else record_numbers(raw.pair)
+        rejected = self._account(issues, batch, records)
         keep = pc.invert(rejected)
         length = len(batch)
-        read = length if raw.pair is None else len(pc.unique(batch.lines))
+        read = length if records is None else len(pc.unique(records))
         written = (
             pc.sum(pc.cast(keep, pa.int64())).as_py() or 0
-            if raw.pair is None
-            else len(pc.unique(batch.lines.filter(keep)))
+            if records is None
+            else len(pc.unique(records.filter(keep)))
         )
         self.accounts.rows_read += read
         self.accounts.rows_written += written
@@ -417,4 +424,6 @@ class BatchConverter:
             if others:
                 values = pc.if_else(pc.is_in(values, value_set=missing), None, values)
             columns[name] = values
-        return Batch(columns, raw.lines, label, self.format, raw=raw.columns, name=input_name)
+        return Batch(
+            columns, raw.lines, label, self.format, raw=raw.columns, name=input_name, pair=raw.pair
+        )

@@ -32,6 +32,15 @@ CHECKS = declare(
      "Convert the file to UTF-8 (producers publish UTF-8; a spreadsheet may have saved it "
      "in another encoding).",
      f"The bytes of the line are not UTF-8. {_ROW}"),
+    ("import-control-character", "error", IMPORTS, ("target",),
+     "Control character in a value",
+     "the value for {target} holds a control character (U+0000-U+001F other than tab, "
+     "line feed and carriage return), which our tables do not allow",
+     "Remove it from the file (a NUL or another control byte is usually damage from a "
+     "conversion); the row is then imported.",
+     "Our tables' free-text columns hold no control characters (`control-character`), and "
+     "an import never changes a value silently. Values kept only in "
+     f"`provenance.producer_fields` are JSON-escaped and need no change. {_ROW}"),
     ("import-wrong-width", "error", IMPORTS, ("actual", "delimiter", "expected"),
      "Row with the wrong number of fields",
      "the row has {actual} field(s) separated by {delimiter} where the format has {expected}",
