@@ -347,10 +347,11 @@ def import_files_dask(
     meta = _metadata(fmt, result)
     out = Path(out).absolute()
     safe_files.check_no_links(out)
+    created = _missing_folders(out)
     safe_files.make_dirs(out)
     staging = out / f".import-staging-{secrets.token_hex(4)}"
-    safe_files.make_dirs(staging / DATA_DIR, out)
     try:
+        safe_files.make_dirs(staging / DATA_DIR, out)
         tasks = [
             InputTask(i, str(p), fmt.name, str(staging), meta, batch_bytes, max_samples)
             for i, p in enumerate(paths)
@@ -362,6 +363,24 @@ def import_files_dask(
             item.sha256 = part.sha256
         _merge(done, result, max_samples)
         _write_package(out, staging, meta, result, [p for d in done for p in d.parts])
+    except BaseException:  # a failed import leaves no folder it created
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(created)
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _missing_folders(out: Path) -> list[Path]:
+    """``out`` and its parents that do not exist yet, deepest first."""
+    return [p for p in (out, *out.parents) if not p.exists()]
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) while they are empty: nothing else is removed."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break

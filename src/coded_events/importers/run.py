@@ -155,10 +155,10 @@ def _resolve(name: str, paths: Sequence[Path]) -> tuple[Format, str]:
     return chosen[0][0], "; ".join(why for _, why in chosen)
 
 
-def _name(path: Path, label: str) -> str:
+def _name(path: Path, member: inputs.Member) -> str:
     """An input as provenance.input_file and dataset.json name it: the file name (and the
     zip member), not the folder it was read from."""
-    return path.name + (("!" + label.rsplit("!", 1)[1]) if "!" in label else "")
+    return path.name + (f"!{member.name}" if member.name else "")
 
 
 def input_names(paths: Sequence[Path]) -> list[str]:
@@ -245,7 +245,7 @@ def _read_input(
     for member in inputs.members(path):
         read_before = accounts.rows_read
         reader = fmt.reader or read_delimited
-        name = _name(path, member.label)
+        name = _name(path, member)
         try:
             with inputs.open_member(member) as stream:
                 batches = prefetch(reader(stream, member.label, fmt, batch_bytes))
