@@ -76,3 +76,19 @@ def test_new_without_a_needed_option_is_a_usage_error(tmp_path: Path, left_out: 
     assert result.exit_code == 2, result.output
     assert f"missing {left_out}" in result.output
     assert not (DATASET / "records" / "x-2024-01-01-a.json").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "import"])
+def test_scheduler_without_the_dask_engine_is_a_usage_error(command: str, tmp_path: Path) -> None:
+    """It was ignored without a word (and the local engine ran)."""
+    data = str(DATASET / "data")
+    args = {
+        "validate": ["validate", "--scheduler", "tcp://127.0.0.1:1", data],
+        "import": ["import", "gdelt2", str(ROOT / "tests" / "fixtures" / "importers" /
+                   "gdelt2__ids.tsv"), "--out", str(tmp_path / "out"), "--scheduler",
+                   "tcp://127.0.0.1:1"],
+    }[command]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "--scheduler is used with --engine dask only" in result.output
+    assert not (tmp_path / "out").exists()

@@ -209,6 +209,9 @@ def test_the_text_report_lists_every_reference_event(changed_copy: Path) -> None
     assert any(line.startswith("  sc-0003 ") and "missed" in line for line in lines)
 
 
+RAW = ROOT / "tests" / "fixtures" / "compare" / "synthetic.export.CSV"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -216,6 +219,8 @@ def test_the_text_report_lists_every_reference_event(changed_copy: Path) -> None
         (["south-caucasus", "nowhere-dataset"], "unknown dataset 'nowhere-dataset'"),
         (["south-caucasus", "south-caucasus", "--from", "2024-13-01"], "--from: '2024-13-01'"),
         (["south-caucasus", "south-caucasus", "--from", "2025-01-01"], "starts"),
+        (["south-caucasus", "south-caucasus", "--countries", "arm,xx"], "--countries: XX not a"),
+        (["south-caucasus", str(RAW)], f"error: {RAW}: a file, not a dataset folder; a producer"),
     ],
 )
 def test_bad_input_gets_a_message_not_a_traceback(args: list[str], message: str) -> None:
@@ -223,6 +228,8 @@ def test_bad_input_gets_a_message_not_a_traceback(args: list[str], message: str)
     assert result.exit_code == (2 if args[0] == "no/such/folder" else 1)  # a missing path: usage
     assert message in result.output
     assert "Traceback" not in result.output
+    if args[1] == str(RAW):  # the file named once (it was named twice)
+        assert result.output.count(args[1]) == 1
 
 
 def test_a_dataset_without_the_needed_columns(tmp_path: Path) -> None:

@@ -54,6 +54,11 @@ def manifest_of(dataset: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
     if not (folder / MANIFEST).is_file() and (folder.parent / MANIFEST).is_file():
         folder = folder.parent  # DIR/data was given
     manifest_file = folder / MANIFEST
+    if given.is_file() and given.name != MANIFEST:
+        raise DataError(
+            f"{given}: a file, not a dataset folder; a producer's event file is read after "
+            "`coded-events import auto FILE --out DIR`, as the dataset DIR"
+        )
     if not manifest_file.is_file():
         raise DataError(
             f"{given}: no {MANIFEST} there; give a dataset folder (one holding {MANIFEST}), "

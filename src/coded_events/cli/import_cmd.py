@@ -67,6 +67,8 @@ def _runner(engine: str, csv: bool, scheduler: str | None) -> Callable[..., Any]
     if engine not in ("local", "dask"):
         raise _usage(f"unknown engine {engine!r}: local or dask")
     if engine == "local":
+        if scheduler is not None:
+            raise _usage("--scheduler is used with --engine dask only")
         return functools.partial(import_files, csv=csv)
     if csv:
         raise _usage("--csv is not written with --engine dask (Parquet parts only)")

@@ -116,6 +116,9 @@ def validate_command(
     Every finding names the file, the line and column, the check's code and a fix. Exit
     status: 0 when there is no error, 1 when there are errors, 2 on usage problems.
     """
+    if scheduler is not None and engine != "dask":
+        typer.echo("--scheduler is used with --engine dask only", err=True)
+        raise typer.Exit(2)
     if engine == "dask":
         findings = _dask_findings(paths, strict, max_samples, scheduler)
     elif engine != "local":

@@ -174,8 +174,11 @@ def _load(dataset: str | os.PathLike[str], where: str | os.PathLike[str], table:
         return coded_events.load(where, table)
     except UnknownTableError:
         raise
-    except DataError as error:
-        raise CompareError(f"{dataset}: {error}") from None
+    except DataError as error:  # its message names the file; the dataset once
+        text = str(error)
+        raise CompareError(
+            text if text.startswith(str(dataset)) else f"{dataset}: {text}"
+        ) from None
     except (OSError, pa.ArrowException) as error:  # ArrowInvalid is a ValueError
         reason = f"{type(error).__name__}: {error}".splitlines()[0][:300]
         raise CompareError(

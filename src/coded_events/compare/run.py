@@ -21,6 +21,7 @@ of the report. Then each candidate row in scope is one of:
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -30,6 +31,7 @@ from coded_events.coding import matching
 from coded_events.compare import rules
 from coded_events.compare.rows import CompareError, Row, read_rows
 from coded_events.compare.scope import Scope, reference_scope
+from coded_events.spec import codebook
 
 DEFAULT_LEVEL = "root"
 CONFUSION_LEVEL = "quadclass"
@@ -133,6 +135,23 @@ def _day(value: str | date | None, what: str) -> date | None:
         raise CompareError(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _countries(countries: Sequence[str] | None) -> list[str] | None:
+    """``--countries`` as codes (upper case); a code the codebook does not know (neither a
+    CAMEO actor country nor an ISO 3166 country) is refused: it would leave nothing in
+    scope without a word."""
+    if not countries:
+        return None
+    codes = [c.strip().upper() for c in countries if c.strip()]
+    known = set(codebook.actor_countries()) | set(codebook.iso_countries())
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise CompareError(
+            f"--countries: {', '.join(unknown)} not a CAMEO or ISO 3166 country code of the "
+            "codebook (three letters, e.g. ARM, AZE, RUS)"
+        )
+    return codes
+
+
 def compare(
     reference: str | os.PathLike[str],
     candidate: str | os.PathLike[str],
@@ -151,15 +170,12 @@ def compare(
         raise CompareError(f"level {level!r}: choose one of {', '.join(rules.LEVELS)}")
     if window < 0:
         raise CompareError(f"window {window}: a number of days, 0 or more")
+    chosen = _countries(countries)
     refs, _ = read_rows(reference)
     if not refs:
         raise CompareError(f"{reference}: the reference holds no events")
     scope = reference_scope(
-        refs,
-        window,
-        _day(scope_from, "--from"),
-        _day(scope_to, "--to"),
-        [c.strip().upper() for c in countries if c.strip()] if countries else None,
+        refs, window, _day(scope_from, "--from"), _day(scope_to, "--to"), chosen
     )
     if scope.first > scope.last:
         raise CompareError(f"the scope starts ({scope.first}) after it ends ({scope.last})")
