@@ -116,6 +116,9 @@ class Batch:
     """The same columns before the missing values became null (for provenance)."""
     name: str = ""
     """The input as ``provenance.input_file`` and dataset.json name it."""
+    pair: pa.Array | None = None
+    """Each row's place in its producer record (``RawBatch.pair``), None when a row is a
+    record."""
 
     def __len__(self) -> int:
         return len(self.lines)

@@ -133,13 +133,12 @@ def quantity(value: Any, unit: str) -> dict[str, object] | None:
 
 
 def first_of_record(batch: Batch) -> pa.Array:
-    """True on the first row of each record (the rows of a record are consecutive and
-    share its line): record-level findings are shown and counted once per record."""
-    lines = batch.lines
-    if not len(lines):
-        return pa.array([], pa.bool_())
-    previous = pa.concat_arrays([pa.array([0], pa.int64()), lines.slice(0, len(lines) - 1)])
-    return pc.not_equal(lines, previous)
+    """True on the first row of each record (its place in the record, ``pair``, null or
+    1; records, not lines, since several records may share a line): record-level
+    findings are shown and counted once per record."""
+    if batch.pair is None:
+        return pa.repeat(pa.scalar(True), len(batch))
+    return pc.fill_null(pc.less_equal(batch.pair, 1), True)
 
 
 def _once(issues: list[Issue], batch: Batch) -> list[Issue]:

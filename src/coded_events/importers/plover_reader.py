@@ -4,22 +4,29 @@ of a record (``RawBatch.pair`` gives its place in the record)."""
 
 from __future__ import annotations
 
-import io
+import codecs
 import json
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from coded_events.importers.inputs import InputError
-from coded_events.importers.raw import NotEventFile, RawBatch
+from coded_events.importers.format import Issue
+from coded_events.importers.raw import InputBroken, NotEventFile, RawBatch, record_numbers
 from coded_events.importers.rules import json_cell
 
 __all__ = ["COLUMNS", "OTHER_KEYS", "JsonError", "pairs", "read_plover", "read_records"]
 
 
 class JsonError(ValueError):
-    """A record that is not valid JSON, with the line it starts on."""
+    """Where the file stops being JSON records: the line and the reason."""
+
+    def __init__(self, reason: str, line: int) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.reason = reason
+        self.line = line
 
 
 def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -34,34 +41,59 @@ def _constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_constant)
+_BLANK = " \t\r\n"
+_NUMBER = "0123456789.eE+-"
 
 
-def read_records(stream: IO[str], chunk: int = 1 << 16) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Each record of a JSON array (or JSON-lines file) with the line it starts on."""
-    buffer, line, started = "", 1, False
-    while True:
+def _decode(buffer: str, line: int, final: bool) -> tuple[Any, int] | None:
+    """The JSON value at the start of ``buffer`` and where it ends; None when it may go on
+    in text not read yet (not ``final``)."""
+    try:
+        value, end = _DECODER.raw_decode(buffer)
+    except RecursionError:
+        raise JsonError("a value is nested too deeply to be read", line) from None
+    except json.JSONDecodeError as error:
+        if not final:
+            return None  # an incomplete value: read more
+        raise JsonError(f"{error.msg} (line {line + error.lineno - 1})", line) from None
+    except ValueError as error:
+        raise JsonError(str(error), line) from None
+    if end == len(buffer) and not final and buffer[-1] in _NUMBER:
+        return None  # the number may go on in the next chunk
+    return value, end
+
+
+def read_records(stream: IO[str], chunk: int = 1 << 16) -> Iterator[tuple[int, Any]]:
+    """Each record with the line it starts on: the elements of every top-level JSON array,
+    and every top-level value that is not an array (JSON lines). Raises JsonError at what
+    is not JSON (a value broken off, an array not closed, text after the records)."""
+    buffer, line, inside = "", 1, 0  # inside: the line of the open top-level array
+    final = False
+    while not final:
         more = stream.read(chunk)
+        final = not more
         buffer += more
         while True:
-            stripped = buffer.lstrip(" \t\r\n,")
-            line += buffer[: len(buffer) - len(stripped)].count("\n")
+            stripped = buffer.lstrip(_BLANK + ("," if inside else ""))
+            line += buffer.count("\n", 0, len(buffer) - len(stripped))
             buffer = stripped
-            if not started and buffer.startswith("["):
-                buffer, started = buffer[1:], True
-                continue
-            if not buffer or buffer.startswith("]"):
+            if not buffer:
                 break
-            try:
-                record, end = _DECODER.raw_decode(buffer)
-            except (json.JSONDecodeError, ValueError) as error:
-                if more and isinstance(error, json.JSONDecodeError):
-                    break  # an incomplete record: read more
-                raise JsonError(f"line {line}: {error}") from None
+            if not inside and buffer[0] == "[":
+                buffer, inside = buffer[1:], line
+                continue
+            if inside and buffer[0] == "]":
+                buffer, inside = buffer[1:], 0
+                continue
+            found = _decode(buffer, line, final)
+            if found is None:
+                break
+            record, end = found
             yield line, record
-            line += buffer[:end].count("\n")
+            line += buffer.count("\n", 0, end)
             buffer = buffer[end:]
-        if not more:
-            return
+    if inside:
+        raise JsonError(f"the array opened on line {inside} is not closed", line)
 
 
 def pairs(record: dict[str, Any]) -> tuple[list[tuple[Any, Any]], bool]:
@@ -109,19 +141,65 @@ def _rows(record: Any) -> tuple[list[dict[str, str | None]], bool]:
     return rows, not_actors
 
 
+class _Text:
+    """A binary stream read as UTF-8 text (a BOM skipped): the text before a byte that is
+    not UTF-8, then JsonError with that byte's line."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.lines = 1  # the line the next text starts on
+        self.started = False
+        self.broken: JsonError | None = None
+
+    def read(self, size: int) -> str:
+        text = ""
+        while not text:
+            if self.broken is not None:
+                raise self.broken
+            data = self.stream.read(size)
+            try:
+                text = self.decoder.decode(data, final=not data)
+            except UnicodeDecodeError as error:
+                text = bytes(error.object[: error.start]).decode("utf-8")
+                line = self.lines + text.count("\n")
+                self.broken = JsonError(f"not UTF-8 ({error.reason})", line)
+            if not self.started and text:
+                self.started, text = True, text.removeprefix("\ufeff")
+            if not data:
+                break
+        self.lines += text.count("\n")
+        return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _strings(values: list[str | None]) -> tuple[pa.Array, list[bool] | None]:
+    """A column as Arrow strings; a lone surrogate (``\\ud800`` in the JSON: no UTF-8
+    text) becomes U+FFFD, with a mask of the cells that held one (None: no cell did)."""
+    try:
+        return pa.array(values, pa.string()), None
+    except UnicodeEncodeError:
+        bad = [v is not None and _SURROGATE.search(v) is not None for v in values]
+        fixed = [None if v is None else _SURROGATE.sub("\ufffd", v) for v in values]
+        return pa.array(fixed, pa.string()), bad
+
+
 def read_plover(
     stream: IO[bytes], label: str, fmt: Any, batch_bytes: int = 0
 ) -> Iterator[RawBatch]:
     """Raw batches of a PLOVER JSON file: one row per source-target pair (``pair`` says
-    its place in the record), each row's line the line its record starts on."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    its place in the record), each row's line the line its record starts on. Raises
+    NotEventFile when no record could be read, InputBroken (after the records before it)
+    where the file stops being JSON records."""
     columns = (*COLUMNS, OTHER_KEYS)
     cells: dict[str, list[str | None]] = {c: [] for c in columns}
     lines: list[int] = []
     place: list[int | None] = []
     records = 0
     try:
-        for line, record in read_records(text):
+        for line, record in read_records(_Text(stream)):
             rows, _ = _rows(record)
             for index, row in enumerate(rows):
                 for column in columns:
@@ -132,13 +210,15 @@ def read_plover(
             if records % RECORDS_PER_BATCH == 0:
                 yield _batch(cells, lines, place)
                 cells, lines, place = {c: [] for c in columns}, [], []
-    except (JsonError, UnicodeDecodeError) as error:
-        reason = f"not JSON records ({error})" if isinstance(error, JsonError) else (
-            f"not UTF-8 ({error})"
+    except JsonError as error:
+        reason = error.reason if error.reason.startswith("not UTF-8") else (
+            f"not JSON records ({error.reason})"
         )  # fmt: skip
         if not records:
-            raise NotEventFile(reason) from None
-        raise InputError(f"{label}: after {records} record(s), {reason}") from None
+            raise NotEventFile(f"line {error.line}: {reason}") from None
+        if lines:
+            yield _batch(cells, lines, place)
+        raise InputBroken(f"after {records} record(s), {reason}", error.line) from None
     if not records:
         raise NotEventFile("the file holds no records")
     if lines:
@@ -148,5 +228,17 @@ def read_plover(
 def _batch(
     cells: dict[str, list[str | None]], lines: list[int], place: list[int | None]
 ) -> RawBatch:
-    columns = {k: pa.array(v, pa.string()) for k, v in cells.items()}
-    return RawBatch(columns, pa.array(lines, pa.int64()), pair=pa.array(place, pa.int64()))
+    columns: dict[str, pa.Array] = {}
+    bad: list[bool] | None = None
+    for name, values in cells.items():
+        columns[name], found = _strings(values)
+        if found is not None:
+            bad = found if bad is None else [a or b for a, b in zip(bad, found, strict=True)]
+    pair = pa.array(place, pa.int64())
+    issues = []
+    if bad is not None:  # the record is rejected, once (on its first row)
+        records = record_numbers(pair)
+        mask = pc.is_in(records, value_set=records.filter(pa.array(bad, pa.bool_())))
+        first = pc.fill_null(pc.less_equal(pair, 1), True)
+        issues.append(Issue("import-not-utf8", pc.and_(mask, first), None, {}, ""))
+    return RawBatch(columns, pa.array(lines, pa.int64()), issues, pair=pair)

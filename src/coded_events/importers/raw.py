@@ -11,6 +11,7 @@ import zlib
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from coded_events.importers.format import Issue, Layout
 
@@ -83,11 +84,20 @@ class RawBatch:
     pair: pa.Array | None = None
     """For a reader that makes several rows of one producer record (PLOVER: one row per
     source-target pair): each row's 1-based place in its record, null for a record of one
-    row. The rows of a record share its line; they are written or rejected together, are
-    counted once in rows read, and are tied by ``same_as`` links to the record's first row."""
+    row. The rows of a record are consecutive (a record starts at each null or 1: several
+    records may share a line) and share its line; they are written or rejected together,
+    are counted once in rows read, and are tied by ``same_as`` links to the record's first
+    row."""
 
     def __len__(self) -> int:
         return len(self.lines)
+
+
+def record_numbers(pair: pa.Array) -> pa.Array:
+    """Each row's record within its batch (1, 2, ...), from ``RawBatch.pair``: a record
+    starts at each null or 1 (records, not lines, are the unit: several may share one)."""
+    starts = pc.fill_null(pc.less_equal(pair, 1), True)
+    return pc.cumulative_sum(pc.cast(starts, pa.int64()))
 
 
 @dataclass(frozen=True)
