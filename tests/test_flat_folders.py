@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from coded_events.cli import app
@@ -31,3 +32,17 @@ def test_a_file_of_no_table_beside_the_tables_is_reported(tmp_path: Path) -> Non
     assert [(f.code, Path(f.file).name) for f in findings if f.code == "unknown-table"] == [
         ("unknown-table", "notes.csv")
     ]
+
+
+def test_a_damaged_file_of_no_table_name_is_unreadable_locally_and_by_url(
+    tmp_path: Path,
+) -> None:
+    """Not ``unknown-table``: its footer cannot be read, so nothing tells its table (a URL
+    is read through fsspec on the Dask engine)."""
+    pytest.importorskip("fsspec")
+    damaged = tmp_path / "trunc.parquet"
+    damaged.write_bytes((DATA / "events.parquet").read_bytes()[:500])
+    pytest.importorskip("dask")
+    for given, engine in ((damaged, "local"), (damaged.as_uri(), "dask")):
+        codes = {f.code for f in validate_flat([given], engine=engine).findings}
+        assert codes == {"file-unreadable"}, (given, codes)

@@ -49,17 +49,18 @@ def _remote_files(url: str) -> list[tuple[str, str | None]]:
     return [(f"{protocol}://{name}", url.rstrip("/")) for name in names]
 
 
-def _remote_table(url: str, root: str | None) -> tuple[str | None, str]:
-    """The table of a remote file, as :func:`coded_events.flat.discovery.table_of` finds it
-    (metadata, name, folders below ``root``, columns), reading the header or footer only."""
+def _remote_table(url: str, root: str | None) -> tuple[str | None, str, bool]:
+    """The table of a remote file, as :func:`coded_events.flat.discovery.identify` finds it
+    (metadata, name, folders below ``root``, columns), reading the header or footer only;
+    and whether the file cannot be read (``file-unreadable``, whatever its name)."""
     path = PurePosixPath(url.split("://", 1)[1])
     base = PurePosixPath(root.split("://", 1)[1]) if root else None
     fs, remote = _fs(url)
     try:
         with fs.open(remote, "rb") as handle:
-            return discovery.table_of(path, _format(url), base, source=handle)  # type: ignore[arg-type]
+            return discovery.identify(path, _format(url), base, source=handle)  # type: ignore[arg-type]
     except OSError as error:
-        return None, f"{type(error).__name__}: {error}"
+        return None, f"{type(error).__name__}: {error}", True
 
 
 def _format(location: str | Path) -> str:
@@ -76,17 +77,22 @@ def table_sets(paths: list[str | Path]) -> list[TableSet]:
     if len(urls) < len(paths):
         raise ValueError("give local paths or URLs (file:///... for local ones), not both")
     sets: dict[str, TableSet] = {}
+    unreadable: list[tuple[Path, str]] = []
     for url in urls:
         for file, root in _remote_files(url):
             fmt = _format(file)
             group = sets.setdefault(fmt, TableSet())
-            table, reason = _remote_table(file, root)
-            if table is None:
+            table, reason, broken = _remote_table(file, root)
+            if broken:
+                unreadable.append((file, reason))  # type: ignore[arg-type]
+            elif table is None:
                 group.unknown.append((file, reason))  # type: ignore[arg-type]
-                continue
-            part = TablePart(table, Path(PurePosixPath(file).name), fmt, label=file)
-            group.parts.setdefault(table, []).append(part)
-    return [sets[f] for f in ("parquet", "csv") if f in sets] or [TableSet()]
+            else:
+                part = TablePart(table, Path(PurePosixPath(file).name), fmt, label=file)
+                group.parts.setdefault(table, []).append(part)
+    out = [sets[f] for f in ("parquet", "csv") if f in sets] or [TableSet()]
+    out[0].unreadable = unreadable
+    return out
 
 
 @contextmanager
