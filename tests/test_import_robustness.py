@@ -135,12 +135,13 @@ def test_a_cell_beyond_the_limit_stops_reading_at_its_line(
 
 def test_a_failed_import_leaves_no_folder_behind(tmp_path: Path) -> None:
     meta = _metadata(FORMATS["gdelt2"], ImportResult("gdelt2"))
-    out, empty = tmp_path / "new", tmp_path / "empty"
+    out, empty, nested = tmp_path / "new", tmp_path / "empty", tmp_path / "a" / "b" / "c"
     empty.mkdir()
-    for folder in (out, empty):
+    for folder in (out, empty, nested):
         with pytest.raises(RuntimeError), DatasetWriter(folder, meta):
             raise RuntimeError("the import failed")
     assert not out.exists() and list(empty.iterdir()) == []
+    assert not (tmp_path / "a").exists()  # the parents it made too
     path = tmp_path / "rows.tsv"
     path.write_text("\n".join("\t".join(r) for r in _gdelt_rows(2)) + "\n", encoding="utf-8")
     for folder in (out, empty):  # the next import into them is not refused

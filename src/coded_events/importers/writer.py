@@ -8,12 +8,13 @@ CSV with ``csv=True`` (the one CSV dialect, ``coded_events.release.csv_dialect``
 row group, in input order: the same input gives the same bytes. Every file goes to a
 temporary file and is renamed into place when the import ends (``safe_files``; no link is
 written through); an import that fails leaves the old files as they were, and removes the
-folders (``DIR``, ``DIR/data``) it created.
+folders (``DIR``, its missing parents, ``DIR/data``) it created.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import queue
 import shutil
 import threading
@@ -79,7 +80,8 @@ class DatasetWriter:
         data = DatasetLayout(self.out).data
         safe_files.check_no_links(self.out)
         # the folders this import creates: removed again if it fails (``__exit__``)
-        self.created = [p for p in (self.out, data) if not p.exists()]
+        missing = [p for p in (self.out, *self.out.parents) if not os.path.lexists(p)]
+        self.created = [*reversed(missing), *([data] if not os.path.lexists(data) else [])]
         safe_files.make_dirs(data, self.out)
         safe_files.remove_debris(data)
         for table in TABLE_NAMES:
