@@ -169,6 +169,16 @@ def test_validate_text_shows_a_malformed_rows_control_characters_escaped(tmp_pat
     assert TITLE_AND_CLEAR in finding["message"]  # JSON stays exact
 
 
+def test_bidirectional_controls_in_a_row_are_shown_escaped(tmp_path: Path) -> None:
+    """A right-to-left override would reorder the rest of the finding's line."""
+    header = (DATASET / "data" / "events.csv").read_bytes().split(b"\r\n")[0]
+    path = tmp_path / "events.csv"
+    path.write_bytes(header + b"\r\n" + "abc\u202edef\u2066,x".encode() + b"\r\n")
+    text = _run("validate", str(path))
+    assert "abc\\u202edef\\u2066,x" in text.stdout, text.stdout
+    assert "\u202e" not in text.stdout and "\u2066" not in text.stdout
+
+
 def _hostile_candidate(folder: Path) -> Path:
     """The release with one event id carrying terminal controls (and a DEL and a C1 CSI)."""
 
