@@ -71,7 +71,8 @@ def test_a_member_name_with_a_bang_is_read_and_named_whole(tmp_path: Path, run: 
 
 def test_a_bang_member_on_the_command_line_is_no_traceback(tmp_path: Path) -> None:
     archive = _zip(tmp_path / "bang.zip", [("x/a!b.CSV", _rows(3, 900_000_001))])
-    outcome = CliRunner().invoke(app, ["import", "gdelt2", str(archive), "--out", "o"])
+    out = str(tmp_path / "o")
+    outcome = CliRunner().invoke(app, ["import", "gdelt2", str(archive), "--out", out])
     assert outcome.exception is None or isinstance(outcome.exception, SystemExit)
     assert outcome.exit_code == 0, outcome.output
 
