@@ -28,7 +28,7 @@ from tests.test_download_support import (
     DATASET,
     files_in,
     make_release,
-    serving,
+    serving_release,
     sha256,
     write_manifest,
 )
@@ -41,14 +41,8 @@ MANIFEST_URL_PATH = f"{DATASET}/{VERSION}/datapackage.json"
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    root = tmp_path / "site"
-    make_release(root / DATASET / VERSION, VERSION, rows=5)
-    monkeypatch.setenv(dl.ENV_CACHE, str(tmp_path / "cache"))
-    for name in (dl.ENV_OFFLINE, dl.ENV_BASE_URL, dl.ENV_DEADLINE):
-        monkeypatch.delenv(name, raising=False)
-    with serving(root) as server:
-        server.root = root
-        server.release = root / DATASET / VERSION
+    with serving_release(tmp_path, monkeypatch, VERSION) as server:
+        server.release = server.root / DATASET / VERSION
         server.cache = tmp_path / "cache"
         yield server
 

@@ -24,7 +24,12 @@ from pathlib import Path
 import pytest
 
 import coded_events
-from tests.test_download_support import DATASET, _Handler, files_in, make_release, serving
+from tests.test_download_support import (
+    DATASET,
+    _Handler,
+    files_in,
+    serving_release,
+)
 
 dl = importlib.import_module("coded_events.access.fetch")
 VERSION = "2.0.0"
@@ -34,13 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    root = tmp_path / "site"
-    make_release(root / DATASET / VERSION, VERSION, rows=5)
-    monkeypatch.setenv(dl.ENV_CACHE, str(tmp_path / "cache"))
-    for name in (dl.ENV_OFFLINE, dl.ENV_BASE_URL, dl.ENV_DEADLINE):
-        monkeypatch.delenv(name, raising=False)
-    with serving(root) as server:
-        server.root = root
+    with serving_release(tmp_path, monkeypatch, VERSION) as server:
         yield server
 
 

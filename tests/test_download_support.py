@@ -239,3 +239,20 @@ def serving(root: Path) -> Iterator[ReleaseServer]:
     finally:
         server.httpd.shutdown()
         server.httpd.server_close()
+
+
+@contextmanager
+def serving_release(tmp_path: Path, monkeypatch: Any, version: str) -> Iterator[ReleaseServer]:
+    """A release of ``version`` (5 rows) served on loopback, the cache in ``tmp_path`` and
+    no download setting of the environment in the way (``server.root``: the site)."""
+    import importlib
+
+    fetch = importlib.import_module("coded_events.access.fetch")
+    root = tmp_path / "site"
+    make_release(root / DATASET / version, version, rows=5)
+    monkeypatch.setenv(fetch.ENV_CACHE, str(tmp_path / "cache"))
+    for name in (fetch.ENV_OFFLINE, fetch.ENV_BASE_URL, fetch.ENV_DEADLINE):
+        monkeypatch.delenv(name, raising=False)
+    with serving(root) as server:
+        server.root = root
+        yield server
