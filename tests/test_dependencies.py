@@ -30,8 +30,8 @@ PACKAGE = "coded_events"
 # (module path under src/, import name) -> the extra that declares it. Everything else a
 # module imports must be a runtime dependency.
 OPTIONAL_IMPORTS: dict[tuple[str, str], str] = {
-    ("coded_events/access/loader.py", "pandas"): "pandas",  # load(..., as_="pandas")
-    ("coded_events/access/loader.py", "polars"): "polars",  # load(..., as_="polars")
+    ("coded_events/access/frames.py", "pandas"): "pandas",  # load(..., as_="pandas")
+    ("coded_events/access/frames.py", "polars"): "polars",  # load(..., as_="polars")
     ("coded_events/strategies.py", "hypothesis"): "hypothesis",  # strategies for tests
     ("coded_events/flat/distributed.py", "dask"): "dask",  # validate_flat(engine="dask")
     ("coded_events/flat/distributed.py", "distributed"): "dask",
