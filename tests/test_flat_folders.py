@@ -46,3 +46,20 @@ def test_a_damaged_file_of_no_table_name_is_unreadable_locally_and_by_url(
     for given, engine in ((damaged, "local"), (damaged.as_uri(), "dask")):
         codes = {f.code for f in validate_flat([given], engine=engine).findings}
         assert codes == {"file-unreadable"}, (given, codes)
+
+
+def test_a_folder_of_records_with_a_stray_table_file_is_still_checked_as_records(
+    tmp_path: Path,
+) -> None:
+    """A stray .csv beside record files does not make the folder a folder of tables (the
+    records went unchecked, and a run could pass)."""
+    records = ROOT / "datasets" / "south-caucasus" / "records"
+    folder = tmp_path / "records"
+    shutil.copytree(records, folder)
+    record = next(folder.glob("*.json"))
+    record.write_text(record.read_text(encoding="utf-8").replace('"sc-0001"', '"SC 1"', 1))
+    (folder / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "invalid-id" in result.output or "schema" in result.output, result.output
+    assert "unknown-table" not in result.output

@@ -20,7 +20,7 @@ from coded_events.flat.parts import FORMATS, TABLE_METADATA_KEY, TablePart, Tabl
 from coded_events.release.rows import ARROW_SCHEMAS, TABLE_NAMES
 from coded_events.release.table_schema import PRIMARY_KEYS
 from coded_events.safe_files import file_kind
-from coded_events.spec.layout import DATA_DIR, RECORDS_DIR
+from coded_events.spec.layout import DATA_DIR, MANIFEST, METADATA_FILE, RECORDS_DIR
 
 # --- which table ----------------------------------------------------------------------
 
@@ -99,6 +99,10 @@ def _table_by_columns(names: list[str]) -> tuple[str | None, str]:
     return None, f"neither its name, its metadata nor its columns match a table ({known})"
 
 
+METADATA = (MANIFEST, METADATA_FILE)
+"""JSON files of a dataset folder that are not records."""
+
+
 # --- which files ----------------------------------------------------------------------
 
 
@@ -119,15 +123,18 @@ def _table_files(folder: Path) -> list[Path]:
             out.append(sub)
         elif sub.is_dir():
             out += _parts(sub)
-    # the folder's other .csv/.parquet files are checked too (told by their metadata or
-    # columns, else ``unknown-table``), never skipped without a word
-    named = set(out)
+    # in a folder of tables (no record files), the other .csv/.parquet files are checked
+    # too (told by their metadata or columns, else ``unknown-table``), never skipped
     if folder.is_dir() and not folder.is_symlink():
-        out += [
-            f
-            for f in sorted(folder.iterdir())
-            if f.suffix.lower() in FORMATS and f not in named and not f.is_dir()
-        ]
+        entries = sorted(folder.iterdir())
+        records = [f for f in entries if f.suffix.lower() == ".json" and f.name not in METADATA]
+        if not records:
+            named = set(out)
+            out += [
+                f
+                for f in entries
+                if f.suffix.lower() in FORMATS and f not in named and not f.is_dir()
+            ]
     return out
 
 
