@@ -67,15 +67,17 @@ def test_new_refuses_text_with_coding(tmp_path: Path) -> None:
 @pytest.mark.parametrize("left_out", ["--text", "--title", "--publisher", "--published"])
 def test_new_without_a_needed_option_is_a_usage_error(tmp_path: Path, left_out: str) -> None:
     """Its help says so: a missing option is a usage error (2), not a refusal (1)."""
+    dataset = tmp_path / "dataset"
+    shutil.copytree(DATASET / "records", dataset / "records")
     article = tmp_path / "a.txt"
     article.write_bytes(b"Some text.")
     given = ["--text", str(article), *SOURCE]
     at = given.index(left_out)
-    args = ["new", str(DATASET), "--source-id", "x-2024-01-01-a", *given[:at], *given[at + 2 :]]
+    args = ["new", str(dataset), "--source-id", "x-2024-01-01-a", *given[:at], *given[at + 2 :]]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output
     assert f"missing {left_out}" in result.output
-    assert not (DATASET / "records" / "x-2024-01-01-a.json").exists()
+    assert not (dataset / "records" / "x-2024-01-01-a.json").exists()
 
 
 @pytest.mark.parametrize("command", ["validate", "import"])

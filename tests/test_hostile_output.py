@@ -230,3 +230,27 @@ def test_an_unreadable_parquet_file_of_no_known_name_is_unreadable(tmp_path: Pat
     result = _run("validate", str(tmp_path / "trunc.parquet"))
     assert result.exit_code == 1 and "file-unreadable" in result.stdout
     assert "unknown-table" not in result.stdout
+
+
+def test_a_line_break_in_a_value_cannot_forge_a_finding_line(tmp_path: Path) -> None:
+    """Each finding is one line: a quoted value's line break is shown escaped."""
+    header = (DATASET / "data" / "events.csv").read_bytes().split(b"\r\n")[0]
+    path = tmp_path / "events.csv"
+    forged = "events.csv:9:1: error fake-code: all good"
+    path.write_bytes(header + b"\r\n" + f'"abc\n{forged}",x'.encode() + b"\r\n")
+    text = _run("validate", str(path))
+    assert text.exit_code == 1, text.output
+    assert not any(line.startswith(forged) for line in text.stdout.splitlines())
+    assert f"abc\\x0a{forged}" in text.stdout
+
+
+def test_import_text_output_escapes_names_from_the_input(tmp_path: Path) -> None:
+    import zipfile
+
+    rows = (ROOT / "tests" / "fixtures" / "importers" / "gdelt2__ids.tsv").read_bytes()
+    archive = tmp_path / "esc.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr(TITLE_AND_CLEAR + "\u202ea.CSV", rows)
+    text = _run("import", "gdelt2", str(archive), "--out", str(tmp_path / "out"))
+    assert SHOWN + "\\u202ea.CSV" in text.stdout, text.stdout
+    assert not any(c in text.stdout for c in "\x1b\x07\u202e")

@@ -24,16 +24,15 @@ _BIDI = (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
 """Bidirectional embeddings, overrides, isolates and marks: they reorder what follows on
 the line, so a value could make a finding read as something else."""
 _ESCAPES = {code: f"\\x{code:02x}" for code in _CONTROLS} | {c: f"\\u{c:04x}" for c in _BIDI}
-_LAYOUT_ESCAPES = {c: e for c, e in _ESCAPES.items() if chr(c) not in "\t\n"}
 
 
-def visible(text: str, *, layout: bool = False) -> str:
-    """``text`` safe to show in a terminal: every control character (C0, DEL, C1) and
-    bidirectional control written as a visible escape (``\\x1b``, ``\\u202e``), so a value
-    cannot set the title, clear the screen, overwrite a line or reorder it. With
-    ``layout``, tab and line feed are kept (text laid out in lines); JSON output never goes
-    through here (``json.dumps`` escapes controls itself)."""
-    return text.translate(_LAYOUT_ESCAPES if layout else _ESCAPES)
+def visible(text: str) -> str:
+    """``text`` safe to show as one line in a terminal: every control character (C0, DEL,
+    C1: line feed and tab too) and bidirectional control written as a visible escape
+    (``\\x1b``, ``\\u202e``), so a value cannot set the title, clear the screen, add or
+    overwrite a line, or reorder it. JSON output never goes through here (``json.dumps``
+    escapes controls itself)."""
+    return text.translate(_ESCAPES)
 
 
 def short_value(value: Any) -> str | int | float | bool | None:

@@ -40,13 +40,14 @@ def explore_command(
     from coded_events.access.fetch import DataError
     from coded_events.cli.data_cmd import exit_if_missing
     from coded_events.explore import ExploreInputError, build_site
+    from coded_events.findings import visible
 
     exit_if_missing(dataset)
 
     try:
         site = build_site(dataset, out, version=version, with_sources=with_sources)
-    except (ExploreInputError, DataError, OSError) as error:
-        typer.echo(f"error: {error}", err=True)
+    except (ExploreInputError, DataError, OSError) as error:  # may quote a manifest's values
+        typer.echo(visible(f"error: {error}"), err=True)
         raise typer.Exit(1) from None
     counts = ", ".join(f"{n} {table}" for table, n in site.counts.items())
     typer.echo(f"wrote {len(site.files)} files to {site.folder} ({counts})")

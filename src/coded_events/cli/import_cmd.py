@@ -13,6 +13,7 @@ from typing import Any
 import typer
 
 from coded_events.cli.base import app
+from coded_events.findings import visible
 
 
 class Output(str, Enum):
@@ -51,7 +52,7 @@ def _text(summary: dict[str, object]) -> str:
     for code, count in summary["counts"].items():  # type: ignore[attr-defined]
         lines.append(f"  {count:>7}  {code}")
     lines += [f"wrote {path}" for path in summary["written"]]  # type: ignore[attr-defined]
-    return "\n".join(lines)
+    return "\n".join(visible(line) for line in lines)  # names and values from the producer
 
 
 def _usage(message: str) -> typer.Exit:

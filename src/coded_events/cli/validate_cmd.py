@@ -64,7 +64,7 @@ def text_lines(findings: list[Finding], files: int) -> list[str]:
     out.append(f"{files} file(s) checked: {errors} error(s), {warnings} warning(s)")
     for (code, severity), count in sorted(counts.items()):
         out.append(f"  {count:>5}  {severity:<7} {code}")
-    return [visible(line, layout=True) for line in out]
+    return [visible(line) for line in out]  # one line each: a value cannot add lines
 
 
 def _write(lines: list[str]) -> None:
