@@ -134,8 +134,6 @@ def _where(dataset: str | os.PathLike[str]) -> str | os.PathLike[str]:
 
 
 PROVENANCE = ("event_id", "producer", "producer_version", "producer_event_id", "source_url")
-TYPE_PROBLEMS = ("wrong-type", "event-code-not-string", "duplicate-column")
-"""The column problems (``coded_events.flat.column_types``) that stop a comparison."""
 
 
 def _files_of(where: str | os.PathLike[str], table: str) -> str:
@@ -190,21 +188,12 @@ def _check_columns(dataset: str | os.PathLike[str], table_name: str, table: Any)
     """Refuse columns of ``table`` the comparison reads whose Arrow type is not the one the
     table spec (``coded_events.release.rows.ARROW_SCHEMAS``) gives, or that hold nulls the
     spec forbids: CompareError naming the column, its type and the expected one."""
-    from coded_events.flat.column_types import column_problems
+    from coded_events.flat.column_types import unreadable_columns
     from coded_events.release.rows import ARROW_SCHEMAS
 
     read = NEEDED if table_name == "events" else PROVENANCE
-    problems, _ = column_problems(table_name, table.schema)
-    for problem in problems:
-        if problem.column in read and problem.code in TYPE_PROBLEMS:
-            params = problem.params
-            if problem.code == "duplicate-column":
-                what = f"appears {params['count']} times"
-            else:
-                what = f"is {params['found']}; the table spec says {params['expected']}"
-            raise CompareError(
-                f"{dataset}: the {table_name} table's column {problem.column} {what}"
-            )
+    for problem in unreadable_columns(table_name, table.schema, read):
+        raise CompareError(f"{dataset}: the {table_name} table's {problem}")
     spec = ARROW_SCHEMAS[table_name]
     for name in read:
         if name in table.column_names and not spec.field(name).nullable:

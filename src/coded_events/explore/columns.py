@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coded_events.explore.manifest import ExploreInputError
-from coded_events.flat.column_types import column_problems
+from coded_events.flat.column_types import unreadable_columns
 from coded_events.release.rows import ARROW_SCHEMAS
 
 # table -> the columns the explorer reads without a default (they must be there)
@@ -26,22 +26,12 @@ NEEDED = {
     "sources": ("source_id",),
     "links": ("event_id", "link_index", "type", "target_event_id"),
 }  # fmt: skip
-WRONG_TYPE = ("wrong-type", "event-code-not-string", "duplicate-column")
 
 
 def _type_problems(table: str, schema: pa.Schema) -> Iterator[str]:
-    problems, _ = column_problems(table, schema)
-    for problem in problems:
-        column = problem.column
-        if problem.code == "missing-field" and column in NEEDED[table]:
-            yield f"column {column!r} is missing (the explorer needs it)"
-        elif problem.code == "duplicate-column":
-            yield f"column {column!r} appears {problem.params['count']} times"
-        elif problem.code in WRONG_TYPE:
-            yield (
-                f"column {column!r} is {problem.params['found']}, the {table} table's "
-                f"spec says {problem.params['expected']}"
-            )
+    missing = [n for n in NEEDED[table] if n not in schema.names]
+    yield from (f"column {n} is missing (the explorer needs it)" for n in missing)
+    yield from unreadable_columns(table, schema, schema.names)
 
 
 def _not_finite(name: str, array: pa.Array) -> Iterator[str]:

@@ -5,6 +5,7 @@ mistyped columns (the items of a list-of-struct column field by field).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 import pyarrow as pa
 
@@ -108,3 +109,24 @@ def column_problems(table: str, actual: pa.Schema) -> tuple[list[Problem], set[s
         if name not in expected.names and counts[name] == 1:
             problems.append(Problem("unknown-field", {"name": repr(name)}, name))
     return problems, usable
+
+
+UNREADABLE = ("wrong-type", "event-code-not-string", "duplicate-column")
+"""The column problems that stop a tool reading the column (compare, explore)."""
+
+
+def unreadable_columns(table: str, actual: pa.Schema, read: Iterable[str]) -> list[str]:
+    """``column X is T; the table spec says U`` (or ``appears N times``) for each column of
+    ``read`` that a tool cannot read as the table spec types it."""
+    wanted = set(read)
+    out = []
+    for problem in column_problems(table, actual)[0]:
+        if problem.column in wanted and problem.code in UNREADABLE:
+            params = problem.params
+            what = (
+                f"appears {params['count']} times"
+                if problem.code == "duplicate-column"
+                else f"is {params['found']}; the table spec says {params['expected']}"
+            )
+            out.append(f"column {problem.column} {what}")
+    return out
