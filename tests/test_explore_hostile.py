@@ -289,3 +289,11 @@ def test_a_table_with_a_wrong_column_names_the_column_and_the_type(
     pq.write_table(change(pq.read_table(file)), file)
     rehash(folder)
     _refused(folder, tmp_path / "site", str(file), *needles)
+
+
+def test_a_hash_load_accepts_is_accepted_here_too(tmp_path: Path) -> None:
+    """The hash's form is the download's rule (access.hashes): upper case is a sha256 too."""
+    folder = _release(tmp_path)
+    _edit(folder, lambda m: [r.update(hash=r["hash"].upper()) for r in m["resources"]])
+    code, output = _explore(str(folder), "--out", str(tmp_path / "site"))
+    assert code == 0, output

@@ -130,7 +130,7 @@ def manifest_files(
         place = f"{place} ({relative!r})"
         safe_join(root, relative, place)
         size = resource.get("bytes")
-        if (size is not None or sizes) and not _is_size(size):
+        if (size is not None or sizes) and not is_size(size):
             raise ManifestError(
                 f"{place}: 'bytes' must give the file's size (a whole number of bytes, 0 or "
                 f"more), found {size!r}; a file is downloaded only with its size and sha256 known"
@@ -139,7 +139,8 @@ def manifest_files(
     return files
 
 
-def _is_size(value: object) -> bool:
+def is_size(value: object) -> bool:
+    """Whether ``value`` is a manifest ``bytes``: a whole number, 0 or more."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

@@ -9,12 +9,14 @@ Refusals are :class:`ExploreInputError` naming the manifest and the field
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from coded_events import safe_files
+from coded_events.access.errors import ManifestError
+from coded_events.access.hashes import parse_hash
+from coded_events.access.manifest import check_relative_path, is_size
 from coded_events.spec.layout import DATA_DIR
 
 
@@ -22,7 +24,6 @@ class ExploreInputError(ValueError):
     """A dataset the explorer cannot read: names the path and what is wrong."""
 
 
-SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 LICENCE_FIELDS = ("name", "path", "title")
 
 
@@ -88,19 +89,17 @@ def _path(value: Any, file: Path, where: str) -> PurePosixPath:
     if not isinstance(value, str) or not value:
         raise _refuse(file, f"{where}.path", f"must be a non-empty string, not {value!r}")
     relative = PurePosixPath(value)
-    if (
-        "\\" in value
-        or relative.is_absolute()
-        or ".." in relative.parts
-        or len(relative.parts) < 2
-        or relative.parts[0] != DATA_DIR
-    ):
+    if len(relative.parts) < 2 or relative.parts[0] != DATA_DIR:
         raise _refuse(
             file,
             f"{where}.path",
             f"{value!r} is not a file under {DATA_DIR}/ (a release's files lie there; the "
             "site's own page and assets are never taken from a dataset)",
         )
+    try:  # the download's rules (no URL, no absolute path, no '..', '.' or empty segment)
+        check_relative_path(value, f"{file}: {where}.path")
+    except ManifestError as error:
+        raise ExploreInputError(str(error)) from None
     return relative
 
 
@@ -119,16 +118,14 @@ def resources(manifest: dict[str, Any], file: Path) -> list[Resource]:
         if not isinstance(file_format, str):
             raise _refuse(file, f"{where}.format", f"must be a string, not {_kind(file_format)}")
         size = entry.get("bytes")
-        if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+        if size is not None and not is_size(size):
             raise _refuse(file, f"{where}.bytes", f"must be a whole number of bytes, not {size!r}")
         digest = entry.get("hash")
-        if digest is not None and (not isinstance(digest, str) or not SHA256.fullmatch(digest)):
-            raise _refuse(
-                file,
-                f"{where}.hash",
-                f"must be 'sha256:' and 64 lowercase hex digits, not {digest!r} "
-                "(the explorer checks sha256 only)",
-            )
+        if digest is not None:
+            try:
+                digest = "sha256:" + parse_hash(digest, f"{file}: {where}.hash")
+            except ManifestError as error:
+                raise ExploreInputError(str(error)) from None
         out.append(Resource(relative, file_format.lower(), size, digest, where))
     return out
 
