@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coded_events import safe_files
 from coded_events.access import fetch as _dl
@@ -21,7 +21,7 @@ from coded_events.safe_files import sha256_file
 from coded_events.spec.layout import MANIFEST
 
 if TYPE_CHECKING:
-    import pyarrow as pa
+    pass
 
 __all__ = [
     "check_paths",
@@ -31,6 +31,9 @@ __all__ = [
     "verified_file",
     "verified_files",
 ]
+
+
+T = TypeVar("T")
 
 
 def is_local(dataset: object) -> bool:
@@ -138,9 +141,9 @@ def verified_files(folder: Path, resource: dict[str, Any]) -> list[Path]:
     ]
 
 
-def read_parquet(what: Path | str, read: Callable[[], pa.Table]) -> pa.Table:
-    """``read()`` (a Parquet read of ``what``), with what pyarrow says about a damaged file
-    raised as :class:`UnreadableDataError` naming ``what``."""
+def read_parquet(what: Path | str, read: Callable[[], T]) -> T:
+    """``read()`` (a Parquet read of ``what``: a table, or its footer), with what pyarrow
+    says about a damaged file raised as :class:`UnreadableDataError` naming ``what``."""
     import pyarrow as pa
 
     try:

@@ -145,14 +145,14 @@ def download_command(
 def _rows_in(file: Path) -> int:
     """The rows a Parquet file's footer gives; DataError naming the file when it cannot be
     read (a truncated or damaged file, whatever its manifest hash says)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from coded_events.access.local import read_parquet
+
     try:
-        return pq.read_metadata(file).num_rows
-    except (OSError, pa.ArrowException) as error:  # ArrowInvalid is a ValueError
-        reason = f"{type(error).__name__}: {error}".splitlines()[0][:300]
-        raise _dl.DataError(f"{file}: not a readable Parquet file ({reason})") from None
+        return read_parquet(file, lambda: pq.read_metadata(file)).num_rows
+    except OSError as error:  # unreadable (permissions): its message names the file
+        raise _dl.DataError(f"{file}: cannot be read ({error.strerror or error})") from None
 
 
 def _row_counts(folder: Path, manifest: dict[str, Any]) -> dict[str, str]:

@@ -136,51 +136,22 @@ def _where(dataset: str | os.PathLike[str]) -> str | os.PathLike[str]:
 PROVENANCE = ("event_id", "producer", "producer_version", "producer_event_id", "source_url")
 
 
-def _files_of(where: str | os.PathLike[str], table: str) -> str:
-    """The Parquet file(s) of ``table`` in a dataset, for a message; the table's name when
-    they cannot be told."""
-    from coded_events.access import loader
-    from coded_events.access.fetch import DataError
-    from coded_events.access.local import is_local, manifest_of
-
-    try:
-        if not is_local(where):
-            return str(loader.path(str(where), table))
-        folder, manifest = manifest_of(where)
-        resources = [r for r in manifest.get("resources", []) if isinstance(r, dict)]
-        for resource in resources:
-            if loader.table_and_format(resource) == (table, "parquet"):
-                paths = resource["path"]
-                listed = paths if isinstance(paths, list) else [paths]
-                return ", ".join(str(folder / str(p)) for p in listed)
-    except (DataError, OSError, LookupError, TypeError, ValueError):
-        pass  # only a message is at stake: the table's name will do
-    return f"the {table} table"
-
-
 def _load(dataset: str | os.PathLike[str], where: str | os.PathLike[str], table: str) -> Any:
     """One table of ``dataset`` as Arrow; CompareError naming the file when it cannot be
-    read (a damaged Parquet whose hash the manifest matches: pyarrow's own errors too).
-    UnknownTableError passes through: a missing table is the caller's choice."""
-    import pyarrow as pa
-
+    read (a damaged Parquet whose hash the manifest matches too). UnknownTableError passes
+    through: a missing table is the caller's choice."""
     import coded_events
     from coded_events.access.fetch import DataError
     from coded_events.access.loader import UnknownTableError
 
-    try:
+    try:  # load() names a damaged file (UnreadableDataError, a DataError)
         return coded_events.load(where, table)
     except UnknownTableError:
         raise
-    except DataError as error:  # its message names the file; the dataset once
+    except (DataError, OSError) as error:  # their messages name the file; the dataset once
         text = str(error)
         raise CompareError(
             text if text.startswith(str(dataset)) else f"{dataset}: {text}"
-        ) from None
-    except (OSError, pa.ArrowException) as error:  # ArrowInvalid is a ValueError
-        reason = f"{type(error).__name__}: {error}".splitlines()[0][:300]
-        raise CompareError(
-            f"{dataset}: {_files_of(where, table)}: not a readable Parquet file ({reason})"
         ) from None
 
 
