@@ -16,7 +16,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from coded_events.flat.parts import FORMATS, TABLE_METADATA_KEY, TablePart, TableSet
+from coded_events.flat.parts import (
+    FORMATS,
+    TABLE_METADATA_KEY,
+    TablePart,
+    TableSet,
+    error_reason,
+)
 from coded_events.release.rows import ARROW_SCHEMAS, TABLE_NAMES
 from coded_events.release.table_schema import PRIMARY_KEYS
 from coded_events.safe_files import file_kind
@@ -58,7 +64,7 @@ def _columns_of(
             header = handle.readline().decode("utf-8", "replace").strip().lstrip("\ufeff")
         return [c.strip('"') for c in header.split(",")], {}, ""
     except (OSError, pa.ArrowException, ValueError) as error:  # ArrowInvalid: a ValueError
-        return [], {}, f"{type(error).__name__}: {error}".splitlines()[0][:300]
+        return [], {}, error_reason(error)
 
 
 def identify(

@@ -77,6 +77,10 @@ class TableSet:
     irregular: list[tuple[Path, str]] = field(default_factory=list)  # FIFOs, devices, ...
 
 
+def error_reason(error: Exception) -> str:
+    """An error as one short line for a finding: its type and the first line of its text."""
+    return f"{type(error).__name__}: {error}".splitlines()[0][:300]
+
+
 def unreadable(error: Exception, where: str = "") -> Problem:
-    reason = f"{type(error).__name__}: {error}".splitlines()[0][:300]
-    return Problem("file-unreadable", {"reason": reason + where})
+    return Problem("file-unreadable", {"reason": error_reason(error) + where})
