@@ -485,3 +485,16 @@ def test_path_of_a_partitioned_import_says_how_to_read_it(tmp_path: Path) -> Non
     import_files_dask("gdelt2", [source], tmp_path / "dk")
     with pytest.raises(ValueError, match=r"in \d+ parts .* read it with load\(\)"):
         coded_events.path(tmp_path / "dk", "events")
+
+
+def test_a_table_file_given_as_a_dataset_names_its_dataset_folder(tmp_path: Path) -> None:
+    from coded_events.access.errors import DataError
+
+    folder = tmp_path / "copy"
+    shutil.copytree(datasets_dir() / "south-caucasus", folder)
+    with pytest.raises(DataError, match=rf"a table of the dataset {re.escape(str(folder))}"):
+        coded_events.load(folder / "data" / "events.parquet")
+    raw = tmp_path / "export.CSV"
+    raw.write_text("1\t2\n", encoding="utf-8")
+    with pytest.raises(DataError, match="coded-events import auto FILE"):
+        coded_events.load(raw)

@@ -58,10 +58,14 @@ def manifest_of(dataset: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
         folder = folder.parent  # DIR/data was given
     manifest_file = folder / MANIFEST
     if given.is_file() and given.name != MANIFEST:
-        raise DataError(
-            f"{given}: a file, not a dataset folder; a producer's event file is read after "
-            "`coded-events import auto FILE --out DIR`, as the dataset DIR"
+        home = next((p for p in given.parents[:2] if (p / MANIFEST).is_file()), None)
+        advice = (
+            f"a table of the dataset {home}: give that folder (or the table's name as `table=`)"
+            if home is not None
+            else "a producer's event file is read after `coded-events import auto FILE --out "
+            "DIR`, as the dataset DIR"
         )
+        raise DataError(f"{given}: a file, not a dataset folder; {advice}")
     if not manifest_file.is_file():
         raise DataError(
             f"{given}: no {MANIFEST} there; give a dataset folder (one holding {MANIFEST}), "
