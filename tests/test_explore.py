@@ -200,6 +200,19 @@ def test_an_earlier_site_is_replaced_whole_but_for_files_added_beside_it(
     assert files == {p.relative_to(site) for p in site.rglob("*") if p.is_file()}
 
 
+def test_a_pages_checkout_is_a_place_for_a_site(tmp_path: Path) -> None:
+    """A fresh gh-pages checkout holds .git, .nojekyll and CNAME: not someone else's files."""
+    out = tmp_path / "pages"
+    (out / ".git").mkdir(parents=True)
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n", encoding="utf-8")
+    (out / ".nojekyll").write_bytes(b"")
+    (out / "CNAME").write_bytes(b"events.example.org")
+    code, output = _explore(str(DATASET), "--out", str(out))
+    assert code == 0, output
+    assert (out / "index.html").is_file() and (out / "CNAME").read_bytes() == b"events.example.org"
+    assert (out / ".git" / "HEAD").read_text(encoding="utf-8") == "ref: refs/heads/gh-pages\n"
+
+
 def test_a_partitioned_import_is_named_as_such(tmp_path: Path) -> None:
     """`import --engine dask` writes parts the page does not read: say that, not "run
     coded-events build" (which does not apply to an import)."""

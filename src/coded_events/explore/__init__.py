@@ -142,6 +142,13 @@ def build_site(
 
 SITE_FOLDERS = ("assets", "data")
 """The site's folders: what an earlier site had there and the new one lacks is removed."""
+BESIDE = ("CNAME",)
+"""Files a Pages checkout keeps beside a site (with any dot-file or dot-folder, such as
+``.git`` or ``.nojekyll``): they do not make ``--out`` someone else's, and stay as they are."""
+
+
+def _beside(relative: Path) -> bool:
+    return relative.parts[0].startswith(".") or relative.parts[0] in BESIDE
 
 
 def _check_out(out: Path) -> set[Path]:
@@ -153,10 +160,10 @@ def _check_out(out: Path) -> set[Path]:
         return set()
     if out.is_symlink() or not out.is_dir():
         raise ExploreInputError(f"{out}: --out must be a folder (not a link or a file)")
-    found = set(out.rglob("*"))
+    found = {p for p in out.rglob("*") if not _beside(p.relative_to(out))}
     for path in found:  # what the site would replace or remove is never a link
         safe_files.check_no_links(path, out)
-    if not found:
+    if not found:  # empty, or only what a Pages checkout holds beside a site
         return set()
     index = out / "index.html"
     marker = f'<meta name="generator" content="{page.GENERATOR}">'.encode()
