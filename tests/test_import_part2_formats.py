@@ -33,6 +33,7 @@ FIXTURE_FORMATS = {
     "ucdp_traps.csv": "ucdp-ged",
     "plover_traps.json": "plover",
     "plover_document.jsonl": "plover",
+    "plover_broken_lines.jsonl": "plover",
 }
 needs_samples = pytest.mark.skipif(
     not SAMPLES.is_dir(),

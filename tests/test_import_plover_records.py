@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from coded_events.cli import app
 from coded_events.importers import plover
 from coded_events.importers.distributed import import_files_dask
+from coded_events.importers.plover_reader import BrokenRecord
 from coded_events.importers.run import ImportResult, import_files
 from tests.conftest import SAMPLES
 
@@ -208,3 +209,27 @@ def test_the_real_sample_twice_or_with_trailing_text(tmp_path: Path) -> None:
     one_line = json.dumps(json.loads(text))
     minified = _import(_write(tmp_path, "min.json", one_line), tmp_path / "min")
     assert (minified.rows_read, minified.rows_rejected) == (101, 101)  # placeholder dates
+
+
+# --- 4. JSON lines: a broken line is one rejected row, the lines after it are read ------------
+
+
+def test_a_broken_json_line_rejects_its_row_and_reading_goes_on(tmp_path: Path) -> None:
+    good = [json.dumps(_record(f"POLECAT-{n}")) for n in range(4)]
+    text = "\n".join([good[0], good[1][:40], "", good[2] + " x", "{nan}", good[3]]) + "\n"
+    path = _write(tmp_path, "lines.jsonl", text)
+    result = _import(path, tmp_path / "out")
+    assert (result.rows_read, result.rows_written, result.rows_rejected) == (5, 2, 3)
+    assert _codes(result) == [("import-bad-record", 2), ("import-bad-record", 4),
+                              ("import-bad-record", 5)]  # fmt: skip
+    assert result.files_partial == 0 and _exit(path, tmp_path / "cli") == 1
+    dask = import_files_dask("plover", [path], tmp_path / "dask")
+    assert (dask.rows_read, dask.rows_written, dask.counts) == (5, 2, result.counts)
+
+
+def test_json_lines_are_read_line_by_line_across_chunks() -> None:
+    text = '{"id": 1}\n{"id": \n\n{"id": 3} \n[1]\n'
+    got = list(plover.read_records(io.StringIO(text), chunk=5))
+    assert [line for line, _ in got] == [1, 2, 4, 5]
+    assert got[0][1] == {"id": 1} and got[2][1] == {"id": 3} and got[3][1] == [1]
+    assert isinstance(got[1][1], BrokenRecord)

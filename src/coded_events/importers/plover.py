@@ -1,6 +1,7 @@
 """PLOVER / POLECAT JSON records: the parsing rules.
 
-- a file is a JSON array of records (or one record per line), read record by record
+- a file is a JSON array of records (or one record per line: JSON lines, where a line
+  that is not one JSON value is a rejected row), read record by record
   (``read_records``), with duplicate keys and NaN/Infinity refused;
 - a record with several sources or targets becomes **one event per (source, target)
   pair**, the pairs of one record tied by ``same_as`` links to the first pair;

@@ -8,6 +8,7 @@ import codecs
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 import pyarrow as pa
@@ -17,7 +18,15 @@ from coded_events.importers.format import Issue
 from coded_events.importers.raw import InputBroken, NotEventFile, RawBatch, record_numbers
 from coded_events.importers.rules import json_cell
 
-__all__ = ["COLUMNS", "OTHER_KEYS", "JsonError", "pairs", "read_plover", "read_records"]
+__all__ = [
+    "COLUMNS",
+    "OTHER_KEYS",
+    "BrokenRecord",
+    "JsonError",
+    "pairs",
+    "read_plover",
+    "read_records",
+]
 
 
 class JsonError(ValueError):
@@ -63,16 +72,56 @@ def _decode(buffer: str, line: int, final: bool) -> tuple[Any, int] | None:
     return value, end
 
 
+@dataclass(frozen=True)
+class BrokenRecord:
+    """A line of a JSON-lines file that is not one JSON value: its row is rejected."""
+
+    reason: str
+
+
+def _one_value(text: str, line: int) -> Any:
+    """The JSON value a JSON-lines line holds, or a BrokenRecord saying why it holds none."""
+    text = text.strip(_BLANK)
+    try:
+        value, end = _decode(text, line, final=True) or (None, 0)
+    except JsonError as error:
+        return BrokenRecord(error.reason)
+    if text[end:].strip(_BLANK):
+        return BrokenRecord(f"text after the value at column {end + 1}")
+    return value
+
+
+def _json_lines(buffer: str, line: int, final: bool) -> Iterator[tuple[int, Any]]:
+    """The records of the complete lines of ``buffer`` (all of it when ``final``); returns
+    what is left and the line it starts on."""
+    while True:
+        end = buffer.find("\n")
+        if end < 0 and not final:
+            return buffer, line  # type: ignore[return-value]
+        text, buffer = (buffer, "") if end < 0 else (buffer[:end], buffer[end + 1 :])
+        if text.strip(_BLANK):
+            yield line, _one_value(text, line)
+        if end < 0:
+            return buffer, line  # type: ignore[return-value]
+        line += 1
+
+
 def read_records(stream: IO[str], chunk: int = 1 << 16) -> Iterator[tuple[int, Any]]:
     """Each record with the line it starts on: the elements of every top-level JSON array,
     and every top-level value that is not an array (JSON lines). Raises JsonError at what
-    is not JSON (a value broken off, an array not closed, text after the records)."""
+    is not JSON (a value broken off, an array not closed, text after the records). A file
+    whose first record is a value on one line, not in an array, is JSON lines: from there
+    on each line is one record, and a line that is not one JSON value is a BrokenRecord
+    (its row rejected, the lines after it read)."""
     buffer, line, inside = "", 1, 0  # inside: the line of the open top-level array
-    final = False
+    final, lines_mode, started = False, False, False
     while not final:
         more = stream.read(chunk)
         final = not more
         buffer += more
+        if lines_mode:
+            buffer, line = yield from _json_lines(buffer, line, final)
+            continue
         while True:
             stripped = buffer.lstrip(_BLANK + ("," if inside else ""))
             line += buffer.count("\n", 0, len(buffer) - len(stripped))
@@ -90,8 +139,14 @@ def read_records(stream: IO[str], chunk: int = 1 << 16) -> Iterator[tuple[int, A
                 break
             record, end = found
             yield line, record
+            if not inside and not started:  # one line, no array: a JSON-lines file
+                lines_mode = "\n" not in buffer[:end]
+            started = True
             line += buffer.count("\n", 0, end)
             buffer = buffer[end:]
+            if lines_mode:  # the rest of this line, then line by line
+                buffer, line = yield from _json_lines(buffer, line, final)
+                break
     if inside:
         raise JsonError(f"the array opened on line {inside} is not closed", line)
 
@@ -197,19 +252,24 @@ def read_plover(
     cells: dict[str, list[str | None]] = {c: [] for c in columns}
     lines: list[int] = []
     place: list[int | None] = []
+    broken: list[str | None] = []  # why a JSON-lines line is no record (its row rejected)
     records = 0
     try:
         for line, record in read_records(_Text(stream)):
-            rows, _ = _rows(record)
+            if isinstance(record, BrokenRecord):
+                rows: list[dict[str, str | None]] = [{}]
+            else:
+                rows, _ = _rows(record)
             for index, row in enumerate(rows):
                 for column in columns:
                     cells[column].append(row.get(column))
                 lines.append(line)
                 place.append(index + 1 if len(rows) > 1 else None)
+                broken.append(record.reason if isinstance(record, BrokenRecord) else None)
             records += 1
             if records % RECORDS_PER_BATCH == 0:
-                yield _batch(cells, lines, place)
-                cells, lines, place = {c: [] for c in columns}, [], []
+                yield _batch(cells, lines, place, broken)
+                cells, lines, place, broken = {c: [] for c in columns}, [], [], []
     except JsonError as error:
         reason = error.reason if error.reason.startswith("not UTF-8") else (
             f"not JSON records ({error.reason})"
@@ -217,16 +277,19 @@ def read_plover(
         if not records:
             raise NotEventFile(f"line {error.line}: {reason}") from None
         if lines:
-            yield _batch(cells, lines, place)
+            yield _batch(cells, lines, place, broken)
         raise InputBroken(f"after {records} record(s), {reason}", error.line) from None
     if not records:
         raise NotEventFile("the file holds no records")
     if lines:
-        yield _batch(cells, lines, place)
+        yield _batch(cells, lines, place, broken)
 
 
 def _batch(
-    cells: dict[str, list[str | None]], lines: list[int], place: list[int | None]
+    cells: dict[str, list[str | None]],
+    lines: list[int],
+    place: list[int | None],
+    broken: list[str | None],
 ) -> RawBatch:
     columns: dict[str, pa.Array] = {}
     bad: list[bool] | None = None
@@ -236,6 +299,9 @@ def _batch(
             bad = found if bad is None else [a or b for a, b in zip(bad, found, strict=True)]
     pair = pa.array(place, pa.int64())
     issues = []
+    reasons = pa.array(broken, pa.string())
+    if reasons.null_count < len(reasons):  # first: the reader's issues come before the rest
+        issues.append(Issue("import-bad-record", pc.is_valid(reasons), None, {"reason": reasons}))
     if bad is not None:  # the record is rejected, once (on its first row)
         records = record_numbers(pair)
         mask = pc.is_in(records, value_set=records.filter(pa.array(bad, pa.bool_())))

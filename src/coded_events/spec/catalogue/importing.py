@@ -239,6 +239,13 @@ PART2 = declare(
          "UCDP GED gives low, best and high estimates of deaths; a best outside "
          "low..high, or low above high, is reported and the numbers imported unchanged, "
          "each with its own qualifier."),
+        ("import-bad-record", "error", IMPORTS, ("reason",),
+         "Line that is not a record",
+         "this line of a JSON-lines file is not one JSON value: {reason}",
+         "Fix or remove the line (a record cut off or written by hand); the others are read.",
+         "In a JSON-lines file each line is one record. A line that is not one JSON value "
+         "(a syntax error, a value broken off, a key twice, NaN, text after the value) is "
+         f"rejected as a row, and the lines after it are read. {_ROW}"),
         ("import-placeholder-date", "error", IMPORTS, ("name",),
          "Placeholder date",
          "the date ({name}) is a placeholder its producer documents, not the event's date",
