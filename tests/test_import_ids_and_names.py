@@ -256,3 +256,20 @@ def test_plover_ids_are_not_prefixed_twice_and_the_coder_is_named(tmp_path: Path
     assert fields[0]["coder"] == "Parus Analytics"
     assert "coder" not in fields[2]
     assert _column(out, "provenance", "producer_event_id")[0] == "PLOVER-GSR02-CONSULT-0001"
+
+
+def test_a_producer_id_ending_in_punctuation_gives_a_valid_event_id(tmp_path: Path) -> None:
+    """``1701787_v0.1.`` became ``phoenix-1701787-v0-1-`` (found by tests/test_import_fuzz.py):
+    our id pattern allows no trailing hyphen, so the import did not validate."""
+    from coded_events.flat import validate_flat
+
+    row = (
+        "1701787_v0.1.\t20160328\t2016\t03\t28\tUSAGOV\tUSA\tGOV\t\tRUSGOV\tRUS\tGOV\t\t042\t04"
+        "\t1\t1.9\t\t55.75222\t37.61556\tMoscow\tMoskva\tRUS\t56f9_1\thttp://a.example/1\tw\n"
+    )
+    path = tmp_path / "events.txt"
+    path.write_text(row, encoding="utf-8")
+    result = import_files("phoenix", [path], tmp_path / "out")
+    assert result.rows_written == 1
+    assert _column(tmp_path / "out", "events", "event_id") == ["phoenix-1701787-v0-1"]
+    assert not [f for f in validate_flat([tmp_path / "out" / "data"]).findings if f.is_error]

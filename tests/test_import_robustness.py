@@ -219,3 +219,16 @@ def test_a_truncated_gzip_of_quoted_csv_keeps_the_rows_before(tmp_path: Path) ->
     [line] = _findings(result)["import-unreadable"]
     provenance = pq.read_table(tmp_path / "out/data/provenance.parquet")
     assert line is not None and max(provenance.column("input_line").to_pylist()) < line
+
+
+def test_a_number_beyond_int64_in_a_compared_column_is_no_traceback(tmp_path: Path) -> None:
+    """EventBaseCode ``99999999999999999999`` failed Arrow's int64 cast (found by
+    tests/test_import_fuzz.py): such a cell is not a number, as any non-integer text."""
+    from coded_events.importers.gdelt import GDELT2_COLUMNS
+
+    row = _gdelt_rows(1)[0]
+    row[GDELT2_COLUMNS.index("EventBaseCode")] = "99999999999999999999"
+    path = tmp_path / "export.CSV"
+    path.write_text("\t".join(row) + "\n", encoding="utf-8")
+    result = import_files("gdelt2", [path], tmp_path / "out")
+    assert result.rows_read == result.rows_written + result.rows_rejected == 1

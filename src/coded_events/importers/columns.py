@@ -32,7 +32,8 @@ __all__ = [
     "strict_date",
 ]
 
-INTEGER = r"^-?[0-9]+$"
+INTEGER = r"^-?[0-9]{1,18}$"
+"""An integer that fits in int64 (at most 18 digits; a longer one is not a number here)."""
 NUMBER = r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$"
 SCIENTIFIC = r"^-?[0-9.]+[eE][+-]?[0-9]+$"
 

@@ -183,6 +183,7 @@ class BatchConverter:
         else:
             bad = pc.invert(matches(producer_id, PRODUCER_ID))
             lower = pc.utf8_lower(pc.replace_substring_regex(producer_id, r"[^A-Za-z0-9]+", "-"))
+            lower = pc.utf8_trim(lower, "-")  # ``1701787_v0.1.`` ends in no hyphen of ours
             # an id that already carries our prefix (PLOVER's ``PLOVER-GSR01-...``) keeps it once
             lower = pc.replace_substring_regex(lower, f"^{self.format.name}-(.)", r"\1")
         # a true repeat is the same producer id again (a record's later rows share its id)
