@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import coded_events
 from coded_events.flat import validate_flat
+from coded_events.importers.inputs import InputError
 from coded_events.importers.run import UsageError, import_files
 from tests.conftest import ROOT
 
@@ -83,8 +84,8 @@ def test_a_damaged_file_is_accounted_for_and_its_output_validates(fmt: str) -> N
             source.write_bytes(data)
             try:
                 result = import_files(fmt, [source], folder / "out")
-            except UsageError:
-                return  # a usage error names the problem (exit 2): not a traceback
+            except (UsageError, InputError):
+                return  # named and refused before anything is read (exit 2), no traceback
             assert result.rows_read == result.rows_written + result.rows_rejected
             errors = [f for f in validate_flat([folder / "out" / "data"]).findings if f.is_error]
             assert errors == [], [f.to_dict() for f in errors[:3]]
