@@ -232,3 +232,25 @@ def test_a_number_beyond_int64_in_a_compared_column_is_no_traceback(tmp_path: Pa
     path.write_text("\t".join(row) + "\n", encoding="utf-8")
     result = import_files("gdelt2", [path], tmp_path / "out")
     assert result.rows_read == result.rows_written + result.rows_rejected == 1
+
+
+def test_a_cell_holding_the_old_key_separator_is_no_traceback(tmp_path: Path) -> None:
+    """Rules joined a row's cells with U+001F to find distinct combinations; a cell holding
+    one split into too many parts (a UCDP type_of_violence ``\\x1f1``, found by
+    tests/test_import_fuzz.py). Cells are no longer joined (``columns.map_rows``)."""
+    from coded_events.importers.gdelt import GDELT2_COLUMNS
+
+    row = _gdelt_rows(1)[0]
+    row[GDELT2_COLUMNS.index("Actor1Type1Code")] = "GOV\x1fMIL"
+    path = tmp_path / "export.CSV"
+    path.write_text("\t".join(row) + "\n", encoding="utf-8")
+    result = import_files("gdelt2", [path], tmp_path / "out")
+    assert result.rows_read == result.rows_written + result.rows_rejected == 1
+    ucdp = (ROOT / "tests/fixtures/importers_part2/ucdp_traps.csv").read_text(encoding="utf-8")
+    header, first, *_ = ucdp.split("\n")
+    cells = first.split(",")
+    cells[header.split(",").index("type_of_violence")] = "\x1f1"
+    path = tmp_path / "ged.csv"
+    path.write_text(header + "\n" + ",".join(cells) + "\n", encoding="utf-8")
+    result = import_files("ucdp-ged", [path], tmp_path / "ged")
+    assert result.rows_read == result.rows_written + result.rows_rejected == 1

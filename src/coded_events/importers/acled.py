@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coded_events.importers import crosswalks
-from coded_events.importers.columns import map_distinct, strict_date
+from coded_events.importers.columns import map_distinct, map_rows, strict_date
 from coded_events.importers.dates import DATE_TARGETS, date_columns
 from coded_events.importers.format import Batch, Converted, Format, Issue, Layout, Rule
 from coded_events.importers.quoted import quoted_csv_reader
@@ -181,9 +181,8 @@ def repaired(values: pa.Array, column: str) -> tuple[pa.Array, Issue]:
     return out, Issue("import-text-repaired", changed, values, {"name": column}, column)
 
 
-def _actor_key(key: str | None) -> dict[str, object]:
-    name, _, inter = (key or "").partition("\x1f")
-    found = actor(name or None, inter)
+def _actor_key(name: str, inter: str) -> dict[str, object]:
+    found = actor(name, inter)
     if found is None:  # a struct of nulls, not a null struct (.field ignores validity)
         return {"code": None, "lossy": False, "note": None}
     return {"code": found.code, "lossy": found.lossy, "note": found.note}
@@ -194,10 +193,7 @@ def _actor_rule(prefix: str, name_column: str, inter_column: str, doc: str) -> R
 
     def convert(batch: Batch, names: pa.Array, inter: pa.Array) -> Converted:
         fixed, repair = repaired(names, name_column)
-        key = pc.binary_join_element_wise(
-            names, inter, "\x1f", null_handling="replace", null_replacement=""
-        )
-        built = map_distinct(pc.if_else(pc.is_valid(names), key, None), _actor_key, _ACTOR_RESULT)
+        built = map_rows([names, inter], _actor_key, _ACTOR_RESULT)
         category = pc.binary_join_element_wise(
             f"{inter_column} ", pc.fill_null(inter, "(none)"), " ", names, ""
         )
@@ -216,8 +212,7 @@ _EVENT_RESULT = pa.struct(
 )  # fmt: skip
 
 
-def _event_key(key: str | None) -> dict[str, object]:
-    event_type, _, sub_type = (key or "").partition("\x1f")
+def _event_key(event_type: str, sub_type: str) -> dict[str, object]:
     found = crosswalks.acled_event(event_type, sub_type or None)
     if found is None:
         return {"code": None, "lossy": False, "note": "", "directed": True, "known": False}
@@ -228,10 +223,7 @@ def _event_key(key: str | None) -> dict[str, object]:
 def _event_rule(doc: str) -> Rule:
     def convert(batch: Batch, event_type: pa.Array, sub_type: pa.Array,
                 actor2: pa.Array) -> Converted:  # fmt: skip
-        key = pc.binary_join_element_wise(
-            event_type, sub_type, "\x1f", null_handling="replace", null_replacement=""
-        )
-        built = map_distinct(key, _event_key, _EVENT_RESULT)
+        built = map_rows([event_type, sub_type], _event_key, _EVENT_RESULT)
         code = built.field("code")
         category = pc.binary_join_element_wise(
             event_type, sub_type, " | ", null_handling="replace", null_replacement=""

@@ -3,7 +3,7 @@ fields, with what cannot be expressed reported (``import-actor-not-expressible``
 kept verbatim in provenance.
 
 The rebuild runs once per distinct combination of the actor's fields in a batch
-(:func:`~coded_events.importers.columns.map_distinct`), not once per row.
+(:func:`~coded_events.importers.columns.map_rows`), not once per row.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coded_events.importers.columns import map_distinct
+from coded_events.importers.columns import map_rows
 from coded_events.importers.format import Batch, Converted, Issue, Rule
 from coded_events.importers.reference import (
     icews_countries,
@@ -24,7 +24,6 @@ from coded_events.spec import codebook
 
 __all__ = ["gdelt_actor_rule", "icews_actor_rule", "rebuild"]
 
-SEPARATOR = "\x1f"
 _RESULT = pa.struct(
     [
         ("code", pa.string()),
@@ -90,14 +89,11 @@ def rebuild(
     }
 
 
-def _spread(values: pa.Array, function: Callable[[list[str]], dict[str, Any]]) -> pa.StructArray:
-    return map_distinct(values, lambda key: function((key or "").split(SEPARATOR)), _RESULT)
-
-
-def _key(columns: list[pa.Array]) -> pa.Array:
-    return pc.binary_join_element_wise(
-        *columns, SEPARATOR, null_handling="replace", null_replacement=""
-    )
+def _spread(
+    columns: list[pa.Array], function: Callable[[list[str]], dict[str, Any]]
+) -> pa.StructArray:
+    """``function`` on each distinct combination of the rows' cells (a null as "")."""
+    return map_rows(columns, lambda *cells: function(list(cells)), _RESULT)
 
 
 def _actor_columns(prefix: str, name: pa.Array, built: pa.StructArray) -> dict[str, pa.Array]:
@@ -135,7 +131,7 @@ def gdelt_actor_rule(prefix: str, actor: str, doc: str) -> Rule:
         return rebuild(country, [t for t in (t1, t2, t3) if t], group, ethnic, [r1, r2])
 
     def convert(batch: Batch, code: pa.Array, name: pa.Array, *rest: pa.Array) -> Converted:
-        built = _spread(_key(list(rest)), build)
+        built = _spread(list(rest), build)
         lost = built.field("lost")
         issue = Issue(
             "import-actor-not-expressible",
@@ -172,7 +168,7 @@ def icews_actor_rule(prefix: str, name: str, sectors: str, country: str, doc: st
     def convert(
         batch: Batch, names: pa.Array, sector_list: pa.Array, countries: pa.Array
     ) -> Converted:
-        built = _spread(_key([countries, sector_list]), _icews_build)
+        built = _spread([countries, sector_list], _icews_build)
         lost = built.field("lost")
         issue = Issue(
             "import-actor-not-expressible",

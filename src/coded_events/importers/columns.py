@@ -20,11 +20,13 @@ import pyarrow.compute as pc
 __all__ = [
     "INTEGER",
     "NUMBER",
+    "distinct_rows",
     "empty_as_null",
     "false_mask",
     "json_objects",
     "lookup",
     "map_distinct",
+    "map_rows",
     "matches",
     "parse_float",
     "parse_int",
@@ -126,6 +128,49 @@ def map_distinct(
         return results.take(pc.index_in(values, value_set=distinct, skip_nulls=False))
     results = pa.array([function(v) for v in encoded.dictionary.to_pylist()], arrow_type)
     return results.take(encoded.indices)
+
+
+def distinct_rows(columns: Sequence[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
+    """A row of each distinct combination of the cells of ``columns`` (a null is a value of
+    its own) and, per row, the place of its combination among them (numbered in order of
+    first appearance)."""
+    length = len(columns[0])
+    key = np.zeros(length, np.int64)
+    bound = 1
+    for column in columns:
+        encoded = pc.dictionary_encode(column)
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        size = len(encoded.dictionary) + 1
+        if bound * size >= 1 << 62:  # renumber before the key could overflow
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+            bound = int(key.max()) + 1
+        key = key * size + (codes.astype(np.int64) + 1)
+        bound *= size
+    inverse = pc.dictionary_encode(pa.array(key)).indices.to_numpy(zero_copy_only=False)
+    # a row is the first of its combination when its number is above every one before it
+    before = np.maximum.accumulate(np.concatenate([[-1], inverse[:-1]]))
+    return np.flatnonzero(inverse > before), inverse
+
+
+def map_rows(
+    columns: Sequence[pa.Array],
+    function: Callable[..., Any],
+    arrow_type: pa.DataType,
+    *,
+    null: Any = "",
+) -> pa.Array:
+    """``function(*cells)`` once per distinct combination of a row's cells in ``columns``
+    (a null cell passed as ``null``), the results spread back over the rows. The cells are
+    never joined into one text, so no separator can clash with what a cell holds."""
+    columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in columns]
+    if not len(columns[0]):
+        return pa.array([], arrow_type)
+    first, inverse = distinct_rows(columns)
+    rows = pa.array(first)
+    picked = [c.take(rows).to_pylist() for c in columns]
+    rows_of_cells = zip(*picked, strict=True)
+    results = [function(*(null if v is None else v for v in cells)) for cells in rows_of_cells]
+    return pa.array(results, arrow_type).take(pa.array(inverse))
 
 
 _SHORT_ESCAPES = (

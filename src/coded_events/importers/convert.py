@@ -18,7 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coded_events.findings import Sampler
-from coded_events.importers.columns import empty_as_null, false_mask, json_objects, matches
+from coded_events.importers.columns import (
+    distinct_rows,
+    empty_as_null,
+    false_mask,
+    json_objects,
+    matches,
+)
 from coded_events.importers.controls import control_issues
 from coded_events.importers.derive import actor_parts, codebook_columns, empty_quantities
 from coded_events.importers.format import Batch, Converted, Format, Issue, Rule
@@ -78,26 +84,10 @@ DISTINCT_MIN_ROWS = 64
 def _distinct_rows(sources: list[pa.Array]) -> tuple[np.ndarray, np.ndarray] | None:
     """A row of each distinct combination of the cells of ``sources`` and, per row, the
     place of its combination among them; None when too many combinations differ."""
-    length = len(sources[0])
-    key = np.zeros(length, np.int64)
-    bound = 1
-    for column in sources:
-        encoded = pc.dictionary_encode(column)
-        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-        size = len(encoded.dictionary) + 1
-        if bound * size >= 1 << 62:  # renumber before the key could overflow
-            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
-            bound = int(key.max()) + 1
-        key = key * size + (codes.astype(np.int64) + 1)
-        bound *= size
-    encoded = pc.dictionary_encode(pa.array(key))
-    if len(encoded.dictionary) > length * DISTINCT_SHARE:
+    first, inverse = distinct_rows(sources)
+    if len(first) > len(sources[0]) * DISTINCT_SHARE:
         return None
-    inverse = encoded.indices.to_numpy(zero_copy_only=False)
-    # combinations are numbered in order of first appearance: a row is the first of its
-    # combination when its number is above every number before it
-    before = np.maximum.accumulate(np.concatenate([[-1], inverse[:-1]]))
-    return np.flatnonzero(inverse > before), inverse
+    return first, inverse
 
 
 def _apply(rule: Rule, batch: Batch) -> Converted:

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from coded_events.importers import crosswalks
 from coded_events.importers.codes import event_code_rule
-from coded_events.importers.columns import map_distinct
+from coded_events.importers.columns import map_distinct, map_rows
 from coded_events.importers.format import Batch, Converted, Format, Issue, Layout, Rule
 from coded_events.importers.rules import day_rule, place_rule, text_source_rule
 from coded_events.spec import codebook
@@ -119,11 +119,7 @@ def quad_class_disagrees(root_codes: pa.Array, quad_classes: pa.Array) -> pa.Arr
     return pc.fill_null(pc.and_(disagree, pc.not_equal(given, "")), False)
 
 
-_SEPARATOR = "\x1f"
-
-
-def _event_code(key: str) -> dict[str, str | None]:
-    code, _, root = key.partition(_SEPARATOR)
+def _event_code(code: str, root: str) -> dict[str, str | None]:
     code, root = code.strip(), root.strip()
     known = codebook.event_codes()
     if not code:
@@ -143,8 +139,7 @@ def event_codes(codes: pa.Array, roots: pa.Array) -> tuple[pa.Array, pa.Array]:
     """The CAMEO code of each row (null when rejected) and its outcome: ``ok``,
     ``padded`` (a lost leading zero restored because the row's root code proves it),
     ``blank`` or ``unknown`` (both reject the row)."""
-    keys = pc.binary_join_element_wise(pc.fill_null(codes, ""), pc.fill_null(roots, ""), _SEPARATOR)
-    results = _per_distinct(keys, _event_code, _CODE_RESULT)
+    results = map_rows([codes, roots], _event_code, _CODE_RESULT)
     return results.field("code"), results.field("outcome")
 
 
@@ -229,11 +224,9 @@ _ACTOR = pa.struct(
         ("derived", pa.string()),
     ]
 )
-_KEY = "\x1f"
 
 
-def _actor_fields(key: str | None) -> dict[str, str | None]:
-    full, entity, role, attribute = (key or "").split(_KEY)
+def _actor_fields(full: str, entity: str, role: str, attribute: str) -> dict[str, str | None]:
     built = rebuild_actor(full or None, entity or None, role or None, attribute or None)
     lost = None
     if built.dropped:
@@ -256,10 +249,7 @@ def _actor_rule(prefix: str, side: str, doc: str) -> Rule:
     )
 
     def convert(batch: Batch, full: pa.Array, *parts: pa.Array) -> Converted:
-        key = pc.binary_join_element_wise(
-            full, *parts, _KEY, null_handling="replace", null_replacement=""
-        )
-        built = map_distinct(key, _actor_fields, _ACTOR)
+        built = map_rows([full, *parts], _actor_fields, _ACTOR)
         nothing = pa.nulls(len(batch), pa.string())
         lost = built.field("lost")
         issue = Issue(
@@ -285,10 +275,7 @@ def _notes_rule(doc: str) -> Rule:
     def convert(batch: Batch, *columns: pa.Array) -> Converted:
         parts = []
         for label, group in (("source", columns[:4]), ("target", columns[4:])):
-            key = pc.binary_join_element_wise(
-                *group, _KEY, null_handling="replace", null_replacement=""
-            )
-            built = map_distinct(key, _actor_fields, _ACTOR)
+            built = map_rows(list(group), _actor_fields, _ACTOR)
             text = pc.binary_join_element_wise(
                 f"{label} ", built.field("code"), " = ", built.field("derived"), ""
             )

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coded_events.importers import crosswalks
-from coded_events.importers.columns import map_distinct, matches, strict_date
+from coded_events.importers.columns import map_distinct, map_rows, matches, strict_date
 from coded_events.importers.dates import DATE_TARGETS, date_columns
 from coded_events.importers.format import Batch, Converted, Format, Issue, Layout, Rule
 from coded_events.importers.plover_reader import (
@@ -204,8 +204,7 @@ _EVENT = pa.struct(
 )  # fmt: skip
 
 
-def _event(key: str | None) -> dict[str, object]:
-    event, _, mode = (key or "").partition("\x1f")
+def _event(event: str, mode: str) -> dict[str, object]:
     if event == "DOCUMENT":
         return {"code": None, "lossy": False, "note": None, "document": True}
     found = crosswalks.plover_event(event, mode or None)
@@ -217,10 +216,7 @@ def _event(key: str | None) -> dict[str, object]:
 
 def _event_rule(doc: str) -> Rule:
     def convert(batch: Batch, event: pa.Array, mode: pa.Array) -> Converted:
-        key = pc.binary_join_element_wise(
-            event, mode, "\x1f", null_handling="replace", null_replacement=""
-        )
-        built = map_distinct(key, _event, _EVENT)
+        built = map_rows([event, mode], _event, _EVENT)
         category = pc.utf8_rtrim(
             pc.binary_join_element_wise(event, mode, " / ", null_handling="replace",
                                         null_replacement=""), characters=" /"

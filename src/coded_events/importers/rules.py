@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from coded_events.importers.columns import map_distinct, matches, strict_date
+from coded_events.importers.columns import map_distinct, map_rows, matches, strict_date
 from coded_events.importers.dates import DATE_TARGETS, date_columns
 from coded_events.importers.format import Batch, Converted, Issue, Rule
 from coded_events.importers.places import PLACE_TARGETS, _coordinates, _outside
@@ -129,18 +129,12 @@ def _geo_precision(
 ) -> pa.Array:
     """``precision`` of each row's (name, admin1, admin2, country, precision cell), once
     per distinct combination (a null cell and an empty one told apart)."""
-    keys = pc.binary_join_element_wise(
-        *[pc.if_else(pc.is_valid(c), pc.binary_join_element_wise("=", c, ""), "") for c in columns],
-        "\x1f",
-    )
+    names = ("name", "admin1", "admin2", "country", "precision")
 
-    def decide(key: str | None) -> str:
-        parts = (key or "").split("\x1f")
-        names = ("name", "admin1", "admin2", "country", "precision")
-        row = {k: (v[1:] if v else None) for k, v in zip(names, parts, strict=False)}
-        return precision(row)
+    def decide(*cells: str | None) -> str:
+        return precision(dict(zip(names, cells, strict=False)))
 
-    return map_distinct(keys, decide, pa.string())
+    return map_rows(columns, decide, pa.string(), null=None)
 
 
 def text_source_rule(

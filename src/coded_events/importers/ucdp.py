@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from coded_events.importers import crosswalks
-from coded_events.importers.columns import map_distinct, strict_date
+from coded_events.importers.columns import map_distinct, map_rows, strict_date
 from coded_events.importers.dates import DATE_TARGETS, date_columns
 from coded_events.importers.format import Batch, Converted, Format, Issue, Layout, Rule
 from coded_events.importers.quoted import quoted_csv_reader
@@ -134,11 +134,9 @@ COLUMNS = (
 """The 49 columns of UCDP GED 23.1 (CSV), in file order."""
 
 _MAPPED = pa.struct([("code", pa.string()), ("lossy", pa.bool_()), ("note", pa.string())])
-_SEP = "\x1f"
 
 
-def _side(key: str | None) -> dict[str, object]:
-    name, violence, side = (key or "").split(_SEP)
+def _side(name: str, violence: str, side: str) -> dict[str, object]:
     if not name:
         return {"code": None, "lossy": False, "note": None}
     mapping = crosswalks.ucdp_side(violence, side, name)
@@ -153,10 +151,7 @@ def _side_rule(prefix: str, side: str, doc: str) -> Rule:
     targets = (f"events.{prefix}_code", f"events.{prefix}_name")
 
     def convert(batch: Batch, names: pa.Array, violence: pa.Array) -> Converted:
-        key = pc.binary_join_element_wise(
-            names, violence, side, _SEP, null_handling="replace", null_replacement=""
-        )
-        built = map_distinct(key, _side, _MAPPED)
+        built = map_rows([names, violence], lambda n, v: _side(n, v, side), _MAPPED)
         category = pc.binary_join_element_wise(f"{column} ", names, "")
         lossy = lossy_issue(
             built.field("lossy"), category, "ucdp_sides.csv", built.field("note"), column
