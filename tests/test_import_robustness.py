@@ -221,31 +221,29 @@ def test_a_truncated_gzip_of_quoted_csv_keeps_the_rows_before(tmp_path: Path) ->
     assert line is not None and max(provenance.column("input_line").to_pylist()) < line
 
 
-def test_a_number_beyond_int64_in_a_compared_column_is_no_traceback(tmp_path: Path) -> None:
-    """EventBaseCode ``99999999999999999999`` failed Arrow's int64 cast (found by
-    tests/test_import_fuzz.py): such a cell is not a number, as any non-integer text."""
+def _one_gdelt_row_imports(folder: Path, column: str, cell: str) -> None:
+    """A GDELT 2.0 row with ``cell`` in ``column`` is imported or rejected, never a crash."""
     from coded_events.importers.gdelt import GDELT2_COLUMNS
 
     row = _gdelt_rows(1)[0]
-    row[GDELT2_COLUMNS.index("EventBaseCode")] = "99999999999999999999"
-    path = tmp_path / "export.CSV"
+    row[GDELT2_COLUMNS.index(column)] = cell
+    path = folder / "export.CSV"
     path.write_text("\t".join(row) + "\n", encoding="utf-8")
-    result = import_files("gdelt2", [path], tmp_path / "out")
+    result = import_files("gdelt2", [path], folder / "out")
     assert result.rows_read == result.rows_written + result.rows_rejected == 1
+
+
+def test_a_number_beyond_int64_in_a_compared_column_is_no_traceback(tmp_path: Path) -> None:
+    """EventBaseCode ``99999999999999999999`` failed Arrow's int64 cast (found by
+    tests/test_import_fuzz.py): such a cell is not a number, as any non-integer text."""
+    _one_gdelt_row_imports(tmp_path, "EventBaseCode", "99999999999999999999")
 
 
 def test_a_cell_holding_the_old_key_separator_is_no_traceback(tmp_path: Path) -> None:
     """Rules joined a row's cells with U+001F to find distinct combinations; a cell holding
     one split into too many parts (a UCDP type_of_violence ``\\x1f1``, found by
     tests/test_import_fuzz.py). Cells are no longer joined (``columns.map_rows``)."""
-    from coded_events.importers.gdelt import GDELT2_COLUMNS
-
-    row = _gdelt_rows(1)[0]
-    row[GDELT2_COLUMNS.index("Actor1Type1Code")] = "GOV\x1fMIL"
-    path = tmp_path / "export.CSV"
-    path.write_text("\t".join(row) + "\n", encoding="utf-8")
-    result = import_files("gdelt2", [path], tmp_path / "out")
-    assert result.rows_read == result.rows_written + result.rows_rejected == 1
+    _one_gdelt_row_imports(tmp_path, "Actor1Type1Code", "GOV\x1fMIL")
     ucdp = (ROOT / "tests/fixtures/importers_part2/ucdp_traps.csv").read_text(encoding="utf-8")
     header, first, *_ = ucdp.split("\n")
     cells = first.split(",")
