@@ -243,3 +243,14 @@ def test_the_wheel_ships_the_vendored_libraries_shapes_and_licences(tmp_path: Pa
     names = set(zipfile.ZipFile(wheel).namelist())
     for packaged in [*PACKAGED.values(), SHAPES]:
         assert f"coded_events/explore/{packaged}" in names, packaged
+
+
+def test_with_sources_on_events_without_quotes_says_so(tmp_path: Path) -> None:
+    from coded_events.importers.run import import_files
+
+    source = ROOT / "tests" / "fixtures" / "compare" / "synthetic.export.CSV"
+    import_files("gdelt2", [source], tmp_path / "imported")
+    code, output = _explore(str(tmp_path / "imported"), "--with-sources", "--out",
+                            str(tmp_path / "site"))  # fmt: skip
+    assert code == 0, output
+    assert "note: no event has a quote" in output

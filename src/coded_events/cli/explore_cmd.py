@@ -51,4 +51,7 @@ def explore_command(
         raise typer.Exit(1) from None
     counts = ", ".join(f"{n} {table}" for table, n in site.counts.items())
     typer.echo(f"wrote {len(site.files)} files to {site.folder} ({counts})")
+    if with_sources and not site.counts.get("evidence"):
+        typer.echo("note: no event has a quote (imported events carry provenance instead), so "
+                   "--with-sources has no text to show")  # fmt: skip
     typer.echo(f"open {site.folder / 'index.html'}")
