@@ -1,8 +1,9 @@
 """OEDA Phoenix daily files (26 tab-separated columns, no header): the parsing rules.
 
 Each rule works on one column (or a few) of a batch, as Arrow arrays; values that need a
-codebook lookup are resolved once per distinct value (``_per_distinct``), so the work grows
-with the number of distinct codes, not rows. What each rule reports is a mask per code.
+codebook lookup are resolved once per distinct value (``columns.map_distinct``,
+``map_rows``), so the work grows with the number of distinct codes, not rows. What each
+rule reports is a mask per code.
 
 - ids such as ``1701787_v0.1.0`` become ``phoenix-1701787-v0-1-0`` (our id rules); the
   original stays the producer's id in provenance;
@@ -21,9 +22,7 @@ with the number of distinct codes, not rows. What each rule reports is a mask pe
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -81,15 +80,6 @@ ID_PREFIX = "phoenix"
 _NOT_ID = re.compile(r"[^a-z0-9]+")
 
 
-def _per_distinct(values: pa.Array, function: Callable[[Any], Any], out: pa.DataType) -> pa.Array:
-    """``function`` applied once per distinct value of ``values``, spread back to every row."""
-    encoded = pc.dictionary_encode(values)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    results = pa.array([function(v) for v in encoded.dictionary.to_pylist()], out)
-    return results.take(encoded.indices)
-
-
 def _our_id(producer_id: str | None) -> str | None:
     if producer_id is None:
         return None
@@ -103,7 +93,7 @@ def event_ids(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
     Every run of characters our id rules do not allow (``_``, ``.``, upper case) becomes
     one ``-``: ``1701787_v0.1.0`` -> ``phoenix-1701787-v0-1-0``. A null id stays null.
     """
-    ours = _per_distinct(ids, _our_id, pa.string())
+    ours = map_distinct(ids, _our_id, pa.string())
     plain = pc.binary_join_element_wise(pa.scalar(f"{ID_PREFIX}-"), ids, "")
     return ours, pc.fill_null(pc.not_equal(ours, plain), False)
 
@@ -113,7 +103,9 @@ def quad_class_disagrees(root_codes: pa.Array, quad_classes: pa.Array) -> pa.Arr
 
     A blank QuadClass is not a disagreement (nothing to compare); a value outside 0-4 is.
     """
-    expected = _per_distinct(root_codes, crosswalks.phoenix_quad_class, pa.string())
+    expected = map_distinct(
+        root_codes, lambda r: None if r is None else crosswalks.phoenix_quad_class(r), pa.string()
+    )
     given = pc.utf8_trim_whitespace(quad_classes)
     disagree = pc.not_equal(given, expected)
     return pc.fill_null(pc.and_(disagree, pc.not_equal(given, "")), False)
