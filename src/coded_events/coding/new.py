@@ -28,6 +28,7 @@ from coded_events.records.checks.dataset import read_retired_ids
 from coded_events.spec.layout import METADATA_FILE, RECORDS_DIR, DatasetLayout
 from coded_events.spec.models import Source, schema_url
 from coded_events.spec.versions import SCHEMA_VERSION
+from coded_events.spec.vocabulary import SOURCE_ID_PATTERN
 
 DATASET_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 """A dataset name: lower-case letters, digits, '.', '_' and '-' (a Frictionless name)."""
@@ -107,8 +108,8 @@ def _taken(layout: DatasetLayout, source_id: str) -> str | None:
             if (folder / name).exists() or (folder / name).is_symlink():
                 return f"{folder / name} exists (new never overwrites)"
     for record in sorted(layout.records.glob("*.json")):
-        try:
-            found = json.loads(record.read_text(encoding="utf-8"))["source"]["source_id"]
+        try:  # never through a link, never a FIFO or device (read_regular refuses them)
+            found = json.loads(safe_files.read_regular(record))["source"]["source_id"]
         except (OSError, ValueError, KeyError, TypeError):
             continue
         if found == source_id:
@@ -185,9 +186,19 @@ def new_coding(dataset_dir: Path, coder: str, source_id: str) -> Created:
     layout = _dataset(dataset_dir)
     if not re.fullmatch(CODER_PATTERN, coder):
         raise NewError(f"coder {coder!r}: use letters, digits, '.', '_' and '-' (a folder name)")
+    if not re.fullmatch(SOURCE_ID_PATTERN, source_id):
+        raise NewError(
+            f"source id {source_id!r}: use lower-case letters and digits in groups joined by "
+            "'-' (the id of a source the dataset holds, e.g. myind-2024-04-17-title)"
+        )
     original = layout.records / f"{source_id}.json"
     try:
-        source = json.loads(original.read_text(encoding="utf-8"))["source"]
+        safe_files.check_no_links(original, layout.root)
+        source = json.loads(safe_files.read_regular(original))["source"]
+        if not isinstance(source, dict):
+            raise TypeError("the source block is not an object")
+    except safe_files.UnsafePathError as error:
+        raise NewError(f"{error} (not read)") from None
     except (OSError, ValueError, KeyError, TypeError):
         raise NewError(
             f"{original}: no readable record of source {source_id!r} to double-code "
