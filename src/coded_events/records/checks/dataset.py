@@ -2,24 +2,70 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from coded_events.findings import Finding, pointer_of
 from coded_events.records.checks.base import Document
-from coded_events.safe_files import read_regular
+from coded_events.safe_files import UnsafePathError, read_regular
 from coded_events.spec.catalogue.dataset import CHECKS
 
 
-def read_retired_ids(path: Path) -> set[str]:
+class RetiredIds(set[str]):
+    """The retired event ids of a dataset; ``problem`` says why its ``retired_ids.txt``
+    (``path``) exists but could not be read (then the set is empty and the dataset layer
+    reports ``retired-ids-unreadable``: the rule is never switched off silently)."""
+
+    def __init__(
+        self, ids: Iterable[str] = (), path: Path | None = None, problem: str | None = None
+    ) -> None:
+        super().__init__(ids)
+        self.path = path
+        self.problem = problem
+
+
+def load_retired_ids(path: Path) -> set[str]:
     """Ids listed in a retired-ids file (one per line, '#' starts a comment); empty when
-    the file is absent or unreadable. A link or FIFO in its place is not read (the
-    validator reports a link among a dataset folder's parts)."""
+    the file is absent. Raises ``safe_files.UnsafePathError`` (with ``reason``) when it
+    exists but cannot be read: a link, not a regular file, not UTF-8, not permitted."""
     try:
-        lines = read_regular(path).decode("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        data = read_regular(path)
+    except (FileNotFoundError, NotADirectoryError):
+        if path.is_symlink():  # a dangling link is a link, not an absent file
+            raise UnsafePathError(path, "is a symbolic link; links are never followed") from None
         return set()
-    return {line.split("#", 1)[0].strip() for line in lines} - {""}
+    except UnsafePathError:
+        raise
+    except OSError as error:
+        raise UnsafePathError(path, f"cannot be read ({error.strerror or error})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UnsafePathError(
+            path, f"is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+    return {line.split("#", 1)[0].strip() for line in text.splitlines()} - {""}
+
+
+def read_retired_ids(path: Path) -> RetiredIds:
+    """The ids of :func:`load_retired_ids`; when the file exists but cannot be read, an
+    empty set whose ``problem`` says why (:func:`run` reports it as an error)."""
+    try:
+        return RetiredIds(load_retired_ids(path), path)
+    except UnsafePathError as error:
+        return RetiredIds(set(), path, error.reason)
+
+
+def _retired_problem(docs: Sequence[Document], retired: set[str]) -> list[Finding]:
+    """A ``retired-ids-unreadable`` error on the first record given, when the dataset's
+    retired-ids file exists but could not be read."""
+    problem = getattr(retired, "problem", None)
+    shown = [doc for doc in docs if doc.requested]
+    if problem is None or not shown:
+        return []
+    path = retired.path  # type: ignore[attr-defined]
+    finding = CHECKS["retired-ids-unreadable"].finding
+    return [finding(shown[0].file, "", path=str(path), reason=problem)]
 
 
 def _where(doc: Document, index: int) -> str:
@@ -32,7 +78,7 @@ def run(docs: Sequence[Document], retired: set[str]) -> list[Finding]:
     Long because: every dataset-wide check in one pass over the events (ids, links, texts),
     so the events are walked once.
     """
-    out: list[Finding] = []
+    out: list[Finding] = _retired_problem(docs, retired)
     event_ids: dict[str, str] = {}
     source_ids: dict[str, str] = {}
     signatures: dict[tuple, str] = {}

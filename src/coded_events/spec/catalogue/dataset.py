@@ -29,6 +29,19 @@ CHECKS = declare(
         "at a different event.",
     ),
     (
+        "retired-ids-unreadable",
+        "error",
+        RECORDS,
+        ("path", "reason"),
+        "Retired ids cannot be read",
+        "{path} {reason}; event ids cannot be checked against the retired ones",
+        "Make retired_ids.txt a regular UTF-8 text file in the dataset folder (not a link), "
+        "one retired event id per line.",
+        "A dataset's `retired_ids.txt` that exists but cannot be read (a link, a FIFO or "
+        "another non-file, bytes that are not UTF-8, no permission) is an error, never an "
+        "empty list: otherwise a retired id could be reused unnoticed.",
+    ),
+    (
         "duplicate-source-id",
         "error",
         BOTH,
