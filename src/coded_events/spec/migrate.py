@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,13 +84,19 @@ def _lost(old: Document, new: Document, moved: dict[str, str]) -> list[str]:
 
 
 def path_to(source: str, target: str = SCHEMA_VERSION) -> list[Step]:
-    """The chain of steps from ``source`` to ``target``."""
+    """The chain of steps from ``source`` to ``target``; the error names ``source`` (the
+    document's own version), not the version a chain stopped at."""
+    known = sorted({*STEPS, *(s.target for s in STEPS.values())}, key=sort_key)
+    if source != target and sort_key(target) < sort_key(source):
+        raise MigrationError(
+            f"the document is schema {source}, newer than {target}; migrations only go "
+            "forward (keep the file, or migrate to a newer version)"
+        )
     chain, version = [], source
     while version != target:
         if version not in STEPS:
-            known = sorted({*STEPS, *(s.target for s in STEPS.values())}, key=sort_key)
             raise MigrationError(
-                f"no migration from schema {version} to {target}; known versions: "
+                f"no migration from schema {source} to {target}; known versions: "
                 f"{', '.join(known) or SCHEMA_VERSION}"
             )
         chain.append(STEPS[version])
@@ -193,6 +200,48 @@ def migrate_file(
         text = json.dumps(upgraded, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         safe_files.write_atomic(path, text.encode("utf-8"), root=root)
     return FileResult(path, source, target, write and not problems, problems)
+
+
+_SCHEMA_VERSION_MEMBER = re.compile(r'("schema_version"\s*:\s*)"((?:[^"\\]|\\.)*)"')
+
+
+def set_dataset_version(
+    path: Path, target: str = SCHEMA_VERSION, *, write: bool = True, root: Path | None = None
+) -> str | None:
+    """Set the ``schema_version`` of a dataset's ``dataset.json`` (``path``) to ``target``;
+    return the version it had (None when it has none: then it is left as it is, the build
+    takes the package's). Only that value changes (the rest of the text is kept); the file
+    is replaced atomically and never through a link below ``root``
+    (``safe_files.UnsafePathError``). A file that is not a JSON object, or whose version
+    is not a string, raises :class:`MigrationError`."""
+    from coded_events.records.checks.syntax import parse
+
+    safe_files.check_no_links(path, root)
+    try:
+        data = safe_files.read_regular(path)
+    except safe_files.UnsafePathError:
+        raise
+    except OSError as error:
+        raise MigrationError(f"cannot read the file: {error}") from None
+    parsed = parse(data, str(path))
+    if any(f.is_error for f in parsed.findings) or not isinstance(parsed.data, dict):
+        raise MigrationError("not a valid JSON object (coded-events validate names the problem)")
+    version = parsed.data.get("schema_version")
+    if version is None or version == target:
+        return version
+    if not isinstance(version, str):
+        raise MigrationError(f"schema_version is {version!r}, not a version string")
+    text = data.decode("utf-8")
+    members = list(_SCHEMA_VERSION_MEMBER.finditer(text))
+    if len(members) == 1 and json.loads(f'"{members[0].group(2)}"') == version:
+        start, end = members[0].span(2)
+        text = text[:start] + target + text[end:]
+    else:  # written some other way: write the object again, in its order
+        text = json.dumps({**parsed.data, "schema_version": target}, indent=2, ensure_ascii=False)
+        text += "\n"
+    if write:
+        safe_files.write_atomic(path, text.encode("utf-8"), root=root)
+    return version
 
 
 @step("1.0.0", "1.1.0")
