@@ -379,8 +379,24 @@ def test_records_of_an_older_schema_build_like_migrated_ones(tmp_path: Path) -> 
         (None, "'version' must be a JSON string"),
         (None, "is not MAJOR.MINOR.PATCH"),
         (None, "is not an ISO 8601 date"),
+        (None, "version '01.1.0' is not MAJOR.MINOR.PATCH"),
+        (None, "lists no licence"),
+        (None, "a licence needs a 'name'"),
+        (None, "is not a dataset name"),
     ],
-    ids=["json", "bytes", "array", "citation", "version-type", "version-form", "created"],
+    ids=[
+        "json",
+        "bytes",
+        "array",
+        "citation",
+        "version-type",
+        "version-form",
+        "created",
+        "version-zero",
+        "no-licence",
+        "empty-licence",
+        "name",
+    ],
 )
 def test_bad_dataset_metadata_is_refused_with_a_message(
     tmp_path: Path, content: bytes | None, expected: str
@@ -394,6 +410,10 @@ def test_bad_dataset_metadata_is_refused_with_a_message(
             "'version' must be a JSON string": {"version": 1},
             "is not MAJOR.MINOR.PATCH": {"version": "1.0"},
             "is not an ISO 8601 date": {"created": "yesterday"},
+            "version '01.1.0' is not MAJOR.MINOR.PATCH": {"version": "01.1.0"},
+            "lists no licence": {"licenses": []},
+            "a licence needs a 'name'": {"licenses": [{}]},
+            "is not a dataset name": {"name": "../evil"},
         }
         meta.update(edits[expected])
         content = json.dumps(meta).encode()
@@ -471,3 +491,17 @@ def test_manifest_mismatches_names_a_listed_file_that_is_missing(
     (folder / "data" / "links.csv").unlink()
     (problem,) = publish.manifest_mismatches(folder)
     assert problem.startswith(f"{folder / 'data' / 'links.csv'}: ") and "missing" in problem
+
+
+def test_a_version_below_every_registered_release_is_refused(tmp_path: Path) -> None:
+    """south-caucasus 0.9.0 built as a "first release" although 1.0.0 and 1.1.0 exist."""
+    folder = tmp_path / "south-caucasus"
+    shutil.copytree(ROOT / "datasets" / "south-caucasus", folder)
+    meta = json.loads((folder / "dataset.json").read_text("utf-8"))
+    meta["version"] = "0.9.0"
+    (folder / "dataset.json").write_text(json.dumps(meta), "utf-8")
+    result = _cli("build", str(folder))
+    assert result.returncode == 1, result.stdout
+    assert "south-caucasus 0.9.0 is older than its registered releases (1.0.0, 1.1.0)" in (
+        result.stderr
+    )

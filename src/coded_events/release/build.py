@@ -23,7 +23,6 @@ is ``coded_events.release.package``.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -46,11 +45,6 @@ from coded_events.release.rows import (
     TABLE_NAMES,
     TableError,
     tables_from_documents,
-)
-from coded_events.spec import versions
-from coded_events.spec.catalogue.inputs import (
-    DATASET_METADATA_OPTIONAL,
-    DATASET_METADATA_REQUIRED,
 )
 from coded_events.spec.layout import MANIFEST, DatasetLayout, data_path
 from coded_events.spec.models import SourceDocument
@@ -151,11 +145,6 @@ def output_paths() -> list[str]:
     return [*data, MANIFEST]
 
 
-# dataset.json: key -> the JSON type it must have (declared with invalid-dataset-metadata)
-_METADATA_REQUIRED = DATASET_METADATA_REQUIRED
-_METADATA_OPTIONAL = DATASET_METADATA_OPTIONAL
-
-
 def _metadata(dataset_dir: Path) -> dict[str, Any]:
     """``dataset.json``, checked; never read through a symbolic link (the file or a folder
     below ``dataset_dir``): a link is refused, as for the records and the outputs."""
@@ -172,18 +161,9 @@ def _metadata(dataset_dir: Path) -> dict[str, Any]:
         meta = json.loads(safe_files.read_regular(path).decode("utf-8"))
     except (OSError, ValueError) as error:
         raise BuildError([f"{path}: not readable JSON: {error}"]) from None
-    if not isinstance(meta, dict):
-        raise BuildError([f"{path}: must hold a JSON object"])
-    problems = [f"{path}: missing key {k!r}" for k in _METADATA_REQUIRED if k not in meta]
-    for key, kind in {**_METADATA_REQUIRED, **_METADATA_OPTIONAL}.items():
-        if key in meta and not isinstance(meta[key], kind):
-            problems.append(f"{path}: {key!r} must be a JSON {_JSON_NAMES[kind]}")
-    if isinstance(meta.get("version"), str) and not versions.is_semver(meta["version"]):
-        problems.append(
-            f"{path}: version {meta['version']!r} is not MAJOR.MINOR.PATCH (see docs/versioning.md)"
-        )
-    if isinstance(meta.get("created"), str) and not _is_iso_date(meta["created"]):
-        problems.append(f"{path}: created {meta['created']!r} is not an ISO 8601 date")
+    from coded_events.records.checks.inputs import dataset_problems  # the one owner
+
+    problems = [f"{path}{where and ' ' + where}: {what}" for where, what in dataset_problems(meta)]
     if problems:
         raise BuildError(problems)
     if meta.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
@@ -194,17 +174,6 @@ def _metadata(dataset_dir: Path) -> dict[str, Any]:
             ]
         )
     return meta
-
-
-_JSON_NAMES = {str: "string", list: "array"}
-
-
-def _is_iso_date(value: str) -> bool:
-    try:
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
 
 
 def _csv_control_problems(relative: str, content: bytes) -> list[str]:

@@ -224,6 +224,12 @@ def resolve_previous(
     if previous is None:
         chosen = default_previous(dataset, version)
         if chosen is None:
+            released = sorted(registry_versions(dataset), key=versions.sort_key)
+            if released:  # every registered release is newer: the version went backwards
+                raise DataVersionError(
+                    f"{dataset} {version} is older than its registered releases "
+                    f"({', '.join(released)}): a dataset's version only goes up"
+                )
             return None, FIRST_RELEASE
         try:
             return _fetch(dataset, chosen), None

@@ -22,7 +22,7 @@ from enum import IntEnum
 # MAJOR.MINOR.PATCH with ASCII digits (leading zeros are accepted, as they always were),
 # then SemVer's optional pre-release and build identifiers.
 _SEMVER = re.compile(
-    r"(?P<core>[0-9]+\.[0-9]+\.[0-9]+)"
+    r"(?P<core>(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*))"  # no leading zeros
     r"(?:-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
     r"(?:\+(?P<build>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
 )

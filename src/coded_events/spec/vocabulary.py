@@ -15,6 +15,7 @@ DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 SOURCE_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 EVENT_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+DATASET_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"  # a Data Package name, lower case
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 PRODUCER_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"  # GDELT, ICEWS, UCDP-GED (schema 1.2.0)
 

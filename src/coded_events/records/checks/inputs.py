@@ -7,6 +7,8 @@ checked for what they are rather than as records.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,11 +22,12 @@ from coded_events.spec.catalogue.inputs import (
 )
 from coded_events.spec.layout import MANIFEST, METADATA_FILE
 from coded_events.spec.versions import is_semver
+from coded_events.spec.vocabulary import DATASET_NAME_PATTERN
 
 _JSON_TYPES: dict[type, str] = {str: "string", list: "array", dict: "object"}
 
 
-def _dataset_problems(meta: Any) -> list[tuple[str, str]]:
+def dataset_problems(meta: Any) -> list[tuple[str, str]]:
     """(pointer, problem) pairs for a parsed dataset.json."""
     if not isinstance(meta, dict):
         return [("", "must hold a JSON object")]
@@ -35,7 +38,30 @@ def _dataset_problems(meta: Any) -> list[tuple[str, str]]:
     version = meta.get("version")
     if isinstance(version, str) and not is_semver(version):
         out.append(("/version", f"version {version!r} is not MAJOR.MINOR.PATCH"))
+    created = meta.get("created")
+    if isinstance(created, str) and not _is_iso_date(created):
+        out.append(("/created", f"created {created!r} is not an ISO 8601 date"))
+    name = meta.get("name")
+    if isinstance(name, str) and not re.fullmatch(DATASET_NAME_PATTERN, name):
+        out.append(("/name", f"name {name!r} is not a dataset name ({DATASET_NAME_PATTERN})"))
+    licences = meta.get("licenses")
+    if isinstance(licences, list) and not licences:
+        out.append(("/licenses", "lists no licence: a dataset states the terms of its use"))
+    for index, licence in enumerate(licences if isinstance(licences, list) else []):
+        given = [licence.get(k) for k in ("name", "path")] if isinstance(licence, dict) else []
+        if not any(isinstance(v, str) and v.strip() for v in given):
+            out.append(
+                (f"/licenses/{index}", "a licence needs a 'name' (an SPDX id) or a 'path' (URL)")
+            )
     return out
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def _manifest_problems(manifest: Any) -> list[tuple[str, str]]:
@@ -56,7 +82,7 @@ def _manifest_problems(manifest: Any) -> list[tuple[str, str]]:
 
 
 _METADATA: dict[str, tuple[str, Callable[[Any], list[tuple[str, str]]]]] = {
-    METADATA_FILE: ("invalid-dataset-metadata", _dataset_problems),
+    METADATA_FILE: ("invalid-dataset-metadata", dataset_problems),
     MANIFEST: ("invalid-package-manifest", _manifest_problems),
 }
 OTHER_METADATA = frozenset({"registry.json", "codemeta.json", ".zenodo.json", "package.json"})

@@ -53,7 +53,11 @@ CHECKS = declare(
         "(MAJOR.MINOR.PATCH), created (a date), licenses and contributors; see "
         "datasets/south-caucasus/dataset.json.",
         "`dataset.json` (beside `records/`) is the dataset's metadata, not a record: it "
-        "must be a JSON object with the keys `coded-events build` needs, each of its type.",
+        "must be a JSON object with the keys `coded-events build` needs, each of its type: "
+        "a Data Package name (lower case), a semantic version without leading zeros, an "
+        "ISO 8601 `created` date, and at least one licence with a `name` (an SPDX id) or a "
+        "`path`. `coded-events build` checks the same and also refuses a version older than "
+        "every registered release of the dataset.",
     ),
     (
         "invalid-package-manifest",
