@@ -271,3 +271,35 @@ def test_every_field_of_the_issue_is_measured() -> None:
         ("status", "nominal"),
         ("goldstein", "interval"),
     ]
+
+
+# --- what a coding may read ---------------------------------------------------------
+
+
+def test_a_linked_records_folder_in_a_coding_is_refused(dataset: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / RECORD).write_text(json.dumps(original()), encoding="utf-8")
+    (dataset / "codings" / "bob").mkdir(parents=True)
+    (dataset / "codings" / "bob" / "records").symlink_to(outside)
+    result = run("agree", dataset, dataset / "codings" / "bob")
+    assert result.exit_code == 1, result.output
+    assert "codings/bob/records: is a symbolic link" in result.output
+
+
+def test_a_linked_record_file_in_a_coding_is_refused(dataset: Path, tmp_path: Path) -> None:
+    outside = tmp_path / RECORD
+    outside.write_text(json.dumps(original()), encoding="utf-8")
+    folder = dataset / "codings" / "bob" / "records"
+    folder.mkdir(parents=True)
+    (folder / RECORD).symlink_to(outside)
+    result = run("agree", dataset, dataset / "codings" / "bob")
+    assert result.exit_code == 1 and "is a symbolic link" in result.output, result.output
+
+
+def test_a_coding_against_itself_is_said_to_be_one(dataset: Path) -> None:
+    result = run("agree", dataset, dataset / "records")
+    assert result.exit_code == 0, result.output
+    assert "warning: A and B are the same files" in result.output
+    second_coding(dataset, original())
+    assert agreement(dataset, dataset / "codings" / "bob")["warnings"] == []

@@ -118,17 +118,37 @@ Goldstein. Derived values (root, QuadClass, Goldstein) come from the codebook.""
 
 def coding_files(path: Path) -> list[Path]:
     """The record files a coding path stands for: a file; a dataset folder's ``records/``
-    (second codings under ``codings/`` are not included); or a folder's ``*.json``."""
-    if path.is_file():
+    (second codings under ``codings/`` are not included); or a folder's ``*.json``. A
+    symbolic link below the folder named (its ``records/``, a record file) is refused:
+    a coding never reads files from outside it."""
+    from coded_events.safe_files import UnsafePathError, check_no_links
+
+    if path.is_file() and not path.is_symlink():
         return [path]
-    if (path / RECORDS_DIR).is_dir():
-        path = path / RECORDS_DIR
-    if not path.is_dir():
-        raise AgreeError(f"{path}: neither a record file nor a folder of records")
-    files = sorted(path.glob("*.json"))
+    root = path
+    try:
+        if (path / RECORDS_DIR).is_dir() or (path / RECORDS_DIR).is_symlink():
+            check_no_links(path / RECORDS_DIR, root)
+            path = path / RECORDS_DIR
+        if not path.is_dir():
+            raise AgreeError(f"{path}: neither a record file nor a folder of records")
+        files = sorted(path.glob("*.json"))
+        for file in files:
+            check_no_links(file, root)
+    except UnsafePathError as error:
+        raise AgreeError(f"{error}; a coding is read from its own files only") from None
     if not files:
         raise AgreeError(f"{path}: no record files (*.json)")
     return files
+
+
+def _same_files(a: Path, b: Path) -> bool:
+    """Whether codings ``a`` and ``b`` are the very same files (a coding against itself)."""
+
+    def identities(coding: Path) -> set[tuple[int, int]]:
+        return {(f.stat().st_dev, f.stat().st_ino) for f in coding_files(coding)}
+
+    return identities(a) == identities(b)
 
 
 def _document(file: Path) -> Any:
@@ -323,6 +343,11 @@ def agreement(
 ) -> dict[str, Any]:
     """The agreement report of codings ``a`` and ``b`` (JSON-ready; see module)."""
     left, right = read_coding(a), read_coding(b)
+    warnings = (
+        [f"A and B are the same files ({a} and {b}): a coding compared with itself agrees fully"]
+        if _same_files(a, b)
+        else []
+    )
     shared = sorted(set(left) & set(right))
     pairs: list[tuple[CodedEvent, CodedEvent]] = []
     only_a: list[CodedEvent] = []
@@ -338,6 +363,7 @@ def agreement(
     return {
         "a": str(a),
         "b": str(b),
+        "warnings": warnings,
         "sources": {
             "both": len(shared),
             "only_a": sorted(set(left) - set(right)),
@@ -364,6 +390,7 @@ def text_report(report: dict[str, Any]) -> list[str]:
     lines = [
         f"A: {report['a']}",
         f"B: {report['b']}",
+        *(f"warning: {w}" for w in report.get("warnings", [])),
         f"sources: {src['both']} coded by both"
         + "".join(
             f"; {len(src[k])} only in {k[-1].upper()} ({', '.join(src[k])})"
