@@ -274,3 +274,49 @@ def test_schema_check_on_a_folder_without_the_released_files_names_them(tmp_path
     empty = subprocess.run([*command, str(tmp_path)], capture_output=True, text=True)
     assert empty.returncode == 1 and "Traceback" not in empty.stderr
     assert "released file is missing" in empty.stderr
+
+
+# --- the maintainers' --check of generated files: stale or an error, never a traceback ---
+
+
+def _check(*args: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coded_events", *map(str, args)], capture_output=True, text=True
+    )
+
+
+def test_a_schema_file_that_is_not_utf8_is_stale(tmp_path: Path) -> None:
+    assert _check("schema", "generate", "--out", tmp_path).returncode == 0
+    target = tmp_path / SCHEMA_VERSION / schema_files.DOCUMENT_SCHEMA_FILE
+    assert schema_files.stale(tmp_path) == []
+    target.write_bytes(b"\xff")
+    result = _check("schema", "generate", "--check", "--out", tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"stale: {target}" in result.stderr
+
+
+def test_a_linked_schema_file_is_stale_not_read(tmp_path: Path) -> None:
+    assert _check("schema", "generate", "--out", tmp_path / "real").returncode == 0
+    (tmp_path / "out" / SCHEMA_VERSION).mkdir(parents=True)
+    for name in schema_files.generated_files():
+        real = tmp_path / "real" / SCHEMA_VERSION / name
+        (tmp_path / "out" / SCHEMA_VERSION / name).symlink_to(real)
+    assert schema_files.stale(tmp_path / "out") == sorted(schema_files.generated_files())
+
+
+def test_a_data_dictionary_that_is_not_utf8_is_stale(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"\xff")
+    result = _check("data-dictionary", "--out", bad, "--check")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"stale: {bad}" in result.stderr
+
+
+def test_the_data_dictionary_check_never_reads_through_a_link(tmp_path: Path) -> None:
+    good = tmp_path / "good.md"
+    assert _check("data-dictionary", "--out", good).returncode == 0
+    assert _check("data-dictionary", "--out", good, "--check").returncode == 0
+    (tmp_path / "link.md").symlink_to(good)
+    result = _check("data-dictionary", "--out", tmp_path / "link.md", "--check")
+    assert result.returncode == 1, result.stdout
+    assert "link.md: is a symbolic link" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -100,8 +101,15 @@ def data_dictionary_command(
 
     text = data_dictionary()
     if check:
-        current = out.read_text("utf-8") if out.is_file() else None
-        if current != text:
+        try:  # compared byte for byte, never through a link; absent or not UTF-8: stale
+            current = safe_files.read_regular(out) if os.path.lexists(out) else None
+        except safe_files.UnsafePathError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        except OSError as error:
+            typer.echo(f"error: cannot read {out}: {error.strerror or error}", err=True)
+            raise typer.Exit(1) from None
+        if current != text.encode("utf-8"):
             typer.echo(f"stale: {out}; run `coded-events data-dictionary`", err=True)
             raise typer.Exit(1)
         typer.echo(f"{out} is up to date")

@@ -64,11 +64,21 @@ def write(root: Path, version: str = SCHEMA_VERSION) -> list[Path]:
 
 
 def stale(root: Path, version: str = SCHEMA_VERSION) -> list[str]:
-    """Names of schema files under ``root/<version>/`` that differ from a fresh generation."""
+    """Names of schema files under ``root/<version>/`` that differ from a fresh generation.
+
+    Compared byte for byte; a file that is missing, not UTF-8, not a regular file or a
+    symbolic link below ``root`` (never read through) is stale too."""
+    from coded_events.safe_files import check_no_links
+
     out = []
     for name, text in generated_files().items():
         path = root / version / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        try:
+            check_no_links(path, root)
+            current = read_regular(path)
+        except OSError:  # absent, unreadable, a link or not a regular file
+            current = None
+        if current != text.encode("utf-8"):
             out.append(name)
     return out
 
