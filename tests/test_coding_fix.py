@@ -367,3 +367,140 @@ def test_a_failed_new_dataset_leaves_nothing_that_blocks_a_retry(
         "retired_ids.txt",
         "sources",
     ]
+
+
+OTHER = "other-2024-04-18-wire"
+OTHER_TEXT = b"Moscow, 18 April. The withdrawal of the peacekeepers began on Wednesday.\n"
+
+
+def _quote_other_source(dataset: Path, tmp_path: Path) -> tuple[Path, str]:
+    """Start source OTHER with ``new``, quote it (at the right offsets) in RECORD's first
+    event, and return the record and the quote's pointer."""
+    article = tmp_path / "other.txt"
+    article.write_bytes(OTHER_TEXT)
+    result = run(
+        "new", dataset, "--text", article, "--source-id", OTHER,
+        "--title", "Other", "--publisher", "Wire", "--published", "2024-04-18",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    quote = "The withdrawal of the peacekeepers began"
+    start = OTHER_TEXT.decode().index(quote)
+    data = load(record(dataset))
+    evidence = data["events"][0]["evidence"]
+    evidence.append(
+        {"quote": quote, "char_start": start, "char_end": start + len(quote), "source_id": OTHER}
+    )
+    save(record(dataset), data)
+    assert run("fix", dataset).exit_code == 0  # the committed form; it validates
+    return record(dataset), f"/events/0/evidence/{len(evidence) - 1}"
+
+
+def _item(file: Path, pointer: str) -> dict[str, Any]:
+    _, _, e, _, q = pointer.split("/")
+    item: dict[str, Any] = load(file)["events"][int(e)]["evidence"][int(q)]
+    return item
+
+
+def test_quotes_into_another_source_whose_text_changed_are_not_moved(
+    dataset: Path, tmp_path: Path
+) -> None:
+    file, pointer = _quote_other_source(dataset, tmp_path)
+    before = _item(file, pointer)
+    text = dataset / "sources" / f"{OTHER}.txt"
+    text.write_bytes(b"UPDATED: " + text.read_bytes())
+    result = run("fix", dataset)
+    assert result.exit_code == 1, result.output
+    note = f"note {pointer}/source_id: the source text {text} changed"
+    assert note in result.output.replace("\n", " ")
+    assert _item(file, pointer) == before  # the quote into the changed text kept its offsets
+
+    result = run("fix", "--accept-text", dataset)
+    assert result.exit_code == 0, result.output
+    assert _item(file, pointer)["char_start"] == before["char_start"] + 9
+
+
+def test_quotes_into_a_source_without_a_recorded_hash_are_not_moved(
+    dataset: Path, tmp_path: Path
+) -> None:
+    file, pointer = _quote_other_source(dataset, tmp_path)
+    (dataset / "records" / f"{OTHER}.json").unlink()  # no record says what the text was
+    data = load(file)
+    data["events"][0]["evidence"][int(pointer.rsplit("/", 1)[1])]["char_start"] += 1
+    save(file, data)
+    before = _item(file, pointer)
+    result = run("fix", file)
+    assert f"note {pointer}/source_id: no record of source" in result.output
+    assert _item(file, pointer) == before
+
+
+def _set(data: dict[str, Any], pointer: str, value: Any) -> None:
+    *path, last = [int(p) if p.isdigit() else p for p in pointer.strip("/").split("/")]
+    for part in path:
+        data = data[part]
+    data[last] = value
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value"),
+    [
+        ("/events/1/evidence", None),
+        ("/events/1/evidence", 5),
+        ("/events/1/evidence/0", "a quote"),
+        ("/events/1", []),
+        ("/events", {"a": 1}),
+        ("/events/1/action", "036"),
+        ("/source/source_id", ["a"]),
+        ("/source", None),
+        ("/events/1/evidence/0/source_id", {"a": 1}),
+        ("/events/1/evidence/0/quote", "\ud800abc"),
+        ("/events/1/coder", "x\udfffy"),
+    ],
+)
+def test_a_malformed_record_is_reported_with_the_place_and_left_alone(
+    dataset: Path, pointer: str, value: Any
+) -> None:
+    file = record(dataset)
+    data = load(file)
+    _set(data, pointer, value)
+    file.write_text(json.dumps(data, indent=4), encoding="utf-8")  # surrogates \u-escaped
+    before = file.read_bytes()
+    result = run("fix", file)
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    assert f"{file}: not fixed" in result.output
+    assert f"note {pointer}:" in result.output
+    assert file.read_bytes() == before
+
+
+def test_a_byte_order_mark_removed_is_reported(dataset: Path) -> None:
+    file = record(dataset)
+    original = file.read_bytes()
+    file.write_bytes(codecs.BOM_UTF8 + original)
+    result = run("fix", file)
+    assert result.exit_code == 0, result.output
+    assert f"{file}: no value changed" in result.output
+    assert "formatting normalised: byte-order mark removed" in result.output
+    assert "1 rewritten" in result.output
+    assert file.read_bytes() == original
+
+
+@pytest.mark.parametrize("named", ["file", "records"])
+def test_fix_refuses_a_record_under_a_linked_records_folder(
+    dataset: Path, tmp_path: Path, named: str
+) -> None:
+    data = load(record(dataset))
+    data["events"][1]["action"]["label"] = "stale"
+    save(record(dataset), data)
+    outside = tmp_path / "outside" / "recs2"
+    outside.parent.mkdir()
+    (dataset / "records").rename(outside)
+    (dataset / "records").symlink_to(outside)
+    before = (outside / f"{RECORD}.json").read_bytes()
+    target = record(dataset) if named == "file" else dataset / "records"
+    result = run("fix", target)
+    assert result.exit_code == 1, result.output
+    assert "symbolic link" in result.output
+    assert (outside / f"{RECORD}.json").read_bytes() == before
+    assert not [p for p in outside.iterdir() if p.name.startswith(".")]

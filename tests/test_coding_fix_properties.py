@@ -73,3 +73,47 @@ def test_fix_is_idempotent_and_stays_inside_its_list(case: tuple[dict[str, Any],
         assert twice.after == once.after and not twice.changes
         assert outside_the_list(json.loads(once.after)) == outside_the_list(document)
         assert all(any(f.match(c.pointer) for f in FIXED) for c in once.changes)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@st.composite
+def malformed(draw: st.DrawFn) -> tuple[dict[str, Any], str, str]:
+    """A valid document with one value (at any depth) replaced by any JSON value, lone
+    surrogates included; its text and its source id as they were."""
+    document, text = draw(source_documents_with_text(max_events=2))
+    source_id = document["source"]["source_id"]
+    places = [*leaves(document), "/events", "/source", "/events/0", "/events/0/evidence"]
+    pointer = draw(st.sampled_from(places))
+    *path, last = [int(p) if p.isdigit() else p for p in pointer.strip("/").split("/")]
+    node: Any = document
+    try:
+        for part in path:
+            node = node[part]
+        node[last] = draw(json_values)
+    except (IndexError, KeyError, TypeError):
+        pass  # a place this document does not have
+    return document, text, source_id
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(malformed())
+def test_fix_never_raises_and_never_writes_what_utf8_cannot_hold(
+    case: tuple[dict[str, Any], str, str],
+) -> None:
+    document, text, source_id = case
+    with tempfile.TemporaryDirectory() as folder:
+        sources = Path(folder) / "sources"
+        sources.mkdir()
+        (sources / f"{source_id}.txt").write_bytes(text.encode("utf-8"))
+        data = json.dumps(document, indent=2).encode("utf-8")  # surrogates are \u-escaped
+        fixed = fix_document(data, "doc.json", sources)
+        if fixed.after is None:
+            assert fixed.notes and all("not fixed" in note.message for note in fixed.notes)
+        else:
+            assert json.loads(fixed.after.decode("utf-8")) is not None

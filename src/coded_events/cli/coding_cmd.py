@@ -162,9 +162,11 @@ def _report(fixed: fixing.FileFix) -> list[str]:
     lines = []
     if fixed.changed or fixed.notes:
         state = f"{len(fixed.changes)} change(s)" if fixed.changes else "no value changed"
-        lines.append(f"{fixed.file}: {state}")
+        lines.append(f"{fixed.file}: {'not fixed' if fixed.after is None else state}")
     for change in fixed.changes:
         lines.append(f"  {change.pointer}: {_value(change.before)} -> {_value(change.after)}")
+    if fixed.bom_removed:
+        lines.append("  formatting normalised: byte-order mark removed")
     if fixed.reformatted:
         lines.append("  formatting normalised (2-space JSON, keys in schema order)")
     for note in fixed.notes:
@@ -201,9 +203,12 @@ def fix_command(
     matches are reported, not guessed); stored labels, root codes, QuadClass and Goldstein
     scores are set from the codebook (a label that is another code's label is reported as a
     likely mistyped code, not rewritten); a missing text_sha256 is computed (a wrong one is kept
-    unless --accept-text); JSON is written with 2 spaces and keys in schema order. Codes,
-    dates, actors and quote texts are never changed. Files are written atomically. Exit
-    status: 0 when the files validate after the fixes, 1 when errors remain.
+    and the quotes into a changed text, the record's or another source's, stay where they are,
+    unless --accept-text); JSON is written with 2 spaces and keys in schema order, without a
+    byte-order mark. Codes, dates, actors and quote texts are never changed. Files are written
+    atomically; a malformed record or one reached through a link below its dataset folder is
+    reported and left alone. Exit status: 0 when the files validate after the fixes, 1 when
+    errors remain or a file could not be fixed.
     """
     from coded_events.cli.validate_cmd import text_lines
     from coded_events.records.validate import validate_document_bytes, validate_paths
@@ -226,6 +231,9 @@ def fix_command(
     status = ["after fixing, these errors remain:", *text_lines(errors, len(fixes))]
     if not errors:
         status = ["the files validate" + (" once fixed" if diff else "")]
+    unfixed = [fixed.file for fixed in fixes if fixed.after is None]
+    if unfixed:  # refused (a link, a malformed file): an error even where validate is silent
+        status.append(f"{len(unfixed)} file(s) not fixed (see the notes): {', '.join(unfixed)}")
     if diff:  # stdout holds the diff alone (for patch or a review); the rest goes to stderr
         _out(lines)
         for fixed in fixes:
@@ -234,7 +242,7 @@ def fix_command(
         typer.echo("\n".join(status), err=True)
     else:
         _out(lines + status)
-    raise typer.Exit(1 if errors else 0)
+    raise typer.Exit(1 if errors or unfixed else 0)
 
 
 class Format(str, Enum):

@@ -15,17 +15,24 @@ What it changes (``FIXED_FIELDS``), like a linter's ``--fix``:
   the label disagree, and only the coder knows which is meant;
 - a missing ``source.text_sha256``: computed from the stored text. A wrong one is never
   overwritten (the text changed, and every quote must be checked again; offsets of that
-  source are then left alone too) unless ``accept_text`` says the change is known;
-- formatting: 2-space JSON, keys in the order the schema declares (``jsonfile.render``).
+  source are then left alone too) unless ``accept_text`` says the change is known. A quote
+  into another source is moved only when that text's sha256 is the one its record in the
+  dataset's ``records/`` states (or with ``accept_text``);
+- formatting: 2-space JSON, keys in the order the schema declares (``jsonfile.render``),
+  no byte-order mark.
 
 It never changes a code, a date, an actor, a quote's text or anything else. A file that
-is not strict JSON (duplicate keys, NaN, ...) is reported and left alone.
+is not strict JSON (duplicate keys, NaN, ...), whose parts are not of the kind fix walks
+(``"evidence": null``, a list as ``source_id``) or that holds a string no UTF-8 file can
+(a lone surrogate such as ``"\\ud800"``) is reported with the place and left alone, as is a
+file reached through a symbolic link below its dataset folder.
 """
 
 from __future__ import annotations
 
 import codecs
 import functools
+import json
 import math
 import os
 import re
@@ -38,8 +45,9 @@ from coded_events.findings import pointer_of
 from coded_events.records.checks import syntax
 from coded_events.records.checks.consistency import derived_values
 from coded_events.records.checks.evidence import SourceText, normalise, read_source
-from coded_events.safe_files import write_atomic
+from coded_events.safe_files import check_no_links, read_regular, write_atomic
 from coded_events.spec import codebook
+from coded_events.spec.layout import RECORDS_DIR
 from coded_events.spec.vocabulary import SOURCE_ID_PATTERN
 
 FIXED_FIELDS = (
@@ -75,7 +83,9 @@ class Note:
 class FileFix:
     """The outcome for one file: its bytes before and after, the changes and the notes.
 
-    ``after`` is None when the file could not be fixed (not strict JSON, not an object).
+    ``after`` is None when the file could not be fixed (not strict JSON, not an object,
+    malformed, reached through a link). ``root`` is the dataset folder: no link may lie
+    between it and the file when the file is written.
     """
 
     file: str
@@ -84,6 +94,8 @@ class FileFix:
     changes: list[Change] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     reformatted: bool = False
+    bom_removed: bool = False
+    root: Path | None = None
 
     @property
     def changed(self) -> bool:
@@ -250,11 +262,121 @@ def _texts(
     if isinstance(source, dict) and isinstance(source.get("source_id"), str):
         wanted.add(source["source_id"])
     for event in doc.get("events") if isinstance(doc.get("events"), list) else []:
-        for item in event.get("evidence", []) if isinstance(event, dict) else []:
+        evidence = event.get("evidence") if isinstance(event, dict) else None
+        for item in evidence if isinstance(evidence, list) else []:
             if isinstance(item, dict) and isinstance(item.get("source_id"), str):
                 wanted.add(item["source_id"])
     valid = (sid for sid in sorted(wanted) if re.fullmatch(SOURCE_ID_PATTERN, sid))
     return {sid: read_source(sources_dir, sid, cache) for sid in valid}
+
+
+_KINDS = ((type(None), "null"), (bool, "a boolean"), (int | float, "a number"),
+          (str, "a string"), (list, "an array"), (dict, "an object"))  # fmt: skip
+
+
+def _kind(value: Any) -> str:
+    return next(name for kind, name in _KINDS if isinstance(value, kind))
+
+
+def _expect(value: Any, kind: type, pointer: str, notes: list[Note], optional: bool) -> bool:
+    """Whether ``value`` is a ``kind`` (or absent, when ``optional``); a note when not."""
+    if isinstance(value, kind) or (optional and value is None):
+        return True
+    wanted = _kind(kind())
+    notes.append(Note(pointer, f"{_kind(value)} where {wanted} is expected; not fixed"))
+    return False
+
+
+def _shape_notes(doc: dict[str, Any]) -> list[Note]:
+    """Where the parts ``fix`` walks are not of the kind the schema says (``"evidence":
+    null``, a list as ``source_id``): fixing around them would guess, so nothing is."""
+    notes: list[Note] = []
+    source = doc.get("source")
+    if _expect(source, dict, "/source", notes, "source" not in doc):
+        given = source or {}
+        _expect(given.get("source_id"), str, "/source/source_id", notes, "source_id" not in given)
+    events = doc.get("events")
+    if not _expect(events, list, "/events", notes, "events" not in doc):
+        return notes
+    for e, event in enumerate(events or []):
+        if not _expect(event, dict, pointer_of(("events", e)), notes, False):
+            continue
+        action, evidence = event.get("action"), event.get("evidence")
+        _expect(action, dict, pointer_of(("events", e, "action")), notes, "action" not in event)
+        at = pointer_of(("events", e, "evidence"))
+        if not _expect(evidence, list, at, notes, "evidence" not in event):
+            continue
+        for q, item in enumerate(evidence or []):
+            where = ("events", e, "evidence", q)
+            if _expect(item, dict, pointer_of(where), notes, False):  # null: the record's own
+                _expect(item.get("source_id"), str, pointer_of((*where, "source_id")), notes, True)
+    return notes
+
+
+def _unwritable(value: Any, path: tuple[object, ...] = ()) -> list[Note]:
+    """Strings (keys too) that UTF-8 cannot hold: lone surrogates such as ``"\\ud800"``,
+    which strict JSON parsing lets through as escapes."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            message = (
+                f"holds a lone surrogate (U+{ord(value[error.start]):04X} at character "
+                f"{error.start}), which UTF-8 cannot encode; not fixed"
+            )
+            return [Note(pointer_of(path), message)]
+        return []
+    if isinstance(value, dict):
+        keys = [n for k in value for n in _unwritable(k, path)]
+        return keys + [n for k, v in value.items() for n in _unwritable(v, (*path, k))]
+    if isinstance(value, list):
+        return [n for i, v in enumerate(value) for n in _unwritable(v, (*path, i))]
+    return []
+
+
+def recorded_hashes(records_dir: Path, root: Path) -> dict[str, str]:
+    """Source id -> the ``text_sha256`` its record in ``records_dir`` states. Records are
+    read without following a link below ``root`` (the dataset folder) or opening anything
+    but a regular file; one that cannot be read states nothing."""
+    found: dict[str, str] = {}
+    try:
+        check_no_links(records_dir, root)
+        entries = sorted(records_dir.glob("*.json"))
+    except OSError:
+        return found
+    for path in entries:
+        try:
+            if path.lstat().st_size > syntax.MAX_BYTES:
+                continue
+            source = json.loads(read_regular(path))["source"]
+            sid, sha = source["source_id"], source["text_sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(sid, str) and isinstance(sha, str):
+            found.setdefault(sid, sha)
+    return found
+
+
+def _trust_other(
+    sid: str, found: SourceText, recorded: dict[str, str], accept_text: bool, pointer: str
+) -> Note | None:
+    """None when quotes into another source ``sid`` may be moved: its text's sha256 is the
+    one its record states (or ``accept_text``); else the note that says why not."""
+    expected = recorded.get(sid)
+    if accept_text or expected == found.sha256:
+        return None
+    if expected is None:
+        return Note(
+            pointer,
+            f"no record of source {sid!r} states the sha256 of {found.path}; quotes into it "
+            "not moved (add its record, or run fix with --accept-text)",
+        )
+    return Note(
+        pointer,
+        f"the source text {found.path} changed (sha256 {found.sha256}, its record says "
+        f"{expected}); quotes into it not moved: check them against the new text, then run "
+        "fix with --accept-text",
+    )
 
 
 def _parse(data: bytes, out: FileFix) -> Any:
@@ -275,20 +397,50 @@ def fix_document(
     *,
     accept_text: bool = False,
     cache: dict[Path, SourceText] | None = None,
+    hashes: dict[Path, dict[str, str]] | None = None,
 ) -> FileFix:
-    """Fix one record given as bytes (``file`` names it in notes); nothing is written."""
+    """Fix one record given as bytes (``file`` names it in notes); nothing is written.
+
+    Quotes into another source than the record's are checked against the sha256 that
+    source's record in ``sources_dir``'s dataset states (``hashes`` caches them per folder).
+    """
     out = FileFix(file, data)
     doc = _parse(data, out)
     if doc is None:
         return out
+    malformed = _shape_notes(doc) + _unwritable(doc)
+    if malformed:
+        out.notes += malformed
+        return out
     before = data.removeprefix(codecs.BOM_UTF8)
+    out.bom_removed = before != data
     out.reformatted = render(doc) != before
     texts = _texts(doc, sources_dir, {} if cache is None else cache)
     source = doc.get("source") if isinstance(doc.get("source"), dict) else {}
     own_id = source.get("source_id")
-    trusted = {sid: found.text is not None for sid, found in texts.items()}
+    trusted: dict[str, bool] = {}
     if own_id in texts:
         trusted[own_id] = _fix_hash(source, texts[own_id], accept_text, out)
+    recorded: dict[str, str] | None = None
+
+    def may_move(sid: str, pointer: str) -> bool:
+        nonlocal recorded
+        if sid not in trusted:
+            if texts[sid].text is None:
+                trusted[sid] = False  # validate says why the text cannot be read
+                return False
+            if recorded is None and not accept_text:
+                recorded = (hashes or {}).get(sources_dir) or recorded_hashes(
+                    sources_dir.parent / RECORDS_DIR, sources_dir.parent
+                )
+                if hashes is not None:
+                    hashes[sources_dir] = recorded
+            note = _trust_other(sid, texts[sid], recorded or {}, accept_text, pointer)
+            trusted[sid] = note is None
+            if note is not None:
+                out.notes.append(note)
+        return trusted[sid]
+
     events = doc.get("events") if isinstance(doc.get("events"), list) else []
     for e, event in enumerate(events):
         if not isinstance(event, dict):
@@ -298,8 +450,8 @@ def fix_document(
         evidence = event.get("evidence") if isinstance(event.get("evidence"), list) else []
         for q, item in enumerate(evidence):
             sid = (item.get("source_id") or own_id) if isinstance(item, dict) else None
-            if isinstance(sid, str) and trusted.get(sid) and texts[sid].text is not None:
-                pointer = pointer_of(("events", e, "evidence", q))
+            pointer = pointer_of(("events", e, "evidence", q))
+            if isinstance(sid, str) and sid in texts and may_move(sid, pointer + "/source_id"):
                 _fix_quote(item, texts[sid].text or "", pointer, out)
     out.after = render(doc)
     return out
@@ -312,16 +464,30 @@ def fix_paths(paths: list[Path], *, accept_text: bool = False) -> list[FileFix]:
     from coded_events.spec.layout import sources_for
 
     cache: dict[Path, SourceText] = {}
+    hashes: dict[Path, dict[str, str]] = {}
     out = []
     for path in expand_paths(paths):
+        absolute = Path(os.path.abspath(path))
+        sources_dir = sources_for(absolute.parent)
+        root = sources_dir.parent  # the dataset folder: no link from it down to the file
+        try:
+            check_no_links(absolute, root)
+        except OSError as error:
+            refused = FileFix(str(path), b"", root=root)
+            refused.notes.append(Note("", f"not fixed: {error}"))
+            out.append(refused)
+            continue
         data, problems = read_file(path, str(path))
         if data is None:
-            fixed = FileFix(str(path), b"")
+            fixed = FileFix(str(path), b"", root=root)
             fixed.notes += [Note("", f"not fixed: {p.code}: {p.message}") for p in problems]
             out.append(fixed)
             continue
-        sources_dir = sources_for(Path(os.path.abspath(path)).parent)
-        out.append(fix_document(data, str(path), sources_dir, accept_text=accept_text, cache=cache))
+        fixed = fix_document(
+            data, str(path), sources_dir, accept_text=accept_text, cache=cache, hashes=hashes
+        )
+        fixed.root = root
+        out.append(fixed)
     return out
 
 
@@ -330,7 +496,7 @@ def write(fixes: list[FileFix]) -> list[str]:
     written = []
     for fixed in fixes:
         if fixed.changed and fixed.after is not None:
-            target = Path(fixed.file)
-            write_atomic(target, fixed.after, target.parent)
+            target = Path(os.path.abspath(fixed.file))
+            write_atomic(target, fixed.after, fixed.root or target.parent)
             written.append(fixed.file)
     return written
