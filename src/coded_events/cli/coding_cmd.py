@@ -229,9 +229,9 @@ def fix_command(
         findings = validate_paths(paths)
     errors = [f for f in findings if f.is_error]
     status = ["after fixing, these errors remain:", *text_lines(errors, len(fixes))]
-    if not errors:
-        status = ["the files validate" + (" once fixed" if diff else "")]
     unfixed = [fixed.file for fixed in fixes if fixed.after is None]
+    if not errors:
+        status = [] if unfixed else ["the files validate" + (" once fixed" if diff else "")]
     if unfixed:  # refused (a link, a malformed file): an error even where validate is silent
         status.append(f"{len(unfixed)} file(s) not fixed (see the notes): {', '.join(unfixed)}")
     if diff:  # stdout holds the diff alone (for patch or a review); the rest goes to stderr
