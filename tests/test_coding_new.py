@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coded_events.cli import app
+from tests.conftest import ROOT
 
 RECORD = "myind-2024-04-17-russia-peacekeepers-withdrawal"
 
@@ -113,3 +115,19 @@ def test_new_coding_still_starts_a_second_coding(hand_coded_copy: Path) -> None:
     result = run("new", hand_coded_copy, "--coding", "x", "--source-id", RECORD)
     assert result.exit_code == 0, result.output
     assert (hand_coded_copy / "codings" / "x" / "records" / f"{RECORD}.json").is_file()
+
+
+def test_new_refuses_while_retired_ids_cannot_be_read(tmp_path: Path) -> None:
+    """An unreadable retired_ids.txt looked empty: a retired id could be reused."""
+    dataset = tmp_path / "ds"
+    shutil.copytree(ROOT / "datasets" / "south-caucasus", dataset)
+    with (dataset / "retired_ids.txt").open("ab") as out:
+        out.write(b"# caf\xe9\n")
+    article = tmp_path / "a.txt"
+    article.write_bytes(b"Some text.")
+    result = CliRunner().invoke(app, ["new", str(dataset), "--source-id", "x-2024-01-01-a",
+                                      "--text", str(article), "--title", "T", "--publisher",
+                                      "P", "--published", "2024-01-01"])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "retired_ids.txt: is not UTF-8 text" in result.output
+    assert not (dataset / "records" / "x-2024-01-01-a.json").exists()

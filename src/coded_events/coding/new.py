@@ -28,9 +28,8 @@ from coded_events.records.checks.dataset import read_retired_ids
 from coded_events.spec.layout import METADATA_FILE, RECORDS_DIR, DatasetLayout
 from coded_events.spec.models import Source, schema_url
 from coded_events.spec.versions import SCHEMA_VERSION
-from coded_events.spec.vocabulary import SOURCE_ID_PATTERN
+from coded_events.spec.vocabulary import DATASET_NAME_PATTERN, SOURCE_ID_PATTERN
 
-DATASET_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 """A dataset name: lower-case letters, digits, '.', '_' and '-' (a Frictionless name)."""
 CODER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 """A coder's folder name under ``codings/``."""
@@ -101,7 +100,10 @@ def source_block(**fields: Any) -> dict[str, Any]:
 
 def _taken(layout: DatasetLayout, source_id: str) -> str | None:
     """Why ``source_id`` cannot be used in this dataset, or None."""
-    if source_id in read_retired_ids(layout.retired_ids):
+    retired = read_retired_ids(layout.retired_ids)
+    if retired.problem is not None:  # never a rule switched off: say why it cannot be read
+        return f"{layout.retired_ids}: {retired.problem}; fix it before adding sources"
+    if source_id in retired:
         return f"{source_id!r} is listed in {layout.retired_ids} (retired ids are never reused)"
     for name in (f"{source_id}.json", f"{source_id}.txt"):
         for folder in (layout.records, layout.sources):
