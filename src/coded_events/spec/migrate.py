@@ -145,6 +145,18 @@ def _validator(version: str) -> Any:
     return jsonschema.Draft202012Validator(schema_files.load(version))
 
 
+def _read_bytes(path: Path, root: Path | None) -> bytes:
+    """The bytes of ``path``, never through a link (``safe_files.UnsafePathError``); an
+    unreadable file raises :class:`MigrationError`."""
+    safe_files.check_no_links(path, root)
+    try:
+        return safe_files.read_regular(path)
+    except safe_files.UnsafePathError:
+        raise
+    except OSError as error:
+        raise MigrationError(f"cannot read the file: {error}") from None
+
+
 def _read(path: Path, root: Path | None = None) -> Document:
     """The document in ``path``, parsed as strictly as the validator parses it: a file
     with duplicate keys, non-finite numbers or other syntax errors is not migrated (a
@@ -152,13 +164,7 @@ def _read(path: Path, root: Path | None = None) -> Document:
     below ``root``) or a non-file raises ``safe_files.UnsafePathError``."""
     from coded_events.records.checks.syntax import parse
 
-    safe_files.check_no_links(path, root)
-    try:
-        data = safe_files.read_regular(path)
-    except safe_files.UnsafePathError:
-        raise
-    except OSError as error:
-        raise MigrationError(f"cannot read the file: {error}") from None
+    data = _read_bytes(path, root)
     parsed = parse(data, str(path))
     errors = [f for f in parsed.findings if f.is_error]
     if errors:
@@ -216,13 +222,7 @@ def set_dataset_version(
     is not a string, raises :class:`MigrationError`."""
     from coded_events.records.checks.syntax import parse
 
-    safe_files.check_no_links(path, root)
-    try:
-        data = safe_files.read_regular(path)
-    except safe_files.UnsafePathError:
-        raise
-    except OSError as error:
-        raise MigrationError(f"cannot read the file: {error}") from None
+    data = _read_bytes(path, root)
     parsed = parse(data, str(path))
     if any(f.is_error for f in parsed.findings) or not isinstance(parsed.data, dict):
         raise MigrationError("not a valid JSON object (coded-events validate names the problem)")
