@@ -10,12 +10,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from coded_events.flat import validate_flat
 from tests.conftest import ROOT
-from tests.test_import_fuzz import damaged
+from tests.test_import_fuzz import damaged, fuzz_settings
 
 DATA = ROOT / "datasets" / "south-caucasus" / "data"
 TABLES = ("events", "evidence", "sources", "links", "provenance")
@@ -30,13 +30,7 @@ def test_a_damaged_table_gives_findings_never_an_exception(name: str) -> None:
         )
     )  # fmt: skip
 
-    @settings(
-        max_examples=15,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @fuzz_settings(15)
     @given(data=shape)
     def check(data: bytes) -> None:
         folder = Path(tempfile.mkdtemp(prefix="flat-fuzz-"))

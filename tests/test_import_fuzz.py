@@ -36,6 +36,18 @@ ODD_TEXT = st.sampled_from(
 )  # fmt: skip
 
 
+def fuzz_settings(examples: int) -> settings:
+    """Reproducible runs (derandomized, no example database) of ``examples`` damaged files:
+    CI sees the same inputs every time; raise ``examples`` locally to hunt."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
 @st.composite
 def damaged(draw: st.DrawFn, data: bytes) -> bytes:
     """``data`` with up to four kinds of damage, each at a drawn place."""
@@ -69,13 +81,7 @@ def damaged(draw: st.DrawFn, data: bytes) -> bytes:
 def test_a_damaged_file_is_accounted_for_and_its_output_validates(fmt: str) -> None:
     original = FIXTURES[fmt].read_bytes()
 
-    @settings(
-        max_examples=12,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @fuzz_settings(12)
     @given(data=damaged(original))
     def check(data: bytes) -> None:  # fmt: skip
         folder = Path(tempfile.mkdtemp(prefix="fuzz-"))
