@@ -36,10 +36,12 @@ import json
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coded_events.coding.fix_shape import shape_problems, unwritable
 from coded_events.coding.jsonfile import render
 from coded_events.findings import pointer_of
 from coded_events.records.checks import syntax
@@ -270,70 +272,6 @@ def _texts(
     return {sid: read_source(sources_dir, sid, cache) for sid in valid}
 
 
-_KINDS = ((type(None), "null"), (bool, "a boolean"), (int | float, "a number"),
-          (str, "a string"), (list, "an array"), (dict, "an object"))  # fmt: skip
-
-
-def _kind(value: Any) -> str:
-    return next(name for kind, name in _KINDS if isinstance(value, kind))
-
-
-def _expect(value: Any, kind: type, pointer: str, notes: list[Note], optional: bool) -> bool:
-    """Whether ``value`` is a ``kind`` (or absent, when ``optional``); a note when not."""
-    if isinstance(value, kind) or (optional and value is None):
-        return True
-    wanted = _kind(kind())
-    notes.append(Note(pointer, f"{_kind(value)} where {wanted} is expected; not fixed"))
-    return False
-
-
-def _shape_notes(doc: dict[str, Any]) -> list[Note]:
-    """Where the parts ``fix`` walks are not of the kind the schema says (``"evidence":
-    null``, a list as ``source_id``): fixing around them would guess, so nothing is."""
-    notes: list[Note] = []
-    source = doc.get("source")
-    if _expect(source, dict, "/source", notes, "source" not in doc):
-        given = source or {}
-        _expect(given.get("source_id"), str, "/source/source_id", notes, "source_id" not in given)
-    events = doc.get("events")
-    if not _expect(events, list, "/events", notes, "events" not in doc):
-        return notes
-    for e, event in enumerate(events or []):
-        if not _expect(event, dict, pointer_of(("events", e)), notes, False):
-            continue
-        action, evidence = event.get("action"), event.get("evidence")
-        _expect(action, dict, pointer_of(("events", e, "action")), notes, "action" not in event)
-        at = pointer_of(("events", e, "evidence"))
-        if not _expect(evidence, list, at, notes, "evidence" not in event):
-            continue
-        for q, item in enumerate(evidence or []):
-            where = ("events", e, "evidence", q)
-            if _expect(item, dict, pointer_of(where), notes, False):  # null: the record's own
-                _expect(item.get("source_id"), str, pointer_of((*where, "source_id")), notes, True)
-    return notes
-
-
-def _unwritable(value: Any, path: tuple[object, ...] = ()) -> list[Note]:
-    """Strings (keys too) that UTF-8 cannot hold: lone surrogates such as ``"\\ud800"``,
-    which strict JSON parsing lets through as escapes."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as error:
-            message = (
-                f"holds a lone surrogate (U+{ord(value[error.start]):04X} at character "
-                f"{error.start}), which UTF-8 cannot encode; not fixed"
-            )
-            return [Note(pointer_of(path), message)]
-        return []
-    if isinstance(value, dict):
-        keys = [n for k in value for n in _unwritable(k, path)]
-        return keys + [n for k, v in value.items() for n in _unwritable(v, (*path, k))]
-    if isinstance(value, list):
-        return [n for i, v in enumerate(value) for n in _unwritable(v, (*path, i))]
-    return []
-
-
 def recorded_hashes(records_dir: Path, root: Path) -> dict[str, str]:
     """Source id -> the ``text_sha256`` its record in ``records_dir`` states. Records are
     read without following a link below ``root`` (the dataset folder) or opening anything
@@ -408,9 +346,9 @@ def fix_document(
     doc = _parse(data, out)
     if doc is None:
         return out
-    malformed = _shape_notes(doc) + _unwritable(doc)
+    malformed = shape_problems(doc) + unwritable(doc)
     if malformed:
-        out.notes += malformed
+        out.notes += [Note(pointer, message) for pointer, message in malformed]
         return out
     before = data.removeprefix(codecs.BOM_UTF8)
     out.bom_removed = before != data
@@ -441,6 +379,19 @@ def fix_document(
                 out.notes.append(note)
         return trusted[sid]
 
+    _fix_events(doc, own_id, texts, may_move, out)
+    out.after = render(doc)
+    return out
+
+
+def _fix_events(
+    doc: dict[str, Any],
+    own_id: Any,
+    texts: dict[str, SourceText],
+    may_move: Callable[[str, str], bool],
+    out: FileFix,
+) -> None:
+    """Each event's derived values, and each quote whose source text may be trusted."""
     events = doc.get("events") if isinstance(doc.get("events"), list) else []
     for e, event in enumerate(events):
         if not isinstance(event, dict):
@@ -453,8 +404,6 @@ def fix_document(
             pointer = pointer_of(("events", e, "evidence", q))
             if isinstance(sid, str) and sid in texts and may_move(sid, pointer + "/source_id"):
                 _fix_quote(item, texts[sid].text or "", pointer, out)
-    out.after = render(doc)
-    return out
 
 
 def fix_paths(paths: list[Path], *, accept_text: bool = False) -> list[FileFix]:
