@@ -502,6 +502,5 @@ def test_a_version_below_every_registered_release_is_refused(tmp_path: Path) -> 
     (folder / "dataset.json").write_text(json.dumps(meta), "utf-8")
     result = _cli("build", str(folder))
     assert result.returncode == 1, result.stdout
-    assert "south-caucasus 0.9.0 is older than its registered releases (1.0.0, 1.1.0)" in (
-        result.stderr
-    )
+    said = "dataset.json /version: south-caucasus 0.9.0 is older than its registered releases"
+    assert f"{said} (1.0.0, 1.1.0)" in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -504,3 +505,16 @@ def test_fix_refuses_a_record_under_a_linked_records_folder(
     assert "symbolic link" in result.output
     assert (outside / f"{RECORD}.json").read_bytes() == before
     assert not [p for p in outside.iterdir() if p.name.startswith(".")]
+
+
+def test_a_loose_record_in_a_folder_the_user_linked_is_fixed(tmp_path: Path) -> None:
+    """Only links below a dataset folder are refused: a loose record's folder typed through a
+    link is the user's path (it was refused as if it were inside a dataset)."""
+    real = tmp_path / "real"
+    real.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "valid" / "minimal.json", real / "minimal.json")
+    (tmp_path / "lk").mkdir()
+    (tmp_path / "lk" / "mine").symlink_to(real)
+    result = run("fix", tmp_path / "lk" / "mine" / "minimal.json")
+    assert "symbolic link" not in result.output, result.output
+    assert "1 rewritten" in result.output  # fixed (its missing source text is validate's)

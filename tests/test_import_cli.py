@@ -222,3 +222,11 @@ def test_an_import_never_overwrites_a_dataset_it_did_not_write(tmp_path: Path) -
     (tmp_path / "empty").mkdir()
     for out in (tmp_path / "new", tmp_path / "empty", tmp_path / "new"):  # new, empty, again
         assert import_files("gdelt2", [export], out).complete
+
+
+def test_every_format_names_its_homepage_for_the_licence() -> None:
+    """An import's dataset.json names the producer's terms by their page (a licence needs a
+    name or a path: dataset.json's check)."""
+    from coded_events.importers.registry import FORMATS
+
+    assert all(fmt.homepage.startswith("https://") for fmt in FORMATS.values())

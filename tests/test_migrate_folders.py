@@ -105,16 +105,26 @@ def test_migrating_backwards_names_the_documents_version(tmp_path: Path) -> None
     assert "schema 1.1.0, newer than 1.0.0" in output and SCHEMA_VERSION not in output
 
 
-def test_a_named_file_behind_a_linked_folder_is_refused(
+def test_a_named_record_behind_a_link_below_its_dataset_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A link below the dataset folder (its records/) is refused; the folders the user
+    typed above the dataset may be links (their choice), as for ``fix``."""
     outside = tmp_path / "outside"
     outside.mkdir()
     shutil.copy(OLD, outside / "a.json")
-    (tmp_path / "m2" / "recs").mkdir(parents=True)
-    (tmp_path / "m2" / "recs" / "sub").symlink_to(outside)
+    dataset = tmp_path / "store" / "ds"
+    dataset.mkdir(parents=True)
+    (dataset / "records").symlink_to(outside)
+    (tmp_path / "linked").symlink_to(tmp_path / "store")
     monkeypatch.chdir(tmp_path)
-    for named in ("m2/recs/sub/a.json", tmp_path / "m2/recs/sub/a.json"):
+    for named in ("store/ds/records/a.json", tmp_path / "store/ds/records/a.json"):
         code, output = _migrate(named)
-        assert code == 1 and "sub: is a symbolic link" in output, output
+        assert code == 1 and "records: is a symbolic link" in output, output
     assert _version(outside / "a.json") == "1.0.0"
+    (dataset / "records").unlink()
+    (dataset / "records").mkdir()
+    shutil.copy(OLD, dataset / "records" / "a.json")
+    code, output = _migrate("linked/ds/records/a.json")  # a link the user typed, above
+    assert code == 0, output
+    assert _version(dataset / "records" / "a.json") == SCHEMA_VERSION

@@ -12,7 +12,13 @@ from coded_events import safe_files
 from coded_events.cli.base import app
 from coded_events.records.checks.inputs import is_metadata
 from coded_events.spec import migrate
-from coded_events.spec.layout import CODINGS_DIR, METADATA_FILE, RECORDS_DIR, DatasetLayout
+from coded_events.spec.layout import (
+    CODINGS_DIR,
+    METADATA_FILE,
+    RECORDS_DIR,
+    DatasetLayout,
+    link_root,
+)
 from coded_events.spec.versions import SCHEMA_VERSION
 
 
@@ -37,16 +43,6 @@ def _dataset_records(dataset: Path) -> list[Path]:
     return files + sorted(layout.codings.glob(f"*/{RECORDS_DIR}/*.json"))
 
 
-def _named_root(path: Path) -> Path | None:
-    """The folder below which a file named on the command line may hold no link: the
-    working folder (every folder typed in a relative path is checked; links above the
-    working folder are the user's)."""
-    if not path.is_absolute():
-        return Path(".")
-    cwd = Path.cwd()
-    return cwd if path.is_relative_to(cwd) else None
-
-
 def _jobs(paths: list[Path]) -> list[Job]:
     """What to migrate: a file named; a dataset folder's record files (not its metadata,
     not its built ``data/``); in any other folder, the datasets in it and the other
@@ -55,7 +51,7 @@ def _jobs(paths: list[Path]) -> list[Job]:
     jobs = []
     for path in paths:
         if not path.is_dir():
-            jobs.append(Job([(path, _named_root(path))]))
+            jobs.append(Job([(path, link_root(path))]))
             continue
         datasets = [path] if _is_dataset(path) else _datasets_below(path)
         for dataset in datasets:

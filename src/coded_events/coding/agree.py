@@ -123,7 +123,9 @@ def coding_files(path: Path) -> list[Path]:
     a coding never reads files from outside it."""
     from coded_events.safe_files import UnsafePathError, check_no_links
 
-    if path.is_file() and not path.is_symlink():
+    if path.is_symlink():
+        raise AgreeError(f"{path}: is a symbolic link; a coding is read from its own files only")
+    if path.is_file():
         return [path]
     root = path
     try:

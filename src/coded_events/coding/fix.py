@@ -368,9 +368,9 @@ def fix_document(
                 trusted[sid] = False  # validate says why the text cannot be read
                 return False
             if recorded is None and not accept_text:
-                recorded = (hashes or {}).get(sources_dir) or recorded_hashes(
-                    sources_dir.parent / RECORDS_DIR, sources_dir.parent
-                )
+                recorded = (hashes or {}).get(sources_dir)
+                if recorded is None:
+                    recorded = recorded_hashes(sources_dir.parent / RECORDS_DIR, sources_dir.parent)
                 if hashes is not None:
                     hashes[sources_dir] = recorded
             note = _trust_other(sid, texts[sid], recorded or {}, accept_text, pointer)
@@ -410,7 +410,7 @@ def fix_paths(paths: list[Path], *, accept_text: bool = False) -> list[FileFix]:
     """Fix the record files ``paths`` stand for (as ``validate`` finds them, second
     codings included); nothing is written (``write`` does)."""
     from coded_events.records.validate import expand_paths, read_file
-    from coded_events.spec.layout import sources_for
+    from coded_events.spec.layout import link_root, sources_for
 
     cache: dict[Path, SourceText] = {}
     hashes: dict[Path, dict[str, str]] = {}
@@ -418,7 +418,7 @@ def fix_paths(paths: list[Path], *, accept_text: bool = False) -> list[FileFix]:
     for path in expand_paths(paths):
         absolute = Path(os.path.abspath(path))
         sources_dir = sources_for(absolute.parent)
-        root = sources_dir.parent  # the dataset folder: no link from it down to the file
+        root = link_root(absolute)  # the dataset folder (or a loose file's): no link below
         try:
             check_no_links(absolute, root)
         except OSError as error:

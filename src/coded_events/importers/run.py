@@ -191,11 +191,7 @@ def _metadata(fmt: Format, result: ImportResult) -> dict[str, Any]:
         f"from {files}. Machine-coded by {fmt.producer}: no evidence quotes; where each "
         "event comes from is in the provenance table.",
         "version": "1.0.0",
-        "licenses": [
-            {"title": fmt.licence or f"{fmt.producer}'s terms", "path": fmt.homepage}
-            if fmt.homepage
-            else {"title": fmt.licence or f"{fmt.producer}'s terms"}
-        ],
+        "licenses": [{"title": fmt.licence or f"{fmt.producer}'s terms", "path": fmt.homepage}],
         "contributors": [
             {"title": fmt.producer, "roles": ["author"]},
             {"title": "coded-events (import)", "roles": ["contributor"]},

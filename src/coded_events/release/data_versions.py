@@ -227,8 +227,9 @@ def resolve_previous(
             released = sorted(registry_versions(dataset), key=versions.sort_key)
             if released:  # every registered release is newer: the version went backwards
                 raise DataVersionError(
-                    f"{dataset} {version} is older than its registered releases "
-                    f"({', '.join(released)}): a dataset's version only goes up"
+                    f"{METADATA_FILE} /version: {dataset} {version} is older than its "
+                    f"registered releases ({', '.join(released)}): a dataset's version only "
+                    "goes up"
                 )
             return None, FIRST_RELEASE
         try:

@@ -109,6 +109,14 @@ def dataset_root(records_dir: Path) -> Path:
     return owner
 
 
+def link_root(record: Path) -> Path:
+    """Below which folder a record file named on the command line may hold no link: its
+    dataset folder when it lies in a ``records/`` folder (a second coding's too), else its
+    own folder (the path the user typed down to there is the user's choice)."""
+    folder = record.parent
+    return dataset_root(folder) if folder.name == RECORDS_DIR else folder
+
+
 def sources_for(records_dir: Path) -> Path:
     """The ``sources/`` folder the quotes of the records in ``records_dir`` point into."""
     return dataset_root(records_dir) / SOURCES_DIR

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from enum import IntEnum
 
-# MAJOR.MINOR.PATCH with ASCII digits (leading zeros are accepted, as they always were),
+# MAJOR.MINOR.PATCH with ASCII digits and no leading zeros (SemVer: ``01.1.0`` is none),
 # then SemVer's optional pre-release and build identifiers.
 _SEMVER = re.compile(
     r"(?P<core>(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*))"  # no leading zeros

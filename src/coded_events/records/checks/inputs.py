@@ -37,7 +37,7 @@ def dataset_problems(meta: Any) -> list[tuple[str, str]]:
             out.append((f"/{key}", f"key {key!r} must be a JSON {_JSON_TYPES[kind]}"))
     version = meta.get("version")
     if isinstance(version, str) and not is_semver(version):
-        out.append(("/version", f"version {version!r} is not MAJOR.MINOR.PATCH"))
+        out.append(("/version", f"version {version!r} is not MAJOR.MINOR.PATCH (no leading zeros)"))
     created = meta.get("created")
     if isinstance(created, str) and not _is_iso_date(created):
         out.append(("/created", f"created {created!r} is not an ISO 8601 date"))
