@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -230,3 +231,18 @@ def test_every_format_names_its_homepage_for_the_licence() -> None:
     from coded_events.importers.registry import FORMATS
 
     assert all(fmt.homepage.startswith("https://") for fmt in FORMATS.values())
+
+
+def test_an_imports_dataset_json_validates_and_is_not_built(tmp_path: Path) -> None:
+    """It has no `created` (same input, same bytes): validate accepts that for an import
+    (`imported`), and build says an import is not built rather than failing on a key."""
+    from coded_events.records.validate import validate_paths
+
+    out = tmp_path / "out"
+    import_files("gdelt2", [FIXTURES / "gdelt2__ids.tsv"], out)
+    assert [f for f in validate_paths([out / "dataset.json"]) if f.is_error] == []
+    (out / "records").mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "valid" / "minimal.json", out / "records")
+    result = CliRunner().invoke(app, ["build", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "an import's dataset (`imported`)" in result.output

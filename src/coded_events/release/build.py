@@ -166,6 +166,11 @@ def _metadata(dataset_dir: Path) -> dict[str, Any]:
     problems = [f"{path}{where and ' ' + where}: {what}" for where, what in dataset_problems(meta)]
     if problems:
         raise BuildError(problems)
+    if "imported" in meta:
+        raise BuildError(
+            [f"{path}: an import's dataset (`imported`): its tables are written by "
+             "`coded-events import`; build builds a dataset of hand-coded records"]
+        )  # fmt: skip
     if meta.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise BuildError(
             [

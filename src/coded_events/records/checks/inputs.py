@@ -27,11 +27,19 @@ from coded_events.spec.vocabulary import DATASET_NAME_PATTERN
 _JSON_TYPES: dict[type, str] = {str: "string", list: "array", dict: "object"}
 
 
+IMPORT_OMITS = frozenset({"created"})
+"""Keys an import's ``dataset.json`` (marked ``imported``) leaves out: the same input gives
+the same bytes, so no creation date is written (its ``imported`` block says what it holds)."""
+
+
 def dataset_problems(meta: Any) -> list[tuple[str, str]]:
     """(pointer, problem) pairs for a parsed dataset.json."""
     if not isinstance(meta, dict):
         return [("", "must hold a JSON object")]
-    out = [("", f"lacks the key {key!r}") for key in DATASET_METADATA_REQUIRED if key not in meta]
+    required = [
+        k for k in DATASET_METADATA_REQUIRED if k not in IMPORT_OMITS or "imported" not in meta
+    ]
+    out = [("", f"lacks the key {key!r}") for key in required if key not in meta]
     for key, kind in {**DATASET_METADATA_REQUIRED, **DATASET_METADATA_OPTIONAL}.items():
         if key in meta and not isinstance(meta[key], kind):
             out.append((f"/{key}", f"key {key!r} must be a JSON {_JSON_TYPES[kind]}"))
