@@ -107,22 +107,31 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             out.write("\t".join(cells) + "\n")
 
 
-_READ = """
+_READ_CSV = """c.read_csv(sys.argv[1], read_options=c.ReadOptions(column_names=list(names)),
+    parse_options=c.ParseOptions(delimiter="\\t", quote_char=False),
+    convert_options=c.ConvertOptions(column_types={n: pa.string() for n in names}))"""
+"""pyarrow reading the file as a correct GDELT reader must (every column a string, the tab
+delimiter, no quoting): the read step and the floor step both run this expression."""
+
+_READ = (
+    """
 import sys, pyarrow as pa, pyarrow.csv as c
 from coded_events.importers.gdelt import GDELT2_COLUMNS as names
-t = c.read_csv(sys.argv[1], read_options=c.ReadOptions(column_names=list(names)),
-    parse_options=c.ParseOptions(delimiter="\\t", quote_char=False),
-    convert_options=c.ConvertOptions(column_types={n: pa.string() for n in names}))
+t = """
+    + _READ_CSV
+    + """
 print(t.num_rows)
 """
+)
 
 
-_FLOOR = """
+_FLOOR = (
+    """
 import os, sys, threading, time
 import pyarrow as pa, pyarrow.csv as c, pyarrow.parquet as pq
 from coded_events.importers.gdelt import GDELT2_COLUMNS as names
 from coded_events.importers.writer import parquet_options
-source, done, out = sys.argv[1], sys.argv[2], sys.argv[3]
+done, out = sys.argv[2], sys.argv[3]
 tables = ("events", "sources", "provenance")
 wall, cpu = time.perf_counter(), time.process_time()  # the loading, not counted
 files = {t: pq.ParquetFile(os.path.join(done, "data", t + ".parquet")) for t in tables}
@@ -134,9 +143,9 @@ def write(table):
         for group in groups[table]:
             writer.write_table(group)
 loading = time.perf_counter() - wall, time.process_time() - cpu
-read = c.read_csv(source, read_options=c.ReadOptions(column_names=list(names)),
-    parse_options=c.ParseOptions(delimiter="\\t", quote_char=False),
-    convert_options=c.ConvertOptions(column_types={n: pa.string() for n in names}))
+read = """
+    + _READ_CSV
+    + """
 threads = [threading.Thread(target=write, args=(t,)) for t in tables]
 for thread in threads:
     thread.start()
@@ -144,6 +153,7 @@ for thread in threads:
     thread.join()
 print(*loading, read.num_rows)
 """
+)
 
 
 def fresh_peak(command: list[str]) -> tuple[float, float, str, float]:
