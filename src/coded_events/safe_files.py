@@ -16,7 +16,7 @@ import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -45,6 +45,13 @@ class NotRegularFile(UnsafePathError):
 
     def __init__(self, path: Path, mode: int) -> None:
         super().__init__(path, f"is not a regular file (it is {file_kind(mode)})")
+
+
+class NotAFolder(UnsafePathError):
+    """A link or a file where a tool's output folder goes."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "--out must be a folder (not a link or a file)")
 
 
 _KINDS = (
@@ -78,6 +85,22 @@ def check_no_links(path: Path, root: Path | None = None) -> None:
     for part in chain:
         if part.is_symlink():
             raise LinkRefused(part)
+
+
+def output_entries(out: Path, beside: Callable[[Path], bool] | None = None) -> list[Path] | None:
+    """What a tool's output folder already holds, for the tool to tell whether it is its
+    own earlier output: None when ``out`` does not exist; else every entry below it (but
+    those ``beside`` keeps, given relative to ``out``), none of them a link (LinkRefused).
+    A link or a file at ``out`` raises NotAFolder."""
+    out = Path(out)
+    if not os.path.lexists(out):
+        return None
+    if out.is_symlink() or not out.is_dir():
+        raise NotAFolder(out)
+    found = [p for p in out.rglob("*") if beside is None or not beside(p.relative_to(out))]
+    for path in found:  # what the tool would replace or remove is never a link
+        check_no_links(path, out)
+    return found
 
 
 def make_dirs(folder: Path, root: Path | None = None) -> None:

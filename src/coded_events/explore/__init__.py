@@ -156,14 +156,11 @@ def _check_out(out: Path) -> set[Path]:
     empty, or an earlier explorer site (its ``index.html`` names the generator). Returns
     the earlier site's files (its ``SITE_FOLDERS`` hold only what the new site writes; other
     files someone added, such as a ``CNAME``, stay)."""
-    if not out.exists() and not out.is_symlink():
-        return set()
-    if out.is_symlink() or not out.is_dir():
-        raise ExploreInputError(f"{out}: --out must be a folder (not a link or a file)")
-    found = {p for p in out.rglob("*") if not _beside(p.relative_to(out))}
-    for path in found:  # what the site would replace or remove is never a link
-        safe_files.check_no_links(path, out)
-    if not found:  # empty, or only what a Pages checkout holds beside a site
+    try:
+        found = safe_files.output_entries(out, _beside)
+    except safe_files.NotAFolder as error:
+        raise ExploreInputError(str(error)) from None
+    if not found:  # absent, empty, or only what a Pages checkout holds beside a site
         return set()
     index = out / "index.html"
     marker = f'<meta name="generator" content="{page.GENERATOR}">'.encode()

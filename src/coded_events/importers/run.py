@@ -276,14 +276,12 @@ def check_output(out: Path) -> None:
     absent, empty, or an earlier import's output (``dataset.json`` marked ``imported``,
     no ``records/``). A hand-coded dataset is never overwritten."""
     out = Path(out)
-    if not out.exists():
+    try:
+        found = safe_files.output_entries(out)
+    except safe_files.NotAFolder as error:
+        raise UsageError(str(error)) from None
+    if not found:
         return
-    if out.is_symlink() or not out.is_dir():
-        raise UsageError(f"{out}: --out must be a folder (not a link or a file)")
-    if not any(out.iterdir()):
-        return
-    for path in out.rglob("*"):  # what the import would replace is never a link
-        safe_files.check_no_links(path)
     layout = DatasetLayout(out)
     metadata = layout.metadata
     earlier = False
