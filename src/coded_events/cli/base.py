@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import typer
@@ -13,6 +14,14 @@ from coded_events.spec.versions import PACKAGE_VERSION, SCHEMA_VERSION
 # Plain help text (no boxes, no `<bool>` type labels), readable in a terminal, a pipe or a
 # log. Every command module passes it to the Typer objects it creates.
 MARKUP_MODE = None
+
+
+def write_lines(lines: Iterable[str]) -> None:
+    """Print ``lines`` to standard output as UTF-8 whatever the terminal's encoding (a
+    character it cannot show becomes a backslash escape, never an error)."""
+    data = "".join(line + "\n" for line in lines)
+    sys.stdout.buffer.write(data.encode("utf-8", "backslashreplace"))
+    sys.stdout.flush()
 
 
 def argument_label(param: Any) -> str:

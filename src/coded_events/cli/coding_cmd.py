@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import difflib
 import json
-import sys
 from enum import Enum
 from pathlib import Path
 
 import typer
 
-from coded_events.cli.base import app
+from coded_events.cli.base import app, write_lines
 from coded_events.coding import fix as fixing
 from coded_events.coding.new import NewError, new_coding, new_dataset, new_source
-
-
-def _out(lines: list[str]) -> None:
-    data = "".join(line + "\n" for line in lines)
-    sys.stdout.buffer.write(data.encode("utf-8", "backslashreplace"))
-    sys.stdout.flush()
 
 
 def _fail(message: str) -> typer.Exit:
@@ -109,7 +102,7 @@ def new_command(
     if created.text is not None:
         lines.append(f"wrote {created.text} (sha256 {created.sha256})")
     lines.append("next: add events, then run coded-events fix and coded-events validate")
-    _out(lines)
+    write_lines(lines)
 
 
 @app.command("new-dataset")
@@ -148,7 +141,9 @@ def new_dataset_command(
         )
     except (NewError, OSError) as error:
         raise _fail(str(error)) from None
-    _out([f"created {root}", f"next: coded-events new {root} --text FILE --source-id ID ..."])
+    write_lines(
+        [f"created {root}", f"next: coded-events new {root} --text FILE --source-id ID ..."]
+    )
 
 
 def _value(value: object) -> str:
@@ -235,13 +230,13 @@ def fix_command(
     if unfixed:  # refused (a link, a malformed file): an error even where validate is silent
         status.append(f"{len(unfixed)} file(s) not fixed (see the notes): {', '.join(unfixed)}")
     if diff:  # stdout holds the diff alone (for patch or a review); the rest goes to stderr
-        _out(lines)
+        write_lines(lines)
         for fixed in fixes:
             for line in _report(fixed):
                 typer.echo(line, err=True)
         typer.echo("\n".join(status), err=True)
     else:
-        _out(lines + status)
+        write_lines(lines + status)
     raise typer.Exit(1 if errors or unfixed else 0)
 
 
@@ -284,6 +279,6 @@ def agree_command(
     except AgreeError as error:
         raise _fail(str(error)) from None
     if output is Format.json:
-        _out([json.dumps(report, indent=2, ensure_ascii=False)])
+        write_lines([json.dumps(report, indent=2, ensure_ascii=False)])
     else:
-        _out(text_report(report))
+        write_lines(text_report(report))

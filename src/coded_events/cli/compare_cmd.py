@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from enum import Enum
 from pathlib import Path
 
 import typer
 
-from coded_events.cli.base import app
+from coded_events.cli.base import app, write_lines
 
 
 class Format(str, Enum):
@@ -129,10 +128,8 @@ def compare_command(
         typer.echo(visible(f"error: {error}"), err=True)
         raise typer.Exit(1) from None
     if output is Format.json:
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        write_lines([json.dumps(data, indent=2, ensure_ascii=False)])
     else:
-        text = "".join(line + "\n" for line in text_report(data))
-    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
-    sys.stdout.flush()
+        write_lines(text_report(data))
     if html is not None:
         typer.echo(f"wrote {html / 'index.html'}", err=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -12,18 +11,13 @@ from typing import Any
 
 import typer
 
-from coded_events.cli.base import app
+from coded_events.cli.base import app, write_lines
 from coded_events.findings import visible
 
 
 class Output(str, Enum):
     text = "text"
     json = "json"
-
-
-def _write(text: str) -> None:
-    sys.stdout.buffer.write((text + "\n").encode("utf-8", "backslashreplace"))
-    sys.stdout.flush()
 
 
 def _text(summary: dict[str, object]) -> str:
@@ -141,9 +135,9 @@ def import_command(
         raise typer.Exit(1) from None
     summary = result.summary()
     if output is Output.json:
-        _write(json.dumps(summary, indent=2, ensure_ascii=False))
+        write_lines([json.dumps(summary, indent=2, ensure_ascii=False)])
     else:
-        _write(_text(summary))
+        write_lines([_text(summary)])
     raise typer.Exit(0 if result.complete else 1)
 
 
@@ -158,7 +152,7 @@ def importers_command(
     from coded_events.importers.registry import FORMATS
 
     if as_markdown:
-        _write(markdown().rstrip("\n"))
+        write_lines([markdown().rstrip("\n")])
         return
     for fmt in FORMATS.values():
-        _write(f"{fmt.name:<10} {fmt.description}")
+        write_lines([f"{fmt.name:<10} {fmt.description}"])

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from enum import Enum
 from pathlib import Path
 
 import typer
 
-from coded_events.cli.base import app
+from coded_events.cli.base import app, write_lines
 from coded_events.findings import Finding, totals, visible
 from coded_events.records.checks import CATALOGUE, markdown
 from coded_events.records.validate import validate_paths
@@ -65,12 +64,6 @@ def text_lines(findings: list[Finding], files: int) -> list[str]:
     for (code, severity), count in sorted(counts.items()):
         out.append(f"  {count:>5}  {severity:<7} {code}")
     return [visible(line) for line in out]  # one line each: a value cannot add lines
-
-
-def _write(lines: list[str]) -> None:
-    data = "".join(line + "\n" for line in lines)
-    sys.stdout.buffer.write(data.encode("utf-8", "backslashreplace"))
-    sys.stdout.flush()
 
 
 @app.command("validate")
@@ -136,13 +129,13 @@ def _emit(findings: list[Finding], output: Format, paths: list[Path]) -> None:
     from coded_events.records.validate import expand_paths
 
     if output is Format.json:
-        _write([json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False)])
+        write_lines([json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False)])
     elif output is Format.github:
-        _write([github_line(f) for f in findings])
+        write_lines([github_line(f) for f in findings])
     else:
         flat = [p for p in paths if is_flat(p)]
         records = expand_paths([p for p in paths if p not in flat])
-        _write(text_lines(findings, len(records) + len(flat_files(flat))))
+        write_lines(text_lines(findings, len(records) + len(flat_files(flat))))
 
 
 def _dask_findings(
@@ -177,6 +170,8 @@ def checks_command(
 ) -> None:
     """List the catalogue of checks: code, severity, layer and title."""
     if as_markdown:
-        _write([markdown().rstrip("\n")])
+        write_lines([markdown().rstrip("\n")])
         return
-    _write([f"{c.code:<34} {c.severity:<8} {c.layer:<12} {c.title}" for c in CATALOGUE.values()])
+    write_lines(
+        [f"{c.code:<34} {c.severity:<8} {c.layer:<12} {c.title}" for c in CATALOGUE.values()]
+    )
